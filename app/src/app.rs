@@ -1,0 +1,57 @@
+//! The HTML shell and the single route table.
+
+use crate::home::HomePage;
+use crate::shell::{
+    provide_organisation, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader, SkipLink,
+};
+use leptos::prelude::*;
+use leptos_meta::provide_meta_context;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The document around every page, rendered on the server only.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::{HashedStylesheet, MetaTags};
+    let locale = crate::locale::provide_request_locale();
+    crate::security::set_page_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang=leptos_i18n::Locale::as_str(locale)>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <HydrationScripts options islands=true />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_organisation();
+    view! {
+        <Router>
+            <SkipLink />
+            <SiteHeader />
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFoundPage>
+                    // Async: the page waits for its data so a failure can set the status code.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <SiteFooter />
+            <HydrationMarker />
+        </Router>
+    }
+}

@@ -1,0 +1,346 @@
+//! Runtime configuration, read once from the environment at start. Every variable is documented
+//! in `.env.example`. Loading fails fast with one message naming every bad or missing variable,
+//! and production refuses the conveniences that development allows (no built-in secret, cookies
+//! must be Secure, a public https origin must be given).
+
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use url::Url;
+
+/// Used only in development when `SECRET_KEY` is unset, so that several local processes agree.
+const DEVELOPMENT_SECRET: &str = "development-only-secret-never-use-in-production-0000";
+const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// PostgreSQL connection string (`DATABASE_URL`). Secret: it can carry a password.
+    pub database_url: SecretString,
+    /// Most connections this process keeps open (`DATABASE_MAX_CONNECTIONS`, default 10).
+    pub database_max_connections: u32,
+    /// `APP_ENV`: `development` (default) or `production`.
+    pub environment: Environment,
+    /// The origin patients reach the portal at (`PUBLIC_URL`), e.g. `https://portal.example.org`.
+    /// Required in production. When it is https, responses carry Strict-Transport-Security.
+    pub public_url: Option<Url>,
+    /// Key for signing cookies and single-use links (`SECRET_KEY`, at least 32 characters).
+    pub secret_key: SecretString,
+    /// Whether cookies are marked `Secure` (`COOKIE_SECURE`; default on in production, off in
+    /// development so plain-HTTP local runs work). Production refuses `false`.
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes (`MAX_BODY_BYTES`, default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Log lines as JSON (`LOG_FORMAT=json`, default in production) or as text.
+    pub log_json: bool,
+    /// Run the background job worker in this process (`RUN_WORKER`, default true).
+    pub run_worker: bool,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("environment", &self.environment)
+            .field("public_url", &self.public_url.as_ref().map(Url::as_str))
+            .field("database_max_connections", &self.database_max_connections)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("log_json", &self.log_json)
+            .field("run_worker", &self.run_worker)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every problem found, one line each, naming the variable and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration (see .env.example):")?;
+        for line in &self.0 {
+            writeln!(f, "  - {line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut errors = Vec::new();
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let environment = match get("APP_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                errors.push(format!(
+                    "APP_ENV is {other:?}: use \"development\" or \"production\""
+                ));
+                Environment::Development
+            }
+        };
+        let production = environment == Environment::Production;
+
+        let database_url = match get("DATABASE_URL") {
+            Some(v) if v.starts_with("postgres://") || v.starts_with("postgresql://") => v,
+            Some(_) => {
+                errors.push("DATABASE_URL must start with postgres:// or postgresql://".into());
+                String::new()
+            }
+            None => {
+                errors.push(
+                    "DATABASE_URL is not set: give the PostgreSQL database, e.g. postgres://portal@127.0.0.1:5432/portal".into(),
+                );
+                String::new()
+            }
+        };
+
+        let database_max_connections = parse_number(
+            &get,
+            "DATABASE_MAX_CONNECTIONS",
+            10u32,
+            1..=1000,
+            &mut errors,
+        );
+        let max_body_bytes = parse_number(
+            &get,
+            "MAX_BODY_BYTES",
+            1_048_576usize,
+            1024..=1_073_741_824,
+            &mut errors,
+        );
+
+        let public_url = match get("PUBLIC_URL") {
+            Some(v) => match Url::parse(&v) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                    if production && u.scheme() != "https" {
+                        errors.push("PUBLIC_URL must be https in production".into());
+                    }
+                    Some(u)
+                }
+                _ => {
+                    errors.push(format!(
+                        "PUBLIC_URL {v:?} is not an http(s) URL such as https://portal.example.org"
+                    ));
+                    None
+                }
+            },
+            None => {
+                if production {
+                    errors.push(
+                        "PUBLIC_URL is required in production, e.g. https://portal.example.org"
+                            .into(),
+                    );
+                }
+                None
+            }
+        };
+
+        let secret_key = match get("SECRET_KEY") {
+            Some(v) if v == DEVELOPMENT_SECRET && production => {
+                errors.push("SECRET_KEY is the development default: generate one with `openssl rand -base64 48`".into());
+                v
+            }
+            Some(v) if v.len() < MIN_SECRET_LEN => {
+                errors.push(format!(
+                    "SECRET_KEY must be at least {MIN_SECRET_LEN} characters: generate one with `openssl rand -base64 48`"
+                ));
+                v
+            }
+            Some(v) => v,
+            None if production => {
+                errors.push("SECRET_KEY is required in production: generate one with `openssl rand -base64 48`".into());
+                String::new()
+            }
+            None => DEVELOPMENT_SECRET.to_string(),
+        };
+
+        let secure_cookies = parse_bool(&get, "COOKIE_SECURE", production, &mut errors);
+        if production && !secure_cookies {
+            errors.push("COOKIE_SECURE cannot be false in production".into());
+        }
+        let log_json = match get("LOG_FORMAT").as_deref() {
+            None => production,
+            Some("json") => true,
+            Some("text") => false,
+            Some(other) => {
+                errors.push(format!("LOG_FORMAT is {other:?}: use \"json\" or \"text\""));
+                false
+            }
+        };
+        let run_worker = parse_bool(&get, "RUN_WORKER", true, &mut errors);
+
+        if !errors.is_empty() {
+            return Err(ConfigError(errors));
+        }
+        Ok(Self {
+            database_url: database_url.into(),
+            database_max_connections,
+            environment,
+            public_url,
+            secret_key: secret_key.into(),
+            secure_cookies,
+            max_body_bytes,
+            log_json,
+            run_worker,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// Whether this is running on the built-in development secret (worth a warning at start).
+    pub fn uses_development_secret(&self) -> bool {
+        self.secret_key.expose_secret() == DEVELOPMENT_SECRET
+    }
+
+    /// Whether browsers should be told to use HTTPS only.
+    pub fn sends_hsts(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+fn parse_number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    errors: &mut Vec<String>,
+) -> T {
+    match get(name) {
+        None => default,
+        Some(v) => match v.parse::<T>() {
+            Ok(n) if range.contains(&n) => n,
+            _ => {
+                errors.push(format!(
+                    "{name} is {v:?}: use a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ));
+                default
+            }
+        },
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: bool,
+    errors: &mut Vec<String>,
+) -> bool {
+    match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => default,
+        Some("true" | "1" | "yes" | "on") => true,
+        Some("false" | "0" | "no" | "off") => false,
+        Some(other) => {
+            errors.push(format!("{name} is {other:?}: use true or false"));
+            default
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://portal@127.0.0.1/portal");
+
+    #[test]
+    fn development_needs_only_a_database() {
+        let c = load(&[DB]).expect("valid");
+        assert_eq!(c.environment, Environment::Development);
+        assert!(c.uses_development_secret());
+        assert!(!c.secure_cookies);
+        assert!(!c.sends_hsts());
+        assert_eq!(c.max_body_bytes, 1_048_576);
+    }
+
+    #[test]
+    fn a_missing_database_url_is_named_with_an_example() {
+        let e = load(&[]).expect_err("must fail");
+        assert!(e.to_string().contains("DATABASE_URL is not set"), "{e}");
+    }
+
+    #[test]
+    fn production_refuses_insecure_defaults_and_lists_every_problem() {
+        let e = load(&[DB, ("APP_ENV", "production"), ("COOKIE_SECURE", "false")])
+            .expect_err("must fail");
+        let text = e.to_string();
+        assert!(
+            text.contains("SECRET_KEY is required in production"),
+            "{text}"
+        );
+        assert!(
+            text.contains("PUBLIC_URL is required in production"),
+            "{text}"
+        );
+        assert!(text.contains("COOKIE_SECURE cannot be false"), "{text}");
+        assert_eq!(e.0.len(), 3);
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret_and_plain_http() {
+        let e = load(&[
+            DB,
+            ("APP_ENV", "production"),
+            ("SECRET_KEY", DEVELOPMENT_SECRET),
+            ("PUBLIC_URL", "http://portal.example.org"),
+        ])
+        .expect_err("must fail");
+        assert_eq!(e.0.len(), 2, "{e}");
+    }
+
+    #[test]
+    fn a_complete_production_configuration_loads() {
+        let c = load(&[
+            DB,
+            ("APP_ENV", "production"),
+            ("SECRET_KEY", "k2J9c1v0b8Q7x6Z5w4Y3u2T1s0R9q8P7o6N5m4L3"),
+            ("PUBLIC_URL", "https://portal.example.org"),
+        ])
+        .expect("valid");
+        assert!(c.secure_cookies && c.sends_hsts() && c.log_json);
+        assert!(!format!("{c:?}").contains("k2J9c1"), "secrets never print");
+    }
+
+    #[test]
+    fn malformed_values_say_what_is_expected() {
+        let e = load(&[
+            ("DATABASE_URL", "mysql://x"),
+            ("MAX_BODY_BYTES", "lots"),
+            ("RUN_WORKER", "perhaps"),
+            ("APP_ENV", "staging"),
+        ])
+        .expect_err("must fail");
+        assert_eq!(e.0.len(), 4, "{e}");
+    }
+}

@@ -1,0 +1,30 @@
+//! The portal's pages, components and server functions, built twice: with `ssr` into the server
+//! and with `hydrate` into the small WASM module that brings the page's islands to life.
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod error;
+pub mod home;
+pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod jobs;
+pub mod locale;
+pub mod organisation;
+#[cfg(feature = "ssr")]
+pub mod security;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+/// WASM entry point: hydrates the `#[island]` components the server rendered.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+}

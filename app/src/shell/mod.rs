@@ -1,0 +1,174 @@
+//! The frame around every page: skip link, header with navigation and the language switch,
+//! footer, the not-found and error views, and the marker that tells tests and scripts when the
+//! page's islands have hydrated. Navigation lists only what exists.
+
+mod hydration;
+
+pub use hydration::HydrationMarker;
+
+use crate::error::AppError;
+use crate::i18n::{td, td_string};
+use crate::locale::{self, use_locale};
+use crate::organisation::{Organisation, PRODUCT_NAME};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_location;
+
+/// The organisation, loaded once per request and shared by the header, footer and pages.
+#[derive(Clone, Copy)]
+pub struct OrganisationResource(pub Resource<Result<Organisation, AppError>>);
+
+pub fn provide_organisation() {
+    let resource = Resource::new(|| (), |_| crate::organisation::get_organisation());
+    provide_context(OrganisationResource(resource));
+}
+
+/// The organisation for this request, awaited from the resource `App` provides.
+pub async fn load_organisation() -> Result<Organisation, AppError> {
+    match use_context::<OrganisationResource>() {
+        Some(OrganisationResource(resource)) => resource.await,
+        None => Err(AppError::Internal),
+    }
+}
+
+/// "Call us: …" as a `tel:` link, when the organisation has a phone number.
+#[component]
+pub fn CallUs(org: Organisation, #[prop(optional)] class: Option<&'static str>) -> impl IntoView {
+    let l = use_locale();
+    org.phone
+        .clone()
+        .zip(org.phone_href())
+        .map(|(phone, href)| {
+            view! {
+                <p>
+                    <a class=class href=href>
+                        {td!(l, call_us, phone = move || phone.clone())}
+                    </a>
+                </p>
+            }
+        })
+}
+
+#[component]
+pub fn SkipLink() -> impl IntoView {
+    let l = use_locale();
+    view! { <a class="skip-link" href="#main">{td_string!(l, skip_link)}</a> }
+}
+
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let l = use_locale();
+    let location = use_location();
+    let here = {
+        let path = location.pathname.get_untracked();
+        let query = location.search.get_untracked();
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    };
+    let target = locale::other(l);
+    let target_code = leptos_i18n::Locale::as_str(target);
+    view! {
+        <header class="site-header">
+            <div class="site-header__inner">
+                <a class="brand" href="/">
+                    <span class="brand__mark" aria-hidden="true"></span>
+                    <span class="brand__name">{PRODUCT_NAME}</span>
+                </a>
+                <nav class="site-nav" aria-label=td_string!(l, nav_label)>
+                    <ul>
+                        <li>
+                            <a href="/" aria-current=move || (location.pathname.get() == "/").then_some("page")>
+                                {td_string!(l, nav_home)}
+                            </a>
+                        </li>
+                    </ul>
+                </nav>
+                <a
+                    class="language-switch"
+                    href=locale::switch_href(target, &here)
+                    hreflang=target_code
+                    lang=target_code
+                    title=td_string!(l, switch_language_hint)
+                >
+                    {locale::endonym(target)}
+                </a>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn SiteFooter() -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <footer class="site-footer">
+            <div class="site-footer__inner">
+                <p class="emergency" role="note">
+                    <strong>{td_string!(l, emergency)}</strong>
+                </p>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        // The footer still names the portal when the database is away.
+                        let org = load_organisation().await.unwrap_or_else(|_| Organisation::unconfigured());
+                        let name = org.name.clone();
+                        view! {
+                            <p>{td!(l, footer_portal, organisation = move || name.clone())}</p>
+                            <CallUs org />
+                        }
+                    })}
+                </Suspense>
+                <p class="muted">{td_string!(l, footer_privacy)}</p>
+            </div>
+        </footer>
+    }
+}
+
+/// Shown for any address the portal does not have. Sets the 404 status.
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    let l = use_locale();
+    #[cfg(feature = "ssr")]
+    AppError::NotFound.set_response_status();
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, not_found_title)) />
+        <section class="page page--narrow" aria-labelledby="page-title">
+            <h1 id="page-title">{td_string!(l, not_found_title)}</h1>
+            <p>{td_string!(l, not_found_body)}</p>
+            <p>
+                <a class="button" href="/">{td_string!(l, back_home)}</a>
+            </p>
+        </section>
+    }
+}
+
+/// A page-level failure: says what happened in plain words and what to do next. It never shows
+/// the error's details, which stay in the server log.
+#[component]
+#[cfg_attr(not(feature = "ssr"), allow(unused_variables))]
+pub fn ErrorView(error: AppError) -> impl IntoView {
+    let l = use_locale();
+    #[cfg(feature = "ssr")]
+    error.set_response_status();
+    let here = use_location().pathname.get_untracked();
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, error_title)) />
+        <section class="page page--narrow" role="alert" aria-labelledby="page-title">
+            <h1 id="page-title">{td_string!(l, error_title)}</h1>
+            <p>{td_string!(l, error_body)}</p>
+            <p class="actions">
+                <a class="button" href=here>{td_string!(l, try_again)}</a>
+                <a href="/">{td_string!(l, back_home)}</a>
+            </p>
+        </section>
+    }
+}
+
+/// Shown while a page's data loads (only visible when a page streams).
+#[component]
+pub fn Loading() -> impl IntoView {
+    let l = use_locale();
+    view! { <p class="loading" role="status">{td_string!(l, loading)}</p> }
+}

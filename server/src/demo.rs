@@ -1,0 +1,308 @@
+//! Demo data: a realistic, deterministic organisation and patient population at any scale,
+//! separate from migrations. The same `--patients N` always produces the same rows (ids, names,
+//! dates), a larger N extends a smaller one, and running it twice changes nothing.
+//! All addresses use the reserved `example.org` domain, so no demo email can reach a person.
+
+use anyhow::Context;
+use app::organisation::{db::upsert_organisation, Organisation};
+use chrono::{Duration, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Fixed so every run, on every machine, generates the same people.
+const SEED: u64 = 20_261_122;
+const BATCH: usize = 5_000;
+
+const GIVEN_FEMALE: &[&str] = &[
+    "Mary",
+    "Patricia",
+    "Jennifer",
+    "Linda",
+    "Elizabeth",
+    "Susan",
+    "Jessica",
+    "Sarah",
+    "Karen",
+    "Nancy",
+    "Maria",
+    "Guadalupe",
+    "Sofia",
+    "Isabella",
+    "Camila",
+    "Valentina",
+    "Lucia",
+    "Ana",
+    "Rosa",
+    "Carmen",
+    "Aisha",
+    "Mei",
+    "Priya",
+    "Grace",
+    "Emma",
+    "Olivia",
+    "Ava",
+    "Chloe",
+];
+const GIVEN_MALE: &[&str] = &[
+    "James",
+    "Robert",
+    "John",
+    "Michael",
+    "David",
+    "William",
+    "Richard",
+    "Joseph",
+    "Thomas",
+    "Charles",
+    "Jose",
+    "Juan",
+    "Luis",
+    "Carlos",
+    "Miguel",
+    "Jorge",
+    "Alejandro",
+    "Diego",
+    "Mateo",
+    "Santiago",
+    "Kwame",
+    "Wei",
+    "Arjun",
+    "Daniel",
+    "Noah",
+    "Liam",
+    "Ethan",
+    "Samuel",
+];
+const FAMILY: &[&str] = &[
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Okafor",
+    "Chen",
+    "Patel",
+    "Kim",
+];
+const POSTAL_CODES: &[&str] = &[
+    "97201", "97202", "97205", "97209", "97210", "97211", "97212", "97214", "97215", "97217",
+    "97219", "97220", "97227", "97230", "97232", "97233", "97236", "97239", "97266", "97267",
+];
+
+/// The organisation the demo portal belongs to.
+pub fn organisation() -> Organisation {
+    Organisation {
+        name: "Riverbend Health".to_string(),
+        phone: Some("(555) 010-2000".to_string()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoPatient {
+    pub patient_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    pub sex: &'static str,
+    pub preferred_language: &'static str,
+    pub email: String,
+    pub postal_code: String,
+}
+
+/// Patient number `index`, the same on every run: each person has their own random stream.
+pub fn patient(index: u64) -> DemoPatient {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    rng.set_stream(index);
+    let id = Uuid::from_bytes(rng.random::<[u8; 16]>());
+    // Make it a well-formed random (v4) UUID.
+    let patient_id = uuid::Builder::from_random_bytes(*id.as_bytes()).into_uuid();
+    let sex = match rng.random_range(0..100) {
+        0..=50 => "female",
+        51..=98 => "male",
+        _ => "other",
+    };
+    let pick = |rng: &mut ChaCha8Rng, list: &[&str]| -> String {
+        list.get(rng.random_range(0..list.len()))
+            .copied()
+            .unwrap_or("Sam")
+            .to_string()
+    };
+    let given_name = pick(
+        &mut rng,
+        if sex == "male" {
+            GIVEN_MALE
+        } else {
+            GIVEN_FEMALE
+        },
+    );
+    let family_name = pick(&mut rng, FAMILY);
+    // Ages 0 to 94, as of the demo's reference date.
+    let reference = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    let birth_date = reference - Duration::days(rng.random_range(0..(95 * 365)));
+    let preferred_language = if rng.random_range(0..100) < 28 {
+        "es"
+    } else {
+        "en"
+    };
+    let email = format!(
+        "{}.{}.{index}@example.org",
+        given_name.to_lowercase(),
+        family_name.to_lowercase()
+    );
+    let postal_code = pick(&mut rng, POSTAL_CODES);
+    DemoPatient {
+        patient_id,
+        given_name,
+        family_name,
+        birth_date,
+        sex,
+        preferred_language,
+        email,
+        postal_code,
+    }
+}
+
+/// Loads the organisation and `patients` patients. Returns how many patients were new.
+pub async fn load(pool: &PgPool, patients: u64) -> anyhow::Result<u64> {
+    upsert_organisation(pool, &organisation())
+        .await
+        .context("saving the demo organisation")?;
+    let mut inserted = 0;
+    let mut start = 0;
+    while start < patients {
+        let end = (start + BATCH as u64).min(patients);
+        let batch: Vec<DemoPatient> = (start..end).map(patient).collect();
+        inserted += insert_batch(pool, &batch)
+            .await
+            .with_context(|| format!("inserting demo patients {start}..{end}"))?;
+        start = end;
+        if patients > 50_000 && start % 100_000 == 0 {
+            tracing::info!(done = start, of = patients, "demo patients");
+        }
+    }
+    Ok(inserted)
+}
+
+async fn insert_batch(pool: &PgPool, batch: &[DemoPatient]) -> sqlx::Result<u64> {
+    let ids: Vec<Uuid> = batch.iter().map(|p| p.patient_id).collect();
+    let given: Vec<String> = batch.iter().map(|p| p.given_name.clone()).collect();
+    let family: Vec<String> = batch.iter().map(|p| p.family_name.clone()).collect();
+    let births: Vec<NaiveDate> = batch.iter().map(|p| p.birth_date).collect();
+    let sexes: Vec<String> = batch.iter().map(|p| p.sex.to_string()).collect();
+    let langs: Vec<String> = batch
+        .iter()
+        .map(|p| p.preferred_language.to_string())
+        .collect();
+    let emails: Vec<String> = batch.iter().map(|p| p.email.clone()).collect();
+    let postal: Vec<String> = batch.iter().map(|p| p.postal_code.clone()).collect();
+    let done = sqlx::query!(
+        r#"insert into patient (patient_id, given_name, family_name, birth_date, sex,
+                                preferred_language, email, postal_code)
+           select * from unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[],
+                                $6::text[], $7::text[], $8::text[])
+           on conflict (patient_id) do nothing"#,
+        &ids,
+        &given,
+        &family,
+        &births,
+        &sexes,
+        &langs,
+        &emails,
+        &postal
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_index_always_gives_the_same_person() {
+        assert_eq!(patient(42), patient(42));
+        assert_ne!(patient(42).patient_id, patient(43).patient_id);
+        let p = patient(7);
+        assert!(p.email.ends_with("@example.org"));
+        assert_eq!(p.patient_id.get_version_num(), 4);
+    }
+
+    #[test]
+    fn a_thousand_people_look_like_a_population() {
+        let people: Vec<_> = (0..1000).map(patient).collect();
+        let spanish = people
+            .iter()
+            .filter(|p| p.preferred_language == "es")
+            .count();
+        assert!((200..=360).contains(&spanish), "{spanish} Spanish speakers");
+        let ids: std::collections::HashSet<_> = people.iter().map(|p| p.patient_id).collect();
+        assert_eq!(ids.len(), 1000);
+    }
+
+    #[sqlx::test(migrator = "app::db::MIGRATOR")]
+    async fn loading_twice_changes_nothing_and_a_larger_scale_extends(
+        pool: PgPool,
+    ) -> anyhow::Result<()> {
+        assert_eq!(load(&pool, 1200).await?, 1200);
+        assert_eq!(load(&pool, 1200).await?, 0);
+        assert_eq!(load(&pool, 1500).await?, 300);
+        let count: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from patient"#)
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(count, 1500);
+        let name: String = sqlx::query_scalar!(
+            "select given_name from patient where patient_id = $1",
+            patient(1000).patient_id
+        )
+        .fetch_one(&pool)
+        .await?;
+        assert_eq!(name, patient(1000).given_name);
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! The portal's HTTP server: the router (pages, server functions, files, operations endpoints),
+//! the layers every request passes through, the background worker and the demo data command.
+//! Processes keep no state of their own, so any number can serve one database.
+
+pub mod demo;
+pub mod ops;
+pub mod security;
+pub mod worker;
+
+use app::{
+    app::{shell, App},
+    state::AppState,
+};
+use axum::{middleware, routing::get, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
+use tower_http::{
+    compression::{CompressionLayer, CompressionLevel},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+/// The whole application as one `Router`, so tests can call it in process.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/language/{code}", get(ops::switch_language))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Layers run bottom-up on the way in: request id → trace → origin → size → handler.
+        // The origin check is first so a refused request is never buffered.
+        .layer(middleware::from_fn_with_state(state.clone(), security::limit_body))
+        .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), security::set_headers))
+        // Quality 4 keeps dynamic compression cheap; release builds also ship precompressed
+        // files at maximum quality, which `ServeDir` prefers.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                // The path only: a query string is not logged.
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves `router` until SIGTERM or Ctrl-C, letting requests in flight finish.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Without TCP_NODELAY a streamed page waits on Nagle + delayed ACK (~44 ms per response).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A pool that fails fast when the database is away, so `/readyz` and pages answer promptly.
+pub fn pool_options(max_connections: u32) -> sqlx::postgres::PgPoolOptions {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(3))
+}

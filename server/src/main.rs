@@ -1,0 +1,133 @@
+//! `server` starts the portal; `server migrate` only migrates; `server demo-data --patients N`
+//! fills the database with demo content. Configuration comes from the environment
+//! (`.env.example`); a bad value stops the process at once with a message naming it.
+
+use anyhow::Context;
+use app::{config::Config, state::AppState};
+use leptos::prelude::get_configuration;
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+const USAGE: &str = "usage:
+  server                          run the portal (migrates first)
+  server migrate                  apply database migrations and exit
+  server demo-data [--patients N] load deterministic demo data (default 1000 patients)";
+
+enum Command {
+    Serve,
+    Migrate,
+    DemoData { patients: u64 },
+}
+
+fn parse_args(args: &[String]) -> Result<Command, String> {
+    match args {
+        [] => Ok(Command::Serve),
+        [cmd] if cmd == "serve" => Ok(Command::Serve),
+        [cmd] if cmd == "migrate" => Ok(Command::Migrate),
+        [cmd, rest @ ..] if cmd == "demo-data" => match rest {
+            [] => Ok(Command::DemoData { patients: 1000 }),
+            [flag, n] if flag == "--patients" => n
+                .parse()
+                .map(|patients| Command::DemoData { patients })
+                .map_err(|_| format!("--patients takes a whole number, not {n:?}")),
+            _ => Err(USAGE.to_string()),
+        },
+        _ => Err(USAGE.to_string()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let command = parse_args(&args).map_err(anyhow::Error::msg)?;
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    init_tracing(config.log_json);
+    if config.uses_development_secret() {
+        tracing::warn!(
+            "SECRET_KEY is not set: using the development secret (refused in production)"
+        );
+    }
+
+    let pool = server::pool_options(config.database_max_connections)
+        .connect(config.database_url.expose_secret())
+        .await
+        .context("connecting to the database given by DATABASE_URL")?;
+    app::db::MIGRATOR
+        .run(&pool)
+        .await
+        .context("applying database migrations")?;
+
+    match command {
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::DemoData { patients } => {
+            let added = server::demo::load(&pool, patients).await?;
+            tracing::info!(patients, added, "demo data loaded");
+            Ok(())
+        }
+        Command::Serve => {
+            let leptos = get_configuration(None).context("reading Leptos configuration")?;
+            let mut options = leptos.leptos_options;
+            anyhow::ensure!(
+                !options.output_name.is_empty(),
+                "this server binary was built without cargo-leptos, so it does not know its asset \
+                 names: build it with `cargo leptos build` (scripts/run.sh does)"
+            );
+            // cargo-leptos writes the asset hashes beside the binary; use them whenever they are
+            // there, so a deployment cannot forget LEPTOS_HASH_FILES and serve missing names.
+            if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+                options.hash_files = std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|dir| dir.join(&*options.hash_file)))
+                    .is_some_and(|path| path.exists());
+            }
+            let addr = options.site_addr;
+            let run_worker = config.run_worker;
+            let state = AppState {
+                leptos_options: options,
+                db: pool.clone(),
+                config: Arc::new(config),
+            };
+            let worker = run_worker.then(|| {
+                tokio::spawn(server::worker::run(pool.clone(), server::shutdown_signal()))
+            });
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr}"))?;
+            tracing::info!("portal listening on http://{addr}");
+            server::serve(listener, server::router(state)).await?;
+            if let Some(worker) = worker {
+                let _ = worker.await;
+            }
+            pool.close().await;
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(json: bool) {
+    use tracing_subscriber::{fmt, EnvFilter};
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    if json {
+        fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        fmt().compact().with_env_filter(filter).init();
+    }
+}
