@@ -11,12 +11,14 @@ use app::{
     app::{shell, App},
     state::AppState,
 };
-use axum::{middleware, routing::get, Router};
+use axum::{handler::HandlerWithoutStateExt, middleware, routing::get, Router};
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
 use tower_http::{
     compression::{CompressionLayer, CompressionLevel},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
     trace::TraceLayer,
 };
 
@@ -25,12 +27,32 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
 
+    // Files first, then the not-found page. Not `leptos_axum::file_and_error_handler`: it serves
+    // a file inside `Owner::new()`, a child of whatever reactive owner the thread last had, and
+    // then moves that owner's response headers onto the file. Under load it took a page's CSP,
+    // leaving the page with the strict default that blocks its own stylesheet and scripts.
+    let not_found = {
+        let state = state.clone();
+        let options = options.clone();
+        leptos_axum::render_app_async_with_context(
+            move || provide_context(state.clone()),
+            move || shell(options.clone()),
+        )
+    };
+    let files = ServeDir::new(&*options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(false)
+        // A POST to an unknown address gets the not-found page too, not a bare 405.
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(not_found.into_service());
+
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/language/{code}", get(ops::switch_language))
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.
         // The origin check is first so a refused request is never buffered.
         .layer(middleware::from_fn_with_state(state.clone(), security::limit_body))

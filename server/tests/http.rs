@@ -366,3 +366,35 @@ async fn hashed_assets_are_cached_for_a_year_and_compressed(pool: PgPool) {
         "public, max-age=3600"
     );
 }
+
+/// Regression: leptos_axum's file handler took the response headers of whichever page was
+/// rendering on the same thread, so under load a page lost its CSP (and got the strict default,
+/// which blocks its own stylesheet and scripts). Pages and files must never share headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_keeps_its_own_csp_while_files_are_served_at_the_same_time() {
+    let app = router(unreachable_pool().await);
+    let mut tasks = Vec::new();
+    for i in 0..300 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let uri = if i % 2 == 0 {
+                "/no/such/page"
+            } else {
+                "/favicon.svg"
+            };
+            let response = app.oneshot(get(uri)).await.expect("response");
+            let csp = header_of(&response, "content-security-policy").to_string();
+            (uri, csp)
+        }));
+    }
+    let mut stolen = 0;
+    for task in tasks {
+        let (uri, csp) = task.await.expect("task");
+        if uri == "/no/such/page" {
+            assert!(csp.contains("'nonce-"), "page lost its CSP: {csp}");
+        } else if csp.contains("'nonce-") {
+            stolen += 1;
+        }
+    }
+    assert_eq!(stolen, 0, "files carried a page's CSP");
+}
