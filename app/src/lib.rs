@@ -3,6 +3,8 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod audit;
 pub mod error;
 pub mod home;
 pub mod i18n;

@@ -11,12 +11,15 @@ use std::sync::Arc;
 const USAGE: &str = "usage:
   server                          run the portal (migrates first)
   server migrate                  apply database migrations and exit
-  server demo-data [--patients N] load deterministic demo data (default 1000 patients)";
+  server demo-data [--patients N] load deterministic demo data (default 1000 patients)
+  server verify-audit             check the audit log's hash chain; exit 1 naming the first
+                                  broken row";
 
 enum Command {
     Serve,
     Migrate,
     DemoData { patients: u64 },
+    VerifyAudit,
 }
 
 fn parse_args(args: &[String]) -> Result<Command, String> {
@@ -24,6 +27,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         [] => Ok(Command::Serve),
         [cmd] if cmd == "serve" => Ok(Command::Serve),
         [cmd] if cmd == "migrate" => Ok(Command::Migrate),
+        [cmd] if cmd == "verify-audit" => Ok(Command::VerifyAudit),
         [cmd, rest @ ..] if cmd == "demo-data" => match rest {
             [] => Ok(Command::DemoData { patients: 1000 }),
             [flag, n] if flag == "--patients" => n
@@ -76,6 +80,25 @@ async fn main() -> anyhow::Result<()> {
             let added = server::demo::load(&pool, patients).await?;
             tracing::info!(patients, added, "demo data loaded");
             Ok(())
+        }
+        Command::VerifyAudit => {
+            let report = app::audit::verify_chain(&pool)
+                .await
+                .context("reading the audit log")?;
+            match report.first_broken {
+                None => {
+                    println!("audit log intact: {} events", report.rows);
+                    Ok(())
+                }
+                Some(broken) => {
+                    println!(
+                        "audit log BROKEN at event {} (id {}): it, or the event before it, was \
+                         changed or removed after it was written ({} events in all)",
+                        broken.chain_seq, broken.audit_event_id, report.rows
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Serve => {
             let leptos = get_configuration(None).context("reading Leptos configuration")?;
