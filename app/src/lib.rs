@@ -5,6 +5,7 @@
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod home;
 pub mod i18n;

@@ -1,0 +1,15 @@
+//! Identity and access: accounts, their passwords and their signed-in sessions.
+//!
+//! Invariants: a password is stored only as an argon2id hash computed off the async threads, at
+//! most two at a time; a session token exists only in the person's cookie, the database holds
+//! its SHA-256; a session ends at sign-out, after its idle timeout, or at its absolute lifetime,
+//! whichever comes first, and every check takes the current time as an argument so the rules are
+//! tested with a controllable clock. Sign-in pages, second factors, proxies and the
+//! authorization matrix build on this module.
+
+#[cfg(feature = "ssr")]
+pub mod account;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
