@@ -39,6 +39,15 @@ pub struct Config {
     pub log_json: bool,
     /// Run the background job worker in this process (`RUN_WORKER`, default true).
     pub run_worker: bool,
+    /// Minutes a patient's or proxy's session survives without a request
+    /// (`SESSION_IDLE_MINUTES`, default 30).
+    pub session_idle_minutes: u32,
+    /// The same for accounts with any staff role (`STAFF_SESSION_IDLE_MINUTES`, default 15).
+    pub staff_session_idle_minutes: u32,
+    /// Header a trusted reverse proxy sets to the client's address (`CLIENT_IP_HEADER`, e.g.
+    /// `x-forwarded-for`; its right-most entry is used). Unset: the connection's own address.
+    /// Rate limits key on this, so behind a proxy it must be set or every client shares one.
+    pub client_ip_header: Option<http::HeaderName>,
 }
 
 impl fmt::Debug for Config {
@@ -51,6 +60,12 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_json", &self.log_json)
             .field("run_worker", &self.run_worker)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field(
+                "staff_session_idle_minutes",
+                &self.staff_session_idle_minutes,
+            )
+            .field("client_ip_header", &self.client_ip_header)
             .finish_non_exhaustive()
     }
 }
@@ -185,6 +200,27 @@ impl Config {
             }
         };
         let run_worker = parse_bool(&get, "RUN_WORKER", true, &mut errors);
+        let session_idle_minutes =
+            parse_number(&get, "SESSION_IDLE_MINUTES", 30u32, 5..=720, &mut errors);
+        let staff_session_idle_minutes = parse_number(
+            &get,
+            "STAFF_SESSION_IDLE_MINUTES",
+            15u32,
+            5..=720,
+            &mut errors,
+        );
+        let client_ip_header = match get("CLIENT_IP_HEADER") {
+            None => None,
+            Some(v) => match http::HeaderName::from_bytes(v.to_ascii_lowercase().as_bytes()) {
+                Ok(name) => Some(name),
+                Err(_) => {
+                    errors.push(format!(
+                        "CLIENT_IP_HEADER {v:?} is not a header name, e.g. x-forwarded-for"
+                    ));
+                    None
+                }
+            },
+        };
 
         if !errors.is_empty() {
             return Err(ConfigError(errors));
@@ -199,6 +235,9 @@ impl Config {
             max_body_bytes,
             log_json,
             run_worker,
+            session_idle_minutes,
+            staff_session_idle_minutes,
+            client_ip_header,
         })
     }
 

@@ -60,6 +60,16 @@ impl AppError {
     }
 }
 
+/// Gives a server function's error its HTTP status before returning it. Server functions wrap
+/// their body in this, so the status mapping in [`AppError::status`] is applied everywhere.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        e.set_response_status();
+    }
+    result
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

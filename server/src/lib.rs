@@ -86,9 +86,13 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io
             tracing::warn!(error = %e, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    // The peer address feeds rate limits (through `ConnectInfo`) unless a proxy header is set.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

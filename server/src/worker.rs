@@ -75,12 +75,15 @@ async fn run_one(pool: &PgPool, job: Job) {
         tracing::info_span!("job", job_id = %job.job_id, kind = %job.kind, attempt = job.attempts);
     let _enter = span.enter();
     let outcome: Result<(), &'static str> = match job.kind.as_str() {
-        PURGE_KIND => match jobs::purge_old(pool, 7).await {
-            Ok(n) => {
-                tracing::info!(deleted = n, "purged old jobs");
+        PURGE_KIND => match (
+            jobs::purge_old(pool, 7).await,
+            app::auth::server::purge_rate_limits(pool).await,
+        ) {
+            (Ok(jobs), Ok(windows)) => {
+                tracing::info!(jobs, windows, "purged old jobs and rate-limit windows");
                 Ok(())
             }
-            Err(_) => Err("database"),
+            _ => Err("database"),
         },
         _ => Err("unknown job kind"),
     };

@@ -9,7 +9,12 @@
 
 #[cfg(feature = "ssr")]
 pub mod account;
+mod api;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
 pub mod session;
+
+pub use api::*;

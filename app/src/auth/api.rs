@@ -1,0 +1,185 @@
+//! Sign-in, sign-out and "who am I", as server functions (public HTTP endpoints).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the portal shows about the signed-in person: never the password hash or anything else
+/// the server alone should see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub display_name: String,
+    /// Role names (`staff`, `administrator`, ...); empty for patients and proxies.
+    pub roles: Vec<String>,
+    /// Seconds until the session ends if nothing else happens, for the idle warning.
+    pub idle_seconds_left: i64,
+}
+
+/// Requests per client address per minute on the sign-in endpoint.
+#[cfg(feature = "ssr")]
+const SIGN_IN_PER_IP_PER_MINUTE: i32 = 60;
+/// Failed sign-ins per account in [`FAILURE_WINDOW_MINUTES`] before it must wait.
+#[cfg(feature = "ssr")]
+const FAILURES_PER_ACCOUNT: i64 = 10;
+#[cfg(feature = "ssr")]
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+/// Signs in with email and password and starts a session. Anyone may call it; it is limited
+/// per client address and per account, answers a wrong password and an unknown email with the
+/// same error, and records every attempt in the audit log.
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    crate::error::with_status(sign_in_inner(email, password).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> {
+    use super::{account, password as pw, server, session};
+    use crate::audit::{self, AuditEvent, Outcome};
+    use chrono::{Duration, Utc};
+    use secrecy::SecretString;
+
+    let now = Utc::now();
+    let pool = crate::state::db()?;
+    let config = crate::state::config()?;
+    let client = server::current_client();
+    let ip_key = format!(
+        "sign_in:{}",
+        client
+            .ip
+            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    );
+    if !server::within_rate_limit(&pool, &ip_key, SIGN_IN_PER_IP_PER_MINUTE, now).await? {
+        return Err(AppError::RateLimited);
+    }
+    let email = email.trim().to_string();
+    if email.is_empty() || password.is_empty() {
+        let mut fields = std::collections::BTreeMap::new();
+        if email.is_empty() {
+            fields.insert("email".into(), "Enter your email address".into());
+        }
+        if password.is_empty() {
+            fields.insert("password".into(), "Enter your password".into());
+        }
+        return Err(AppError::Validation(fields));
+    }
+
+    let found = account::find_account_by_email(&pool, &email).await?;
+    if let Some(acc) = &found {
+        let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+        if server::recent_sign_in_failures(&pool, acc.account_id, since).await?
+            >= FAILURES_PER_ACCOUNT
+        {
+            let event = AuditEvent::new("session.sign_in", Outcome::Denied)
+                .by(acc.account_id)
+                .from_client(client.ip, client.user_agent.as_deref());
+            audit::record(&pool, &event).await?;
+            return Err(AppError::RateLimited);
+        }
+    }
+    let password = SecretString::from(password);
+    let matches =
+        pw::verify_password(password, found.as_ref().map(|a| a.password_hash.clone())).await?;
+    let failed_account = found.as_ref().map(|a| a.account_id);
+    let usable = found.filter(|a| matches && !a.disabled);
+
+    let Some(acc) = usable else {
+        // Unknown email, wrong password and disabled account look the same from outside.
+        let mut event = AuditEvent::new("session.sign_in", Outcome::Failure)
+            .from_client(client.ip, client.user_agent.as_deref());
+        if let Some(id) = failed_account {
+            event = event.by(id);
+        }
+        audit::record(&pool, &event).await?;
+        return Err(AppError::Conflict(
+            "That email and password do not match an account. Check both and try again, or reset your password."
+                .into(),
+        ));
+    };
+
+    let roles = account::roles_of(&pool, acc.account_id).await?;
+    let idle_minutes = if roles.is_empty() {
+        config.session_idle_minutes
+    } else {
+        config.staff_session_idle_minutes
+    };
+    let mut tx = pool.begin().await?;
+    let (session_id, token) = session::start_session(
+        &mut *tx,
+        acc.account_id,
+        Duration::minutes(i64::from(idle_minutes)),
+        &client,
+        now,
+    )
+    .await?;
+    let event = AuditEvent::new("session.sign_in", Outcome::Success)
+        .by(acc.account_id)
+        .on("session", session_id)
+        .from_client(client.ip, client.user_agent.as_deref());
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+
+    set_cookie(&server::session_cookie(&token, config.secure_cookies));
+    tracing::info!(account_id = %acc.account_id, "signed in");
+    Ok(())
+}
+
+/// Ends the caller's session and clears the cookie. Anyone may call it; without a session it
+/// only clears the cookie.
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    crate::error::with_status(sign_out_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn sign_out_inner() -> Result<(), AppError> {
+    use super::{server, session};
+    use crate::audit::{self, AuditEvent, Outcome};
+    use chrono::Utc;
+
+    let now = Utc::now();
+    let config = crate::state::config()?;
+    if let Some(caller) = server::current_caller(now).await? {
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        session::end_session(
+            &mut *tx,
+            caller.account.account_id,
+            caller.session.session_id,
+            now,
+        )
+        .await?;
+        let client = server::current_client();
+        let event = AuditEvent::new("session.sign_out", Outcome::Success)
+            .by(caller.account.account_id)
+            .on("session", caller.session.session_id)
+            .from_client(client.ip, client.user_agent.as_deref());
+        audit::record(&mut *tx, &event).await?;
+        tx.commit().await?;
+    }
+    set_cookie(&server::clearing_cookie(config.secure_cookies));
+    Ok(())
+}
+
+/// The signed-in caller's own name, roles and idle time left, or `None`. Anyone may call it;
+/// it only ever describes the caller.
+#[server]
+pub async fn current_account() -> Result<Option<SignedIn>, AppError> {
+    let now = chrono::Utc::now();
+    let caller = crate::error::with_status(super::server::current_caller(now).await)?;
+    Ok(caller.map(|c| SignedIn {
+        display_name: c.account.display_name,
+        roles: c.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        idle_seconds_left: (c.session.idle_deadline - now).num_seconds(),
+    }))
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(res), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        res.append_header(http::header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,237 @@
+//! Server-side helpers for server functions: who is calling (from the session cookie), where
+//! from, the session cookie itself, and rate limits. Authorization decisions use these; they
+//! never redirect, they return [`AppError`].
+
+use super::account::{self, Account, Role};
+use super::session::{self, ActiveSession, Client, SessionToken};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::use_context;
+use sqlx::PgExecutor;
+use std::net::{IpAddr, SocketAddr};
+
+/// The session cookie's name. The `__Host-` prefix makes browsers refuse it unless it is Secure,
+/// host-only and `Path=/`, so it can only be used where cookies are Secure.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-session"
+    } else {
+        "session"
+    }
+}
+
+/// The `Set-Cookie` value that hands `token` to the browser.
+pub fn session_cookie(token: &SessionToken, secure: bool) -> String {
+    let name = cookie_name(secure);
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{name}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        token.cookie_value()
+    )
+}
+
+/// The `Set-Cookie` value that makes the browser forget its session cookie.
+pub fn clearing_cookie(secure: bool) -> String {
+    let name = cookie_name(secure);
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// Finds the session token in a `Cookie` header.
+pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<SessionToken> {
+    let name = cookie_name(secure);
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, value)| SessionToken::parse(value))
+}
+
+/// The client's address: the right-most entry of the configured proxy header when there is one,
+/// else the connection's peer address.
+pub fn client_ip(
+    headers: &http::HeaderMap,
+    peer: Option<IpAddr>,
+    proxy_header: Option<&http::HeaderName>,
+) -> Option<IpAddr> {
+    match proxy_header {
+        Some(name) => headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+            .next_back(),
+        None => peer,
+    }
+}
+
+/// Where the current request came from.
+pub fn current_client() -> Client {
+    let config = crate::state::config().ok();
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Client::default();
+    };
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    Client {
+        ip: client_ip(
+            &parts.headers,
+            peer,
+            config.as_ref().and_then(|c| c.client_ip_header.as_ref()),
+        ),
+        user_agent: parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// The caller: their live session, account and roles.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub session: ActiveSession,
+    pub account: Account,
+    pub roles: Vec<Role>,
+}
+
+/// The signed-in caller of this request, if any, as of `now`. Touches the session (an idle
+/// timeout counts from the last request).
+pub async fn current_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
+    let config = crate::state::config()?;
+    let Some(token) = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|h| token_from_cookie_header(h, config.secure_cookies))
+    }) else {
+        return Ok(None);
+    };
+    let pool = crate::state::db()?;
+    let Some(session) = session::resume_session(&pool, &token, now).await? else {
+        return Ok(None);
+    };
+    let Some(account) = account::find_account(&pool, session.account_id).await? else {
+        return Ok(None);
+    };
+    let roles = account::roles_of(&pool, account.account_id).await?;
+    Ok(Some(Caller {
+        session,
+        account,
+        roles,
+    }))
+}
+
+/// The signed-in caller, or [`AppError::Unauthenticated`].
+pub async fn require_user() -> Result<Caller, AppError> {
+    current_caller(Utc::now())
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Counts one hit for `key` in the current minute and says whether it is within `limit`.
+pub async fn within_rate_limit(
+    conn: impl PgExecutor<'_>,
+    key: &str,
+    limit: i32,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let hits = sqlx::query_scalar!(
+        "insert into rate_limit_window (key, window_start, hits)
+         values ($1, date_trunc('minute', $2::timestamptz), 1)
+         on conflict (key, window_start) do update set hits = rate_limit_window.hits + 1
+         returning hits",
+        key,
+        now
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(hits <= limit)
+}
+
+/// Deletes rate-limit windows older than an hour (daily housekeeping).
+pub async fn purge_rate_limits(conn: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from rate_limit_window where window_start < now() - interval '1 hour'"
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Sign-in failures for `account` since `since`, read from the audit log (the record of every
+/// attempt), so the limit holds across processes and restarts and lapses by itself.
+pub async fn recent_sign_in_failures(
+    conn: impl PgExecutor<'_>,
+    account: uuid::Uuid,
+    since: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from audit_event
+           where actor_account_id = $1 and action = 'session.sign_in' and outcome = 'failure'
+             and occurred_at >= $2"#,
+        account,
+        since
+    )
+    .fetch_one(conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::PgPool;
+
+    #[test]
+    fn the_cookie_is_host_only_http_only_and_secure_where_it_can_be() {
+        let token = SessionToken::parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        assert_eq!(
+            session_cookie(&token, true),
+            "__Host-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+        assert!(!session_cookie(&token, false).contains("Secure"));
+        assert!(clearing_cookie(true).contains("Max-Age=0"));
+        let header = "lang=es; __Host-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        assert!(token_from_cookie_header(header, true).is_some());
+        assert!(
+            token_from_cookie_header(header, false).is_none(),
+            "other name"
+        );
+    }
+
+    #[test]
+    fn the_client_address_comes_from_the_proxy_only_when_configured() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.2".parse().unwrap());
+        let peer = "10.0.0.1".parse().ok();
+        let xff = http::HeaderName::from_static("x-forwarded-for");
+        assert_eq!(
+            client_ip(&headers, peer, None),
+            peer,
+            "a client cannot choose its address"
+        );
+        assert_eq!(
+            client_ip(&headers, peer, Some(&xff)),
+            "10.0.0.2".parse().ok()
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_rate_limit_counts_per_key_per_minute(pool: PgPool) -> sqlx::Result<()> {
+        let t = DateTime::parse_from_rfc3339("2026-05-01T10:00:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for _ in 0..3 {
+            assert!(within_rate_limit(&pool, "k", 3, t).await?);
+        }
+        assert!(!within_rate_limit(&pool, "k", 3, t + chrono::Duration::seconds(50)).await?);
+        assert!(within_rate_limit(&pool, "other", 3, t).await?);
+        assert!(within_rate_limit(&pool, "k", 3, t + chrono::Duration::seconds(60)).await?);
+        Ok(())
+    }
+}

@@ -1,0 +1,346 @@
+//! Sign-in, sign-out and the session cookie, through the real router.
+#![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
+
+use app::{
+    auth::{
+        account::{disable_account, grant_role, insert_account, NewAccount, Role},
+        password::hash_password,
+        CurrentAccount, SignIn, SignOut, SignedIn,
+    },
+    config::Config,
+    state::AppState,
+};
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+    response::Response,
+    Router,
+};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use secrecy::SecretString;
+use server_fn::ServerFn;
+use sqlx::PgPool;
+use std::{collections::HashMap, sync::Arc};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+const PASSWORD: &str = "river lantern okra pebble";
+
+fn router(pool: PgPool, extra: &[(&str, &str)]) -> Router {
+    let mut vars: HashMap<String, String> = HashMap::from([(
+        "DATABASE_URL".to_string(),
+        "postgres://postgres@127.0.0.1/unused".to_string(),
+    )]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid configuration");
+    server::router(AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("portal")
+            .site_root(env!("CARGO_MANIFEST_DIR").to_string() + "/tests/site")
+            .build(),
+        db: pool,
+        config: Arc::new(config),
+    })
+}
+
+async fn seed_account(pool: &PgPool, email: &str, roles: &[Role]) -> Uuid {
+    let hash = hash_password(SecretString::from(PASSWORD))
+        .await
+        .expect("hash");
+    let id = insert_account(
+        pool,
+        &NewAccount {
+            email,
+            display_name: "Maria Garcia",
+            preferred_language: "es",
+            password_hash: &hash,
+        },
+    )
+    .await
+    .expect("account");
+    for role in roles {
+        grant_role(pool, id, *role, None).await.expect("role");
+    }
+    id
+}
+
+fn post(path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut request = Request::post(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::USER_AGENT, "Mozilla/5.0 (test)")
+        .header("x-forwarded-for", "203.0.113.50");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn sign_in(email: &str, password: &str) -> Request<Body> {
+    post(
+        <SignIn as ServerFn>::PATH,
+        &[("email", email), ("password", password)],
+        None,
+    )
+}
+
+async fn text(response: Response) -> String {
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn set_cookie(response: &Response) -> String {
+    response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `name=value` from a `Set-Cookie` header, ready for a `Cookie` header.
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+async fn who_am_i(app: &Router, cookie: Option<&str>) -> Option<SignedIn> {
+    let response = app
+        .clone()
+        .oneshot(post(<CurrentAccount as ServerFn>::PATH, &[], cookie))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_str(&text(response).await).expect("json")
+}
+
+async fn audit_count(pool: &PgPool, action: &str, outcome: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from audit_event where action = $1 and outcome = $2")
+        .bind(action)
+        .bind(outcome)
+        .fetch_one(pool)
+        .await
+        .expect("count")
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn signing_in_sets_a_session_cookie_that_identifies_only_that_person(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    let app = router(pool.clone(), &[]);
+
+    let response = app
+        .clone()
+        .oneshot(sign_in("  MARIA@example.org ", PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = set_cookie(&response);
+    assert!(cookie.starts_with("session="), "{cookie}");
+    for attribute in ["Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain-HTTP development");
+
+    let me = who_am_i(&app, Some(&cookie_pair(&cookie))).await;
+    assert_eq!(
+        me.as_ref().map(|m| m.display_name.as_str()),
+        Some("Maria Garcia")
+    );
+    assert!(me.is_some_and(|m| m.roles.is_empty() && (1700..=1800).contains(&m.idle_seconds_left)));
+    assert_eq!(who_am_i(&app, None).await, None);
+    assert_eq!(
+        who_am_i(&app, Some("session=forged-token-value")).await,
+        None
+    );
+    assert_eq!(audit_count(&pool, "session.sign_in", "success").await, 1);
+
+    let stored_ip: Option<String> = sqlx::query_scalar("select host(ip) from session")
+        .fetch_one(&pool)
+        .await
+        .expect("session");
+    assert_eq!(
+        stored_ip, None,
+        "no proxy header configured: the header is not trusted"
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn secure_deployments_use_a_host_only_secure_cookie(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    let app = router(pool, &[("COOKIE_SECURE", "true")]);
+    let response = app
+        .clone()
+        .oneshot(sign_in("maria@example.org", PASSWORD))
+        .await
+        .expect("response");
+    let cookie = set_cookie(&response);
+    assert!(cookie.starts_with("__Host-session="), "{cookie}");
+    assert!(cookie.contains("; Secure"));
+    assert!(!cookie.contains("Domain="));
+    assert!(who_am_i(&app, Some(&cookie_pair(&cookie))).await.is_some());
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    let app = router(pool.clone(), &[]);
+
+    let wrong = app
+        .clone()
+        .oneshot(sign_in("maria@example.org", "not the password at all"))
+        .await
+        .expect("response");
+    let unknown = app
+        .clone()
+        .oneshot(sign_in("nobody@example.org", PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(wrong.status(), StatusCode::CONFLICT);
+    assert_eq!(unknown.status(), wrong.status());
+    assert_eq!(set_cookie(&wrong), "");
+    let (wrong, unknown) = (text(wrong).await, text(unknown).await);
+    assert_eq!(wrong, unknown);
+    assert!(wrong.contains("do not match an account"), "{wrong}");
+    assert!(
+        !wrong.contains("maria"),
+        "the answer never echoes the email"
+    );
+    assert_eq!(audit_count(&pool, "session.sign_in", "failure").await, 2);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_disabled_account_cannot_sign_in_and_its_sessions_end(pool: PgPool) {
+    let id = seed_account(&pool, "maria@example.org", &[]).await;
+    let app = router(pool.clone(), &[]);
+    let response = app
+        .clone()
+        .oneshot(sign_in("maria@example.org", PASSWORD))
+        .await
+        .expect("response");
+    let cookie = cookie_pair(&set_cookie(&response));
+
+    let mut conn = pool.acquire().await.expect("connection");
+    disable_account(&mut conn, id).await.expect("disable");
+    assert_eq!(who_am_i(&app, Some(&cookie)).await, None);
+    let again = app
+        .oneshot(sign_in("maria@example.org", PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[Role::Staff]).await;
+    let app = router(pool.clone(), &[]);
+    let response = app
+        .clone()
+        .oneshot(sign_in("maria@example.org", PASSWORD))
+        .await
+        .expect("response");
+    let cookie = cookie_pair(&set_cookie(&response));
+    let me = who_am_i(&app, Some(&cookie)).await.expect("signed in");
+    assert_eq!(me.roles, vec!["staff".to_string()]);
+    assert!(
+        (800..=900).contains(&me.idle_seconds_left),
+        "staff idle timeout is 15 minutes"
+    );
+
+    let out = app
+        .clone()
+        .oneshot(post(<SignOut as ServerFn>::PATH, &[], Some(&cookie)))
+        .await
+        .expect("response");
+    assert_eq!(out.status(), StatusCode::OK);
+    assert!(set_cookie(&out).contains("Max-Age=0"));
+    // The old cookie, replayed, no longer signs anyone in.
+    assert_eq!(who_am_i(&app, Some(&cookie)).await, None);
+    assert_eq!(audit_count(&pool, "session.sign_out", "success").await, 1);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn repeated_failures_make_an_account_wait_and_nothing_else(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    seed_account(&pool, "sam@example.org", &[]).await;
+    let app = router(pool.clone(), &[]);
+    for _ in 0..10 {
+        let response = app
+            .clone()
+            .oneshot(sign_in("maria@example.org", "a wrong guess here"))
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+    }
+    // Even the right password waits now...
+    let blocked = app
+        .clone()
+        .oneshot(sign_in("maria@example.org", PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(set_cookie(&blocked), "");
+    // ...while another account is unaffected.
+    let other = app
+        .clone()
+        .oneshot(sign_in("sam@example.org", PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(other.status(), StatusCode::OK);
+
+    // Fifteen minutes later the failures have aged out: nothing is locked for good.
+    sqlx::raw_sql(
+        "alter table audit_event disable trigger audit_event_append_only;
+         update audit_event set occurred_at = occurred_at - interval '16 minutes';
+         alter table audit_event enable trigger audit_event_append_only;",
+    )
+    .execute(&pool)
+    .await
+    .expect("age the failures");
+    let later = app
+        .oneshot(sign_in("maria@example.org", PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(later.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn one_client_address_is_limited_to_sixty_attempts_a_minute(pool: PgPool) {
+    let app = router(pool, &[("CLIENT_IP_HEADER", "x-forwarded-for")]);
+    let mut statuses = Vec::new();
+    for _ in 0..61 {
+        // Empty fields fail validation before any hashing, so this stays fast.
+        let response = app
+            .clone()
+            .oneshot(sign_in("", ""))
+            .await
+            .expect("response");
+        statuses.push(response.status());
+    }
+    assert!(statuses[..60]
+        .iter()
+        .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(statuses[60], StatusCode::TOO_MANY_REQUESTS);
+}
