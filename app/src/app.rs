@@ -1,8 +1,10 @@
 //! The HTML shell and the single route table.
 
+use crate::auth::{AccountPage, SignInPage};
 use crate::home::HomePage;
 use crate::shell::{
-    provide_organisation, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader, SkipLink,
+    provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
+    SkipLink,
 };
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
@@ -40,6 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_organisation();
+    provide_signed_in();
     view! {
         <Router>
             <SkipLink />
@@ -48,6 +51,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     // Async: the page waits for its data so a failure can set the status code.
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <SiteFooter />

@@ -62,10 +62,22 @@ impl AppError {
 
 /// Gives a server function's error its HTTP status before returning it. Server functions wrap
 /// their body in this, so the status mapping in [`AppError::status`] is applied everywhere.
+///
+/// A plain form post (no JavaScript) is the exception: server functions answer it with a
+/// redirect back to the form, carrying the error in the address, and a status set here would
+/// replace that redirect.
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
-        e.set_response_status();
+        let form_post = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if !form_post {
+            e.set_response_status();
+        }
     }
     result
 }

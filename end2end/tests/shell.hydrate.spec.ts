@@ -37,6 +37,9 @@ const pages = [
   { name: 'home (English)', path: '/', lang: 'en' },
   { name: 'home (Spanish)', path: '/', lang: 'es' },
   { name: 'not found', path: '/missing', lang: 'en' },
+  { name: 'sign in (English)', path: '/sign-in', lang: 'en' },
+  { name: 'sign in (Spanish)', path: '/sign-in', lang: 'es' },
+  { name: 'account, signed out', path: '/account', lang: 'en' },
 ];
 
 for (const width of [320, 1280]) {
@@ -52,4 +55,19 @@ for (const width of [320, 1280]) {
       expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
     });
   }
+}
+
+for (const width of [320, 1280]) {
+  test(`axe finds no violations: account, signed in, at ${width} px`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto('/sign-in');
+    await page.getByLabel('Email address').fill('admin@example.org');
+    await page.getByLabel('Password').fill('openwell demo passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/account$/);
+    const results = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+      .analyze();
+    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  });
 }

@@ -4,6 +4,10 @@
 //! All addresses use the reserved `example.org` domain, so no demo email can reach a person.
 
 use anyhow::Context;
+use app::auth::{
+    account::{find_account_by_email, grant_role, insert_account, NewAccount, Role},
+    password::hash_password,
+};
 use app::organisation::{db::upsert_organisation, Organisation};
 use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
@@ -208,10 +212,42 @@ pub fn patient(index: u64) -> DemoPatient {
 }
 
 /// Loads the organisation and `patients` patients. Returns how many patients were new.
+/// The password of every demo account (listed in the README). Demo only: `load` is a command
+/// an operator runs on purpose, never part of starting the server.
+pub const DEMO_PASSWORD: &str = "openwell demo passphrase";
+
+/// Demo sign-ins, one per kind of user: (email, display name, language, roles).
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &[Role])] = &[
+    ("patient@example.org", "Maria Garcia", "es", &[]),
+    ("staff@example.org", "Sam Okafor", "en", &[Role::Staff]),
+    ("editor@example.org", "Priya Shah", "en", &[Role::Editor]),
+    (
+        "reviewer@example.org",
+        "Dr. Daniel Kim",
+        "en",
+        &[Role::MedicalReviewer],
+    ),
+    (
+        "engagement@example.org",
+        "Lucia Romero",
+        "es",
+        &[Role::EngagementManager],
+    ),
+    (
+        "admin@example.org",
+        "Grace Lee",
+        "en",
+        &[Role::Administrator, Role::Staff],
+    ),
+];
+
 pub async fn load(pool: &PgPool, patients: u64) -> anyhow::Result<u64> {
     upsert_organisation(pool, &organisation())
         .await
         .context("saving the demo organisation")?;
+    load_accounts(pool)
+        .await
+        .context("creating the demo accounts")?;
     let mut inserted = 0;
     let mut start = 0;
     while start < patients {
@@ -226,6 +262,41 @@ pub async fn load(pool: &PgPool, patients: u64) -> anyhow::Result<u64> {
         }
     }
     Ok(inserted)
+}
+
+/// Creates the demo accounts that do not exist yet; existing ones (and their passwords, if
+/// someone changed them) are left alone.
+async fn load_accounts(pool: &PgPool) -> anyhow::Result<()> {
+    for (email, name, language, roles) in DEMO_ACCOUNTS {
+        if find_account_by_email(pool, email).await?.is_some() {
+            continue;
+        }
+        let hash = hash_password(DEMO_PASSWORD.into())
+            .await
+            .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+        let mut tx = pool.begin().await?;
+        let id = insert_account(
+            &mut *tx,
+            &NewAccount {
+                email,
+                display_name: name,
+                preferred_language: language,
+                password_hash: &hash,
+            },
+        )
+        .await?;
+        sqlx::query!(
+            "update account set email_verified_at = now() where account_id = $1",
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
+        for role in *roles {
+            grant_role(&mut *tx, id, *role, None).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 async fn insert_batch(pool: &PgPool, batch: &[DemoPatient]) -> sqlx::Result<u64> {
@@ -303,6 +374,14 @@ mod tests {
         .fetch_one(&pool)
         .await?;
         assert_eq!(name, patient(1000).given_name);
+        let accounts: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from account"#)
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(
+            accounts,
+            DEMO_ACCOUNTS.len() as i64,
+            "accounts are created once"
+        );
         Ok(())
     }
 }

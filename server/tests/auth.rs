@@ -5,7 +5,7 @@ use app::{
     auth::{
         account::{disable_account, grant_role, insert_account, NewAccount, Role},
         password::hash_password,
-        CurrentAccount, SignIn, SignOut, SignedIn,
+        CurrentAccount, EndMySession, ListMySessions, SessionView, SignIn, SignOut, SignedIn,
     },
     config::Config,
     state::AppState,
@@ -220,7 +220,10 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(pool: PgPool)
         .expect("response");
     assert_eq!(wrong.status(), StatusCode::CONFLICT);
     assert_eq!(unknown.status(), wrong.status());
-    assert_eq!(set_cookie(&wrong), "");
+    assert!(
+        !set_cookie(&wrong).contains("session="),
+        "no session for a failure"
+    );
     let (wrong, unknown) = (text(wrong).await, text(unknown).await);
     assert_eq!(wrong, unknown);
     assert!(wrong.contains("do not match an account"), "{wrong}");
@@ -343,4 +346,137 @@ async fn one_client_address_is_limited_to_sixty_attempts_a_minute(pool: PgPool) 
         .iter()
         .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY));
     assert_eq!(statuses[60], StatusCode::TOO_MANY_REQUESTS);
+}
+
+fn form_post(request: Request<Body>) -> Request<Body> {
+    let (mut parts, body) = request.into_parts();
+    parts
+        .headers
+        .insert(header::ACCEPT, "text/html".parse().expect("value"));
+    parts.headers.insert(
+        header::REFERER,
+        "http://127.0.0.1:3000/sign-in".parse().expect("value"),
+    );
+    Request::from_parts(parts, body)
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_form_posted_without_javascript_is_redirected_with_its_outcome(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    let app = router(pool, &[]);
+
+    let failed = app
+        .clone()
+        .oneshot(form_post(sign_in("maria@example.org", "wrong guess here")))
+        .await
+        .expect("response");
+    assert_eq!(
+        failed.status(),
+        StatusCode::FOUND,
+        "back to the form, not a bare 409"
+    );
+    let location = failed
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        location.starts_with("http://127.0.0.1:3000/sign-in?"),
+        "{location}"
+    );
+    assert!(
+        !location.contains("maria"),
+        "the email never travels in the address"
+    );
+    let remembered = set_cookie(&failed);
+    assert!(
+        remembered.starts_with("sign_in_email=maria%40example.org;"),
+        "{remembered}"
+    );
+    assert!(remembered.contains("HttpOnly") && remembered.contains("Path=/sign-in"));
+
+    let ok = app
+        .oneshot(form_post(sign_in("maria@example.org", PASSWORD)))
+        .await
+        .expect("response");
+    assert_eq!(ok.status(), StatusCode::FOUND);
+    assert_eq!(
+        ok.headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok()),
+        Some("/account")
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn people_list_and_end_only_their_own_sessions(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    seed_account(&pool, "sam@example.org", &[]).await;
+    let app = router(pool.clone(), &[]);
+    let mut maria = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .clone()
+            .oneshot(sign_in("maria@example.org", PASSWORD))
+            .await
+            .expect("response");
+        maria.push(cookie_pair(&set_cookie(&response)));
+    }
+    let response = app
+        .clone()
+        .oneshot(sign_in("sam@example.org", PASSWORD))
+        .await
+        .expect("response");
+    let sam = cookie_pair(&set_cookie(&response));
+
+    let list = |cookie: Option<String>| {
+        let app = app.clone();
+        async move {
+            app.oneshot(post(
+                <ListMySessions as ServerFn>::PATH,
+                &[],
+                cookie.as_deref(),
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    assert_eq!(list(None).await.status(), StatusCode::UNAUTHORIZED);
+    let sessions: Vec<SessionView> =
+        serde_json::from_str(&text(list(Some(maria[0].clone())).await).await).expect("json");
+    assert_eq!(sessions.len(), 2);
+    assert!(
+        sessions[0].current && !sessions[1].current,
+        "this device first"
+    );
+    let other_maria_session = sessions[1].session_id.clone();
+
+    // Sam cannot end Maria's session, even knowing its id.
+    let refused = app
+        .clone()
+        .oneshot(post(
+            <EndMySession as ServerFn>::PATH,
+            &[("session_id", &other_maria_session)],
+            Some(&sam),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert!(who_am_i(&app, Some(&maria[1])).await.is_some());
+
+    // Maria can, from her other device.
+    let ended = app
+        .clone()
+        .oneshot(post(
+            <EndMySession as ServerFn>::PATH,
+            &[("session_id", &other_maria_session)],
+            Some(&maria[0]),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(ended.status(), StatusCode::OK);
+    assert_eq!(who_am_i(&app, Some(&maria[1])).await, None);
+    assert!(who_am_i(&app, Some(&maria[0])).await.is_some());
+    assert_eq!(audit_count(&pool, "session.end", "success").await, 1);
 }

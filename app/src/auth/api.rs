@@ -91,6 +91,9 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
             event = event.by(id);
         }
         audit::record(&pool, &event).await?;
+        // A form posted without JavaScript comes back empty; this brings the email back (never
+        // the password) without putting it in the address.
+        set_cookie(&server::remembered_email_cookie(Some(&email)));
         return Err(AppError::Conflict(
             "That email and password do not match an account. Check both and try again, or reset your password."
                 .into(),
@@ -120,7 +123,9 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
     tx.commit().await?;
 
     set_cookie(&server::session_cookie(&token, config.secure_cookies));
+    set_cookie(&server::remembered_email_cookie(None));
     tracing::info!(account_id = %acc.account_id, "signed in");
+    leptos_axum::redirect("/account");
     Ok(())
 }
 
@@ -158,6 +163,77 @@ async fn sign_out_inner() -> Result<(), AppError> {
         tx.commit().await?;
     }
     set_cookie(&server::clearing_cookie(config.secure_cookies));
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// One of the caller's own live sessions, as the account page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub session_id: String,
+    pub current: bool,
+    /// Browser and system, e.g. ("Firefox", "Android"), when the user agent says.
+    pub device: Option<(String, String)>,
+    /// UTC, `YYYY-MM-DD HH:MM`.
+    pub last_seen: String,
+}
+
+/// The caller's own live sessions, this one first. Only a signed-in caller, about themself.
+#[server]
+pub async fn list_my_sessions() -> Result<Vec<SessionView>, AppError> {
+    crate::error::with_status(list_my_sessions_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn list_my_sessions_inner() -> Result<Vec<SessionView>, AppError> {
+    let caller = super::server::require_user().await?;
+    let pool = crate::state::db()?;
+    let mut sessions =
+        super::session::list_sessions(&pool, caller.account.account_id, chrono::Utc::now()).await?;
+    sessions.sort_by_key(|s| s.session_id != caller.session.session_id);
+    Ok(sessions
+        .into_iter()
+        .map(|s| SessionView {
+            session_id: s.session_id.to_string(),
+            current: s.session_id == caller.session.session_id,
+            device: s.user_agent.as_deref().and_then(super::device::describe),
+            last_seen: s.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+        .collect())
+}
+
+/// Ends one of the caller's own sessions (a lost phone, a shared computer). Only a signed-in
+/// caller, and only their own sessions: another account's session id is simply not found.
+#[server]
+pub async fn end_my_session(session_id: String) -> Result<(), AppError> {
+    crate::error::with_status(end_my_session_inner(session_id).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn end_my_session_inner(session_id: String) -> Result<(), AppError> {
+    use crate::audit::{self, AuditEvent, Outcome};
+    let caller = super::server::require_user().await?;
+    let session_id = uuid::Uuid::parse_str(session_id.trim()).map_err(|_| AppError::NotFound)?;
+    let pool = crate::state::db()?;
+    let mut tx = pool.begin().await?;
+    let now = chrono::Utc::now();
+    if !super::session::end_session(&mut *tx, caller.account.account_id, session_id, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let client = super::server::current_client();
+    let event = AuditEvent::new("session.end", Outcome::Success)
+        .by(caller.account.account_id)
+        .on("session", session_id)
+        .from_client(client.ip, client.user_agent.as_deref());
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    if session_id == caller.session.session_id {
+        let config = crate::state::config()?;
+        set_cookie(&super::server::clearing_cookie(config.secure_cookies));
+        leptos_axum::redirect("/");
+    } else {
+        leptos_axum::redirect("/account");
+    }
     Ok(())
 }
 

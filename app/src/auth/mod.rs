@@ -11,10 +11,14 @@
 pub mod account;
 mod api;
 #[cfg(feature = "ssr")]
+mod device;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod session;
+mod ui;
 
 pub use api::*;
+pub use ui::{AccountPage, SignInPage};

@@ -37,6 +37,39 @@ pub fn clearing_cookie(secure: bool) -> String {
     format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
+/// Short-lived cookie holding the email typed into a sign-in form that failed, so the form can
+/// show it again after a no-JavaScript round trip. `None` clears it.
+pub const REMEMBERED_EMAIL: &str = "sign_in_email";
+
+pub fn remembered_email_cookie(email: Option<&str>) -> String {
+    match email {
+        Some(email) => format!(
+            "{REMEMBERED_EMAIL}={}; Path=/sign-in; Max-Age=300; HttpOnly; SameSite=Strict",
+            url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
+        ),
+        None => format!("{REMEMBERED_EMAIL}=; Path=/sign-in; Max-Age=0; HttpOnly; SameSite=Strict"),
+    }
+}
+
+/// The email the last failed sign-in form held, if this request carries it.
+pub fn remembered_email() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == REMEMBERED_EMAIL)
+        .and_then(|(_, value)| {
+            url::form_urlencoded::parse(format!("e={value}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+        })
+        .filter(|v| !v.is_empty() && v.len() <= 254)
+}
+
 /// Finds the session token in a `Cookie` header.
 pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<SessionToken> {
     let name = cookie_name(secure);

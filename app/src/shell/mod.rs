@@ -31,6 +31,23 @@ pub async fn load_organisation() -> Result<Organisation, AppError> {
     }
 }
 
+/// Who is signed in, loaded once per request (it also marks the session as active).
+#[derive(Clone, Copy)]
+pub struct SignedInResource(pub Resource<Result<Option<crate::auth::SignedIn>, AppError>>);
+
+pub fn provide_signed_in() {
+    let resource = Resource::new(|| (), |_| crate::auth::current_account());
+    provide_context(SignedInResource(resource));
+}
+
+/// The signed-in person for this request, awaited from the resource `App` provides.
+pub async fn load_signed_in() -> Result<Option<crate::auth::SignedIn>, AppError> {
+    match use_context::<SignedInResource>() {
+        Some(SignedInResource(resource)) => resource.await,
+        None => Err(AppError::Internal),
+    }
+}
+
 /// "Call us: …" as a `tel:` link, when the organisation has a phone number.
 #[component]
 pub fn CallUs(org: Organisation, #[prop(optional)] class: Option<&'static str>) -> impl IntoView {
@@ -84,6 +101,33 @@ pub fn SiteHeader() -> impl IntoView {
                                 {td_string!(l, nav_home)}
                             </a>
                         </li>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let current = |path: &'static str| {
+                                    move || (location.pathname.get() == path).then_some("page")
+                                };
+                                // Unknown (database away) reads as signed out: the link still helps.
+                                if matches!(load_signed_in().await, Ok(Some(_))) {
+                                    view! {
+                                        <li>
+                                            <a href="/account" aria-current=current("/account")>
+                                                {td_string!(l, nav_account)}
+                                            </a>
+                                        </li>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        <li>
+                                            <a href="/sign-in" aria-current=current("/sign-in")>
+                                                {td_string!(l, nav_sign_in)}
+                                            </a>
+                                        </li>
+                                    }
+                                        .into_any()
+                                }
+                            })}
+                        </Suspense>
                     </ul>
                 </nav>
                 <a

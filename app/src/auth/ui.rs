@@ -1,0 +1,160 @@
+//! The sign-in page and the account page. Both are plain server-rendered forms that post to
+//! server functions, so they work the same with JavaScript off; errors come back through the
+//! address the server function redirects to and are shown in the page's language.
+
+use super::{EndMySession, SignIn, SignOut};
+use crate::error::AppError;
+use crate::i18n::{td, td_string};
+use crate::locale::use_locale;
+use crate::organisation::PRODUCT_NAME;
+use crate::shell::{load_signed_in, Loading};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use server_fn::ServerFn;
+
+/// What went wrong with a sign-in, in words that say what to do next.
+fn sign_in_problem(l: crate::i18n::Locale, error: &AppError) -> String {
+    match error {
+        AppError::Conflict(_) => td_string!(l, sign_in_failed).to_string(),
+        AppError::Validation(_) => td_string!(l, sign_in_missing).to_string(),
+        AppError::RateLimited => td_string!(l, too_many_attempts).to_string(),
+        _ => td_string!(l, try_later).to_string(),
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let l = use_locale();
+    // Holds the error of a sign-in that just failed (read from the address on the server).
+    let action = ServerAction::<SignIn>::new();
+    let problem = action
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+        .map(|e| sign_in_problem(l, &e));
+    #[cfg(feature = "ssr")]
+    let email = super::server::remembered_email().unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let email = String::new();
+    let has_problem = problem.is_some();
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, sign_in_title)) />
+        <section class="page page--narrow" aria-labelledby="page-title">
+            <h1 id="page-title">{td_string!(l, sign_in_title)}</h1>
+            <p>{td_string!(l, sign_in_intro)}</p>
+            {problem.map(|p| view! { <p class="notice notice--error" role="alert" id="sign-in-problem">{p}</p> })}
+            <form class="form" method="post" action={<SignIn as ServerFn>::PATH}>
+                <div class="field">
+                    <label for="email">{td_string!(l, email_label)}</label>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="username"
+                        inputmode="email"
+                        required
+                        value=email
+                        aria-describedby=has_problem.then_some("sign-in-problem")
+                        aria-invalid=has_problem.then_some("true")
+                    />
+                </div>
+                <div class="field">
+                    <label for="password">{td_string!(l, password_label)}</label>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        aria-describedby=has_problem.then_some("sign-in-problem")
+                        aria-invalid=has_problem.then_some("true")
+                    />
+                </div>
+                <button class="button" type="submit">{td_string!(l, sign_in_button)}</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, account_title)) />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match load_signed_in().await {
+                    Ok(Some(me)) => {
+                        let sessions = super::list_my_sessions().await.unwrap_or_default();
+                        let name = me.display_name.clone();
+                        view! {
+                            <section class="page page--narrow" aria-labelledby="page-title">
+                                <h1 id="page-title">{td_string!(l, account_title)}</h1>
+                                <p>{td!(l, signed_in_as, name = move || name.clone())}</p>
+                                <form method="post" action={<SignOut as ServerFn>::PATH}>
+                                    <button class="button" type="submit">{td_string!(l, sign_out)}</button>
+                                </form>
+                                <h2>{td_string!(l, sessions_heading)}</h2>
+                                <p class="muted">{td_string!(l, sessions_intro)}</p>
+                                <ul class="sessions">
+                                    {sessions.into_iter().map(|s| view! { <SessionItem session=s /> }).collect_view()}
+                                </ul>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Ok(None) => {
+                        #[cfg(feature = "ssr")]
+                        AppError::Unauthenticated.set_response_status();
+                        view! {
+                            <section class="page page--narrow" aria-labelledby="page-title">
+                                <h1 id="page-title">{td_string!(l, signed_out_title)}</h1>
+                                <p>{td_string!(l, signed_out_body)}</p>
+                                <p>
+                                    <a class="button" href="/sign-in">{td_string!(l, nav_sign_in)}</a>
+                                </p>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <crate::shell::ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SessionItem(session: super::SessionView) -> impl IntoView {
+    let l = use_locale();
+    let device = match session.device {
+        Some((browser, system)) => td!(
+            l,
+            device_on,
+            browser = move || browser.clone(),
+            system = move || system.clone()
+        )
+        .into_any(),
+        None => td_string!(l, unknown_device).into_any(),
+    };
+    let when = session.last_seen.clone();
+    view! {
+        <li class="session">
+            <strong>{device}</strong>
+            {session.current.then(|| view! { <span class="badge">{td_string!(l, this_device)}</span> })}
+            <br />
+            <span class="muted">{td!(l, last_active, when = move || when.clone())}</span>
+            {(!session.current)
+                .then(|| {
+                    view! {
+                        <form method="post" action={<EndMySession as ServerFn>::PATH}>
+                            <input type="hidden" name="session_id" value=session.session_id.clone() />
+                            <button class="button button--quiet" type="submit">
+                                {td_string!(l, end_session)}
+                            </button>
+                        </form>
+                    }
+                })}
+        </li>
+    }
+}
