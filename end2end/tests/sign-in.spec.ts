@@ -69,3 +69,30 @@ test('the sign-in page speaks Spanish', async ({ page, context, baseURL }) => {
   await page.getByRole('button', { name: 'Iniciar sesión' }).click();
   await expect(page.getByRole('alert')).toContainText('no coinciden con ninguna cuenta');
 });
+
+test('changing the password explains a weak one, then works', async ({ page }, testInfo) => {
+  const account = testInfo.project.name === 'js-off' ? 'reviewer@example.org' : 'engagement@example.org';
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill(account);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  await page.getByLabel('Current password').fill(PASSWORD);
+  await page.getByLabel('New password').fill('password1');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('alert')).toContainText('too easy to guess');
+  await expect(page.getByLabel('New password')).toHaveAttribute('aria-invalid', 'true');
+
+  await page.getByLabel('Current password').fill(PASSWORD);
+  await page.getByLabel('New password').fill('copper kettle morning drizzle');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('status')).toContainText('Your password has been changed');
+
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill(account);
+  await page.getByLabel('Password').fill('copper kettle morning drizzle');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+});

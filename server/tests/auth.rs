@@ -5,7 +5,8 @@ use app::{
     auth::{
         account::{disable_account, grant_role, insert_account, NewAccount, Role},
         password::hash_password,
-        CurrentAccount, EndMySession, ListMySessions, SessionView, SignIn, SignOut, SignedIn,
+        ChangePassword, CurrentAccount, EndMySession, ListMySessions, SessionView, SignIn, SignOut,
+        SignedIn,
     },
     config::Config,
     state::AppState,
@@ -127,6 +128,17 @@ fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap_or_default().to_string()
 }
 
+/// Signs `email` in with the demo password and returns the `Cookie` header value for its session.
+async fn signed_in(app: &Router, email: &str) -> String {
+    let response = app
+        .clone()
+        .oneshot(sign_in(email, PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK, "{email} signs in");
+    cookie_pair(&set_cookie(&response))
+}
+
 async fn who_am_i(app: &Router, cookie: Option<&str>) -> Option<SignedIn> {
     let response = app
         .clone()
@@ -238,12 +250,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(pool: PgPool)
 async fn a_disabled_account_cannot_sign_in_and_its_sessions_end(pool: PgPool) {
     let id = seed_account(&pool, "maria@example.org", &[]).await;
     let app = router(pool.clone(), &[]);
-    let response = app
-        .clone()
-        .oneshot(sign_in("maria@example.org", PASSWORD))
-        .await
-        .expect("response");
-    let cookie = cookie_pair(&set_cookie(&response));
+    let cookie = signed_in(&app, "maria@example.org").await;
 
     let mut conn = pool.acquire().await.expect("connection");
     disable_account(&mut conn, id).await.expect("disable");
@@ -259,12 +266,7 @@ async fn a_disabled_account_cannot_sign_in_and_its_sessions_end(pool: PgPool) {
 async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
     seed_account(&pool, "maria@example.org", &[Role::Staff]).await;
     let app = router(pool.clone(), &[]);
-    let response = app
-        .clone()
-        .oneshot(sign_in("maria@example.org", PASSWORD))
-        .await
-        .expect("response");
-    let cookie = cookie_pair(&set_cookie(&response));
+    let cookie = signed_in(&app, "maria@example.org").await;
     let me = who_am_i(&app, Some(&cookie)).await.expect("signed in");
     assert_eq!(me.roles, vec!["staff".to_string()]);
     assert!(
@@ -416,19 +418,9 @@ async fn people_list_and_end_only_their_own_sessions(pool: PgPool) {
     let app = router(pool.clone(), &[]);
     let mut maria = Vec::new();
     for _ in 0..2 {
-        let response = app
-            .clone()
-            .oneshot(sign_in("maria@example.org", PASSWORD))
-            .await
-            .expect("response");
-        maria.push(cookie_pair(&set_cookie(&response)));
+        maria.push(signed_in(&app, "maria@example.org").await);
     }
-    let response = app
-        .clone()
-        .oneshot(sign_in("sam@example.org", PASSWORD))
-        .await
-        .expect("response");
-    let sam = cookie_pair(&set_cookie(&response));
+    let sam = signed_in(&app, "sam@example.org").await;
 
     let list = |cookie: Option<String>| {
         let app = app.clone();
@@ -479,4 +471,100 @@ async fn people_list_and_end_only_their_own_sessions(pool: PgPool) {
     assert_eq!(who_am_i(&app, Some(&maria[1])).await, None);
     assert!(who_am_i(&app, Some(&maria[0])).await.is_some());
     assert_eq!(audit_count(&pool, "session.end", "success").await, 1);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn changing_the_password_signs_out_every_other_device(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    let app = router(pool.clone(), &[]);
+    let mut devices = Vec::new();
+    for _ in 0..2 {
+        devices.push(signed_in(&app, "maria@example.org").await);
+    }
+    let change = |current: &str, new: &str| {
+        post(
+            <ChangePassword as ServerFn>::PATH,
+            &[("current_password", current), ("new_password", new)],
+            Some(&devices[0]),
+        )
+    };
+
+    // A wrong current password changes nothing, and says which field.
+    let wrong = app
+        .clone()
+        .oneshot(change("not the password", "copper kettle morning drizzle"))
+        .await
+        .expect("response");
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(wrong).await.contains(r#""current_password":"wrong""#));
+    // A guessable new password is refused with a code the page translates.
+    let weak = app
+        .clone()
+        .oneshot(change(PASSWORD, "password1"))
+        .await
+        .expect("response");
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(weak).await.contains(r#""new_password":"too_easy""#));
+    assert!(
+        who_am_i(&app, Some(&devices[1])).await.is_some(),
+        "nothing changed yet"
+    );
+
+    let ok = app
+        .clone()
+        .oneshot(change(PASSWORD, "copper kettle morning drizzle"))
+        .await
+        .expect("response");
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(
+        who_am_i(&app, Some(&devices[0])).await.is_some(),
+        "this device stays"
+    );
+    assert_eq!(
+        who_am_i(&app, Some(&devices[1])).await,
+        None,
+        "the other is out"
+    );
+
+    let old = app
+        .clone()
+        .oneshot(sign_in("maria@example.org", PASSWORD))
+        .await
+        .expect("response");
+    assert_eq!(old.status(), StatusCode::CONFLICT);
+    let new = app
+        .clone()
+        .oneshot(sign_in(
+            "maria@example.org",
+            "copper kettle morning drizzle",
+        ))
+        .await
+        .expect("response");
+    assert_eq!(new.status(), StatusCode::OK);
+    assert_eq!(
+        audit_count(&pool, "account.change_password", "success").await,
+        1
+    );
+    assert_eq!(
+        audit_count(&pool, "account.change_password", "failure").await,
+        1
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn only_a_signed_in_person_can_change_a_password(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    let app = router(pool, &[]);
+    let response = app
+        .oneshot(post(
+            <ChangePassword as ServerFn>::PATH,
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "copper kettle morning drizzle"),
+            ],
+            None,
+        ))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -159,6 +159,22 @@ pub async fn grant_role(
     Ok(())
 }
 
+/// Replaces the account's password hash.
+pub async fn update_password(
+    conn: impl PgExecutor<'_>,
+    account: Uuid,
+    hash: &PasswordHash,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update account set password_hash = $2 where account_id = $1",
+        account,
+        hash.as_str()
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Disables an account and ends all its sessions, in one transaction.
 pub async fn disable_account(conn: &mut PgConnection, account: Uuid) -> sqlx::Result<()> {
     sqlx::query!(

@@ -259,3 +259,73 @@ fn set_cookie(value: &str) {
         res.append_header(http::header::SET_COOKIE, value);
     }
 }
+
+/// Changes the caller's password after checking the current one, and signs out every other
+/// session (whoever else knew the old password is out). Only a signed-in caller, for their own
+/// account. Field errors come back as codes (`wrong`, `too_short`, `too_long`, `too_easy`) that
+/// the page shows in the person's language.
+#[server]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    crate::error::with_status(change_password_inner(current_password, new_password).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn change_password_inner(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use super::{account, password as pw, server, session};
+    use crate::audit::{self, AuditEvent, Outcome};
+    use secrecy::SecretString;
+    use std::collections::BTreeMap;
+
+    let caller = server::require_user().await?;
+    let me = caller.account.account_id;
+    let pool = crate::state::db()?;
+    let now = chrono::Utc::now();
+    // Guessing the current password through this form is throttled like signing in.
+    if !server::within_rate_limit(&pool, &format!("change_password:{me}"), 10, now).await? {
+        return Err(AppError::RateLimited);
+    }
+    let field = |name: &str, code: &str| {
+        AppError::Validation(BTreeMap::from([(name.to_string(), code.to_string())]))
+    };
+    let client = server::current_client();
+    let current_ok = pw::verify_password(
+        SecretString::from(current_password),
+        Some(caller.account.password_hash.clone()),
+    )
+    .await?;
+    if !current_ok {
+        let event = AuditEvent::new("account.change_password", Outcome::Failure)
+            .by(me)
+            .from_client(client.ip, client.user_agent.as_deref());
+        audit::record(&pool, &event).await?;
+        return Err(field("current_password", "wrong"));
+    }
+    let context: Vec<&str> = caller
+        .account
+        .display_name
+        .split_whitespace()
+        .chain([caller.account.email.as_str()])
+        .collect();
+    if let Err(problem) = pw::check_policy(&new_password, &context) {
+        return Err(field("new_password", problem.code()));
+    }
+    let hash = pw::hash_password(SecretString::from(new_password)).await?;
+
+    let mut tx = pool.begin().await?;
+    account::update_password(&mut *tx, me, &hash).await?;
+    let ended = session::end_all_sessions(&mut *tx, me, Some(caller.session.session_id)).await?;
+    let event = AuditEvent::new("account.change_password", Outcome::Success)
+        .by(me)
+        .from_client(client.ip, client.user_agent.as_deref());
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    tracing::info!(account_id = %me, other_sessions_ended = ended, "password changed");
+    leptos_axum::redirect("/account?password=changed");
+    Ok(())
+}

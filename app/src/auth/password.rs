@@ -33,6 +33,17 @@ pub enum PasswordProblem {
     TooEasy,
 }
 
+impl PasswordProblem {
+    /// The code a form shows a message for (see the `password_*` translation keys).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::TooShort => "too_short",
+            Self::TooLong => "too_long",
+            Self::TooEasy => "too_easy",
+        }
+    }
+}
+
 /// Checks a new password against the policy. `context` holds what the person told us about
 /// themself (name, email): a password built from it is easy to guess for whoever knows them.
 pub fn check_policy(password: &str, context: &[&str]) -> Result<(), PasswordProblem> {

@@ -2,7 +2,7 @@
 //! server functions, so they work the same with JavaScript off; errors come back through the
 //! address the server function redirects to and are shown in the page's language.
 
-use super::{EndMySession, SignIn, SignOut};
+use super::{ChangePassword, EndMySession, SignIn, SignOut};
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::use_locale;
@@ -79,10 +79,29 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let l = use_locale();
+    // Field errors of a password change that just failed; read from the address on the server.
+    let change = ServerAction::<ChangePassword>::new();
+    let field_errors = match change.value().get_untracked() {
+        Some(Err(AppError::Validation(fields))) => fields,
+        Some(Err(other)) => std::collections::BTreeMap::from([(
+            "form".to_string(),
+            match other {
+                AppError::RateLimited => "rate_limited".to_string(),
+                _ => "unavailable".to_string(),
+            },
+        )]),
+        _ => Default::default(),
+    };
+    let changed = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("password")
+        .is_some_and(|v| v == "changed");
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, account_title)) />
         <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
+            {move || {
+                let field_errors = field_errors.clone();
+                Suspend::new(async move {
                 match load_signed_in().await {
                     Ok(Some(me)) => {
                         let sessions = super::list_my_sessions().await.unwrap_or_default();
@@ -99,6 +118,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <ul class="sessions">
                                     {sessions.into_iter().map(|s| view! { <SessionItem session=s /> }).collect_view()}
                                 </ul>
+                                <ChangePasswordForm errors=field_errors changed />
                             </section>
                         }
                         .into_any()
@@ -119,7 +139,8 @@ pub fn AccountPage() -> impl IntoView {
                     }
                     Err(error) => view! { <crate::shell::ErrorView error /> }.into_any(),
                 }
-            })}
+                })
+            }}
         </Suspense>
     }
 }
@@ -156,5 +177,75 @@ fn SessionItem(session: super::SessionView) -> impl IntoView {
                     }
                 })}
         </li>
+    }
+}
+
+/// A field's error message in the page's language, from the code the server sent.
+fn password_problem(l: crate::i18n::Locale, code: &str) -> &'static str {
+    match code {
+        "wrong" => td_string!(l, password_wrong),
+        "too_short" => td_string!(l, password_too_short),
+        "too_long" => td_string!(l, password_too_long),
+        "too_easy" => td_string!(l, password_too_easy),
+        "rate_limited" => td_string!(l, too_many_attempts),
+        _ => td_string!(l, try_later),
+    }
+}
+
+#[component]
+fn ChangePasswordForm(
+    errors: std::collections::BTreeMap<String, String>,
+    changed: bool,
+) -> impl IntoView {
+    let l = use_locale();
+    let error_for = |field: &str| errors.get(field).map(|code| password_problem(l, code));
+    let current_error = error_for("current_password");
+    let new_error = error_for("new_password");
+    let form_error = error_for("form");
+    let any_error = current_error.is_some() || new_error.is_some() || form_error.is_some();
+    view! {
+        <h2 id="change-password">{td_string!(l, change_password_heading)}</h2>
+        {changed.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, password_changed)}</p> })}
+        {any_error.then(|| {
+            view! {
+                <p class="notice notice--error" role="alert" id="change-password-problem">
+                    {form_error.or(current_error).or(new_error)}
+                </p>
+            }
+        })}
+        <form class="form" method="post" action={<ChangePassword as ServerFn>::PATH}>
+            <div class="field">
+                <label for="current_password">{td_string!(l, current_password_label)}</label>
+                <input
+                    id="current_password"
+                    name="current_password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    aria-invalid=current_error.is_some().then_some("true")
+                    aria-describedby=current_error.is_some().then_some("change-password-problem")
+                />
+            </div>
+            <div class="field">
+                <label for="new_password">{td_string!(l, new_password_label)}</label>
+                <input
+                    id="new_password"
+                    name="new_password"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    aria-describedby=if new_error.is_some() {
+                        "change-password-problem new-password-hint"
+                    } else {
+                        "new-password-hint"
+                    }
+                    aria-invalid=new_error.is_some().then_some("true")
+                />
+                <p class="muted field__hint" id="new-password-hint">
+                    {td_string!(l, new_password_hint)}
+                </p>
+            </div>
+            <button class="button" type="submit">{td_string!(l, change_password_button)}</button>
+        </form>
     }
 }

@@ -103,28 +103,21 @@ pub fn SiteHeader() -> impl IntoView {
                         </li>
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
-                                let current = |path: &'static str| {
-                                    move || (location.pathname.get() == path).then_some("page")
-                                };
                                 // Unknown (database away) reads as signed out: the link still helps.
-                                if matches!(load_signed_in().await, Ok(Some(_))) {
-                                    view! {
-                                        <li>
-                                            <a href="/account" aria-current=current("/account")>
-                                                {td_string!(l, nav_account)}
-                                            </a>
-                                        </li>
-                                    }
-                                        .into_any()
+                                let (href, label) = if matches!(load_signed_in().await, Ok(Some(_))) {
+                                    ("/account", td_string!(l, nav_account))
                                 } else {
-                                    view! {
-                                        <li>
-                                            <a href="/sign-in" aria-current=current("/sign-in")>
-                                                {td_string!(l, nav_sign_in)}
-                                            </a>
-                                        </li>
-                                    }
-                                        .into_any()
+                                    ("/sign-in", td_string!(l, nav_sign_in))
+                                };
+                                view! {
+                                    <li>
+                                        <a
+                                            href=href
+                                            aria-current=move || (location.pathname.get() == href).then_some("page")
+                                        >
+                                            {label}
+                                        </a>
+                                    </li>
                                 }
                             })}
                         </Suspense>
