@@ -15,6 +15,7 @@ const USAGE: &str = "usage:
   server verify-audit             check the audit log's hash chain; exit 1 naming the first
                                   broken row";
 
+#[derive(Debug, PartialEq)]
 enum Command {
     Serve,
     Migrate,
@@ -152,5 +153,37 @@ fn init_tracing(json: bool) {
             .init();
     } else {
         fmt().compact().with_env_filter(filter).init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        parse_args(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn every_command_parses_and_anything_else_shows_the_usage() {
+        assert_eq!(parse(&[]), Ok(Command::Serve));
+        assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
+        assert_eq!(parse(&["verify-audit"]), Ok(Command::VerifyAudit));
+        assert_eq!(
+            parse(&["demo-data"]),
+            Ok(Command::DemoData { patients: 1000 })
+        );
+        assert_eq!(
+            parse(&["demo-data", "--patients", "2000000"]),
+            Ok(Command::DemoData {
+                patients: 2_000_000
+            })
+        );
+        assert_eq!(
+            parse(&["demo-data", "--patients", "lots"]),
+            Err("--patients takes a whole number, not \"lots\"".to_string())
+        );
+        assert_eq!(parse(&["verify-audit", "now"]), Err(USAGE.to_string()));
+        assert_eq!(parse(&["drop-everything"]), Err(USAGE.to_string()));
     }
 }
