@@ -121,6 +121,26 @@ pub async fn has_second_factor(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx
     .await
 }
 
+/// The step at which `code` matches the account's confirmed (or, with `confirmed` false, pending)
+/// authenticator, if it has one.
+async fn step_for_code(
+    conn: &mut PgConnection,
+    account: Uuid,
+    confirmed: bool,
+    code: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<i64>> {
+    let secret = sqlx::query_scalar!(
+        r#"select secret from totp_credential
+           where account_id = $1 and (confirmed_at is not null) = $2"#,
+        account,
+        confirmed
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(secret.and_then(|secret| matching_step(&secret, code, now)))
+}
+
 /// Confirms the pending authenticator with a first code from it. Returns whether it matched.
 pub async fn confirm_enrolment(
     conn: &mut PgConnection,
@@ -128,16 +148,7 @@ pub async fn confirm_enrolment(
     code: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let Some(secret) = sqlx::query_scalar!(
-        "select secret from totp_credential where account_id = $1 and confirmed_at is null",
-        account
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(false);
-    };
-    let Some(step) = matching_step(&secret, code, now) else {
+    let Some(step) = step_for_code(&mut *conn, account, false, code, now).await? else {
         return Ok(false);
     };
     let done = sqlx::query!(
@@ -160,16 +171,7 @@ pub async fn verify_code(
     code: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let Some(secret) = sqlx::query_scalar!(
-        "select secret from totp_credential where account_id = $1 and confirmed_at is not null",
-        account
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(false);
-    };
-    let Some(step) = matching_step(&secret, code, now) else {
+    let Some(step) = step_for_code(&mut *conn, account, true, code, now).await? else {
         return Ok(false);
     };
     let done = sqlx::query!(
