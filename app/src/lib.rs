@@ -6,6 +6,7 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod audit;
 pub mod auth;
+pub mod cookies;
 pub mod error;
 pub mod home;
 pub mod i18n;

@@ -78,11 +78,8 @@ pub fn safe_return_path(candidate: Option<&str>) -> &str {
 /// Picks the language for a request from its `Cookie` and `Accept-Language` headers.
 pub fn negotiate(cookie_header: Option<&str>, accept_language: Option<&str>) -> Locale {
     if let Some(locale) = cookie_header
-        .into_iter()
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .and_then(|(_, value)| parse_code(value.trim()))
+        .and_then(|h| crate::cookies::find(h, COOKIE))
+        .and_then(|value| parse_code(value.trim()))
     {
         return locale;
     }

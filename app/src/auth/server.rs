@@ -53,31 +53,13 @@ pub fn remembered_email_cookie(email: Option<&str>) -> String {
 
 /// The email the last failed sign-in form held, if this request carries it.
 pub fn remembered_email() -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == REMEMBERED_EMAIL)
-        .and_then(|(_, value)| {
+    crate::cookies::from_request(REMEMBERED_EMAIL)
+        .and_then(|value| {
             url::form_urlencoded::parse(format!("e={value}").as_bytes())
                 .next()
                 .map(|(_, v)| v.into_owned())
         })
         .filter(|v| !v.is_empty() && v.len() <= 254)
-}
-
-/// Finds the session token in a `Cookie` header.
-pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<SessionToken> {
-    let name = cookie_name(secure);
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .and_then(|(_, value)| SessionToken::parse(value))
 }
 
 /// The client's address: the right-most entry of the configured proxy header when there is one,
@@ -135,14 +117,9 @@ pub struct Caller {
 /// timeout counts from the last request).
 pub async fn current_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
     let config = crate::state::config()?;
-    let Some(token) = use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|h| token_from_cookie_header(h, config.secure_cookies))
-    }) else {
+    let Some(token) = crate::cookies::from_request(cookie_name(config.secure_cookies))
+        .and_then(|value| SessionToken::parse(&value))
+    else {
         return Ok(None);
     };
     let pool = crate::state::db()?;
@@ -230,11 +207,11 @@ mod tests {
         assert!(!session_cookie(&token, false).contains("Secure"));
         assert!(clearing_cookie(true).contains("Max-Age=0"));
         let header = "lang=es; __Host-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-        assert!(token_from_cookie_header(header, true).is_some());
-        assert!(
-            token_from_cookie_header(header, false).is_none(),
-            "other name"
-        );
+        let token_in = |secure| {
+            crate::cookies::find(header, cookie_name(secure)).and_then(SessionToken::parse)
+        };
+        assert!(token_in(true).is_some());
+        assert!(token_in(false).is_none(), "other name");
     }
 
     #[test]
