@@ -18,6 +18,7 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::{HashedStylesheet, MetaTags};
     let locale = crate::locale::provide_request_locale();
+    crate::auth::server::provide_caller_cache();
     crate::security::set_page_csp();
     view! {
         <!DOCTYPE html>

@@ -113,9 +113,26 @@ pub struct Caller {
     pub roles: Vec<Role>,
 }
 
+/// The caller of the page being rendered, looked up once: the header and the page both ask, and
+/// each lookup would otherwise touch the session again. Provided by the page shell; a server
+/// function called over HTTP has none and looks the caller up itself.
+#[derive(Clone, Default)]
+pub struct CallerCache(std::sync::Arc<tokio::sync::OnceCell<Option<Caller>>>);
+
+pub fn provide_caller_cache() {
+    leptos::prelude::provide_context(CallerCache::default());
+}
+
 /// The signed-in caller of this request, if any, as of `now`. Touches the session (an idle
 /// timeout counts from the last request).
 pub async fn current_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
+    match use_context::<CallerCache>() {
+        Some(CallerCache(cell)) => cell.get_or_try_init(|| lookup_caller(now)).await.cloned(),
+        None => lookup_caller(now).await,
+    }
+}
+
+async fn lookup_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
     let config = crate::state::config()?;
     let Some(token) = crate::cookies::from_request(cookie_name(config.secure_cookies))
         .and_then(|value| SessionToken::parse(&value))
