@@ -1,15 +1,11 @@
 //! Sign-in, sign-out and the session cookie, through the real router.
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
-use app::{
-    auth::{
-        account::{disable_account, grant_role, insert_account, NewAccount, Role},
-        password::hash_password,
-        ChangePassword, CurrentAccount, EndMySession, ListMySessions, SessionView, SignIn, SignOut,
-        SignedIn,
-    },
-    config::Config,
-    state::AppState,
+use app::auth::{
+    account::{disable_account, grant_role, insert_account, NewAccount, Role},
+    password::hash_password,
+    ChangePassword, CurrentAccount, EndMySession, ListMySessions, SessionView, SignIn, SignOut,
+    SignedIn,
 };
 use axum::{
     body::Body,
@@ -17,34 +13,19 @@ use axum::{
     response::Response,
     Router,
 };
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
 use secrecy::SecretString;
 use server_fn::ServerFn;
 use sqlx::PgPool;
-use std::{collections::HashMap, sync::Arc};
 use tower::ServiceExt;
+
+mod common;
+use common::{config, options, router_with, text};
 use uuid::Uuid;
 
 const PASSWORD: &str = "river lantern okra pebble";
 
 fn router(pool: PgPool, extra: &[(&str, &str)]) -> Router {
-    let mut vars: HashMap<String, String> = HashMap::from([(
-        "DATABASE_URL".to_string(),
-        "postgres://postgres@127.0.0.1/unused".to_string(),
-    )]);
-    for (k, v) in extra {
-        vars.insert(k.to_string(), v.to_string());
-    }
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid configuration");
-    server::router(AppState {
-        leptos_options: LeptosOptions::builder()
-            .output_name("portal")
-            .site_root(env!("CARGO_MANIFEST_DIR").to_string() + "/tests/site")
-            .build(),
-        db: pool,
-        config: Arc::new(config),
-    })
+    router_with(pool, config(extra), options())
 }
 
 async fn seed_account(pool: &PgPool, email: &str, roles: &[Role]) -> Uuid {
@@ -102,16 +83,6 @@ fn sign_in(email: &str, password: &str) -> Request<Body> {
         &[("email", email), ("password", password)],
         None,
     )
-}
-
-async fn text(response: Response) -> String {
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn set_cookie(response: &Response) -> String {

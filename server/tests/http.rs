@@ -1,49 +1,19 @@
 //! The real router, called in process: headers, refusals, errors and operations endpoints.
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
-use app::{
-    config::Config,
-    organisation::{db::upsert_organisation, GetOrganisation, Organisation},
-    state::AppState,
-};
+use app::organisation::{db::upsert_organisation, GetOrganisation, Organisation};
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
     response::Response,
     Router,
 };
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
 use server_fn::ServerFn;
 use sqlx::PgPool;
-use std::{collections::HashMap, sync::Arc};
 use tower::ServiceExt;
 
-fn config(extra: &[(&str, &str)]) -> Config {
-    let mut vars: HashMap<String, String> = HashMap::from([(
-        "DATABASE_URL".to_string(),
-        "postgres://postgres@127.0.0.1/unused".to_string(),
-    )]);
-    for (k, v) in extra {
-        vars.insert(k.to_string(), v.to_string());
-    }
-    Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test configuration")
-}
-
-fn router_with(pool: PgPool, config: Config, options: LeptosOptions) -> Router {
-    server::router(AppState {
-        leptos_options: options,
-        db: pool,
-        config: Arc::new(config),
-    })
-}
-
-fn options() -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("portal")
-        .site_root(env!("CARGO_MANIFEST_DIR").to_string() + "/tests/site")
-        .build()
-}
+mod common;
+use common::{config, options, router_with, text};
 
 fn router(pool: PgPool) -> Router {
     router_with(pool, config(&[]), options())
@@ -66,16 +36,6 @@ fn get(uri: &str) -> Request<Body> {
         .header(header::HOST, "127.0.0.1:3000")
         .body(Body::empty())
         .expect("request")
-}
-
-async fn text(response: Response) -> String {
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn header_of<'a>(response: &'a Response, name: &str) -> &'a str {
