@@ -63,6 +63,25 @@ ensure_chromium() {
   fi
 }
 
+# Sets SMTP_SINK_PYTHON to a Python that has aiosmtpd, the SMTP server tests deliver to.
+ensure_smtp_sink() {
+  local py
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null && "$py" -c 'import aiosmtpd' 2>/dev/null; then
+      export SMTP_SINK_PYTHON="$(command -v "$py")"
+      return
+    fi
+  done
+  step "Installing aiosmtpd (the SMTP server email tests deliver to)"
+  if command -v python3 >/dev/null && python3 -m pip install --quiet --disable-pip-version-check aiosmtpd 2>/dev/null \
+     && python3 -c 'import aiosmtpd' 2>/dev/null; then
+    export SMTP_SINK_PYTHON="$(command -v python3)"
+  else
+    apt_install python3-aiosmtpd
+    export SMTP_SINK_PYTHON=/usr/bin/python3
+  fi
+}
+
 pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
 ensure_psql() {

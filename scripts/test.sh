@@ -12,6 +12,7 @@ mkdir -p "$ROOT/target"
 ensure_rust_tools
 ensure_node_packages
 ensure_chromium
+ensure_smtp_sink
 command -v curl >/dev/null || apt_install curl
 ensure_postgres
 export DATABASE_URL="${DATABASE_URL:-$(ensure_database portal_test)}"

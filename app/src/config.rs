@@ -48,6 +48,12 @@ pub struct Config {
     /// `x-forwarded-for`; its right-most entry is used). Unset: the connection's own address.
     /// Rate limits key on this, so behind a proxy it must be set or every client shares one.
     pub client_ip_header: Option<http::HeaderName>,
+    /// Where email is delivered (`SMTP_URL`, e.g. `smtp://user:pass@mail.example.org:587?tls=required`
+    /// or `smtps://…:465`). Required in production. Unset in development: emails are kept in the
+    /// portal's own mailbox, readable by administrators at `/admin/emails`.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every email (`EMAIL_FROM`, e.g. `Openwell <no-reply@portal.example.org>`).
+    pub email_from: String,
 }
 
 impl fmt::Debug for Config {
@@ -66,6 +72,8 @@ impl fmt::Debug for Config {
                 &self.staff_session_idle_minutes,
             )
             .field("client_ip_header", &self.client_ip_header)
+            .field("smtp", &self.smtp_url.is_some())
+            .field("email_from", &self.email_from)
             .finish_non_exhaustive()
     }
 }
@@ -221,6 +229,30 @@ impl Config {
                 }
             },
         };
+        let smtp_url = match get("SMTP_URL") {
+            Some(v) if v.starts_with("smtp://") || v.starts_with("smtps://") => {
+                if lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&v).is_err() {
+                    errors.push("SMTP_URL is not a valid SMTP address, e.g. smtp://user:pass@mail.example.org:587?tls=required".into());
+                }
+                Some(v)
+            }
+            Some(_) => {
+                errors.push("SMTP_URL must start with smtp:// or smtps://".into());
+                None
+            }
+            None if production => {
+                errors.push("SMTP_URL is required in production, e.g. smtp://user:pass@mail.example.org:587?tls=required".into());
+                None
+            }
+            None => None,
+        };
+        let email_from =
+            get("EMAIL_FROM").unwrap_or_else(|| "Openwell <no-reply@localhost>".into());
+        if email_from.parse::<lettre::message::Mailbox>().is_err() {
+            errors.push(format!(
+                "EMAIL_FROM {email_from:?} is not an address such as Openwell <no-reply@portal.example.org>"
+            ));
+        }
 
         if !errors.is_empty() {
             return Err(ConfigError(errors));
@@ -238,6 +270,8 @@ impl Config {
             session_idle_minutes,
             staff_session_idle_minutes,
             client_ip_header,
+            smtp_url: smtp_url.map(SecretString::from),
+            email_from,
         })
     }
 
@@ -248,6 +282,19 @@ impl Config {
     /// Whether this is running on the built-in development secret (worth a warning at start).
     pub fn uses_development_secret(&self) -> bool {
         self.secret_key.expose_secret() == DEVELOPMENT_SECRET
+    }
+
+    /// The origin links in emails point to: `PUBLIC_URL`, or in development the address this
+    /// process listens on (`LEPTOS_SITE_ADDR`). Never taken from a request's Host header, which a
+    /// client chooses (a reset link pointing elsewhere would hand the token to a stranger).
+    pub fn link_origin(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.origin().ascii_serialization(),
+            None => format!(
+                "http://{}",
+                std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into())
+            ),
+        }
     }
 
     /// Whether browsers should be told to use HTTPS only.
@@ -343,7 +390,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("COOKIE_SECURE cannot be false"), "{text}");
-        assert_eq!(e.0.len(), 3);
+        assert!(
+            text.contains("SMTP_URL is required in production"),
+            "{text}"
+        );
+        assert_eq!(e.0.len(), 4);
     }
 
     #[test]
@@ -353,6 +404,7 @@ mod tests {
             ("APP_ENV", "production"),
             ("SECRET_KEY", DEVELOPMENT_SECRET),
             ("PUBLIC_URL", "http://portal.example.org"),
+            ("SMTP_URL", "smtp://mail.example.org:587?tls=required"),
         ])
         .expect_err("must fail");
         assert_eq!(e.0.len(), 2, "{e}");
@@ -364,11 +416,22 @@ mod tests {
             DB,
             ("APP_ENV", "production"),
             ("SECRET_KEY", "k2J9c1v0b8Q7x6Z5w4Y3u2T1s0R9q8P7o6N5m4L3"),
-            ("PUBLIC_URL", "https://portal.example.org"),
+            ("PUBLIC_URL", "https://portal.example.org/"),
+            (
+                "SMTP_URL",
+                "smtp://mailer:s3cretpw@mail.example.org:587?tls=required",
+            ),
+            ("EMAIL_FROM", "Clinic <no-reply@portal.example.org>"),
         ])
         .expect("valid");
         assert!(c.secure_cookies && c.sends_hsts() && c.log_json);
-        assert!(!format!("{c:?}").contains("k2J9c1"), "secrets never print");
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("k2J9c1"), "secrets never print");
+        assert!(
+            !printed.contains("s3cretpw"),
+            "the SMTP password never prints"
+        );
+        assert_eq!(c.link_origin(), "https://portal.example.org");
     }
 
     #[test]
@@ -378,8 +441,10 @@ mod tests {
             ("MAX_BODY_BYTES", "lots"),
             ("RUN_WORKER", "perhaps"),
             ("APP_ENV", "staging"),
+            ("SMTP_URL", "http://mail.example.org"),
+            ("EMAIL_FROM", "not an address"),
         ])
         .expect_err("must fail");
-        assert_eq!(e.0.len(), 4, "{e}");
+        assert_eq!(e.0.len(), 6, "{e}");
     }
 }

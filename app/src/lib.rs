@@ -7,6 +7,8 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cookies;
+#[cfg(feature = "ssr")]
+pub mod email;
 pub mod error;
 pub mod home;
 pub mod i18n;

@@ -12,6 +12,8 @@ const USAGE: &str = "usage:
   server                          run the portal (migrates first)
   server migrate                  apply database migrations and exit
   server demo-data [--patients N] load deterministic demo data (default 1000 patients)
+  server worker                   run only the background worker (jobs and email), no web
+                                  server; any number may run beside the portal
   server verify-audit             check the audit log's hash chain; exit 1 naming the first
                                   broken row";
 
@@ -19,6 +21,7 @@ const USAGE: &str = "usage:
 enum Command {
     Serve,
     Migrate,
+    Worker,
     DemoData { patients: u64 },
     VerifyAudit,
 }
@@ -28,6 +31,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         [] => Ok(Command::Serve),
         [cmd] if cmd == "serve" => Ok(Command::Serve),
         [cmd] if cmd == "migrate" => Ok(Command::Migrate),
+        [cmd] if cmd == "worker" => Ok(Command::Worker),
         [cmd] if cmd == "verify-audit" => Ok(Command::VerifyAudit),
         [cmd, rest @ ..] if cmd == "demo-data" => match rest {
             [] => Ok(Command::DemoData { patients: 1000 }),
@@ -71,10 +75,21 @@ async fn main() -> anyhow::Result<()> {
         .run(&pool)
         .await
         .context("applying database migrations")?;
+    let mailer = app::email::delivery::Mailer::from_config(&config).map_err(anyhow::Error::msg)?;
+    if matches!(mailer, app::email::delivery::Mailer::Mailbox) {
+        tracing::warn!(
+            "SMTP_URL is not set: emails are kept in the portal's mailbox (/admin/emails), not sent"
+        );
+    }
 
     match command {
         Command::Migrate => {
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Worker => {
+            server::worker::run(pool.clone(), mailer, server::shutdown_signal()).await;
+            pool.close().await;
             Ok(())
         }
         Command::DemoData { patients } => {
@@ -125,7 +140,11 @@ async fn main() -> anyhow::Result<()> {
                 config: Arc::new(config),
             };
             let worker = run_worker.then(|| {
-                tokio::spawn(server::worker::run(pool.clone(), server::shutdown_signal()))
+                tokio::spawn(server::worker::run(
+                    pool.clone(),
+                    mailer,
+                    server::shutdown_signal(),
+                ))
             });
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
@@ -169,6 +188,7 @@ mod tests {
         assert_eq!(parse(&[]), Ok(Command::Serve));
         assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
         assert_eq!(parse(&["verify-audit"]), Ok(Command::VerifyAudit));
+        assert_eq!(parse(&["worker"]), Ok(Command::Worker));
         assert_eq!(
             parse(&["demo-data"]),
             Ok(Command::DemoData { patients: 1000 })

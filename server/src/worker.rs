@@ -1,7 +1,10 @@
-//! The background worker: runs due jobs from the shared `job` table until shutdown. Every
-//! process may run one; PostgreSQL hands each job to one of them. New jobs wake idle workers
-//! through LISTEN/NOTIFY, and a poll every 30 s covers a missed notification or a due retry.
+//! The background worker: runs due jobs from the shared `job` table and delivers the email
+//! outbox until shutdown. Every process may run one (the portal does by default, and `server
+//! worker` runs one alone); PostgreSQL hands each job and each email to one of them. New work
+//! wakes idle workers through LISTEN/NOTIFY, and a poll every 30 s covers a missed notification
+//! or a due retry.
 
+use app::email::{delivery, delivery::Mailer, outbox};
 use app::jobs::{self, Job};
 use chrono::Utc;
 use sqlx::{postgres::PgListener, PgPool};
@@ -12,10 +15,13 @@ const POLL: Duration = Duration::from_secs(30);
 pub const PURGE_KIND: &str = "jobs.purge";
 
 /// Runs jobs until `shutdown` resolves; the job in hand is finished first.
-pub async fn run(pool: PgPool, shutdown: impl std::future::Future<Output = ()>) {
+pub async fn run(pool: PgPool, mailer: Mailer, shutdown: impl std::future::Future<Output = ()>) {
     tokio::pin!(shutdown);
     let mut listener = match PgListener::connect_with(&pool).await {
-        Ok(mut l) => match l.listen(jobs::NOTIFY_CHANNEL).await {
+        Ok(mut l) => match l
+            .listen_all([jobs::NOTIFY_CHANNEL, outbox::NOTIFY_CHANNEL])
+            .await
+        {
             Ok(()) => Some(l),
             Err(e) => {
                 tracing::warn!(error = %e, "worker cannot listen; polling only");
@@ -40,6 +46,9 @@ pub async fn run(pool: PgPool, shutdown: impl std::future::Future<Output = ()>) 
                     break;
                 }
             }
+        }
+        if let Err(e) = delivery::deliver_due(&pool, &mailer).await {
+            tracing::warn!(error = %e, "worker could not deliver email");
         }
         let wake = async {
             match listener.as_mut() {
@@ -78,9 +87,15 @@ async fn run_one(pool: &PgPool, job: Job) {
         PURGE_KIND => match (
             jobs::purge_old(pool, 7).await,
             app::auth::server::purge_rate_limits(pool).await,
+            outbox::purge_old(pool).await,
         ) {
-            (Ok(jobs), Ok(windows)) => {
-                tracing::info!(jobs, windows, "purged old jobs and rate-limit windows");
+            (Ok(jobs), Ok(windows), Ok(emails)) => {
+                tracing::info!(
+                    jobs,
+                    windows,
+                    emails,
+                    "purged old jobs, rate-limit windows and email bodies"
+                );
                 Ok(())
             }
             _ => Err("database"),
@@ -121,7 +136,7 @@ mod tests {
         )
         .await?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let worker = tokio::spawn(run(pool.clone(), async {
+        let worker = tokio::spawn(run(pool.clone(), Mailer::Mailbox, async {
             let _ = stopped.await;
         }));
         // Wait (bounded) for the purge job to finish.

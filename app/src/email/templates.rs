@@ -1,0 +1,286 @@
+//! The text of every transactional email, in English and Spanish, as plain text and HTML. An
+//! email says what happened and links back to the portal; it never carries health information,
+//! so nothing here takes a diagnosis, a result or a message as input.
+
+use crate::organisation::PRODUCT_NAME;
+
+/// Which email, with what it needs. Links are absolute URLs made by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Template {
+    /// Confirms a new account's address.
+    VerifyEmail { name: String, link: String },
+    /// Someone tried to sign up with an address that already has an account.
+    AlreadyRegistered { sign_in: String, reset: String },
+    /// A forgotten-password link.
+    ResetPassword { link: String },
+    /// The password was changed (or reset); a warning if it was not the owner.
+    PasswordChanged { reset: String },
+}
+
+/// One email ready to queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub template: &'static str,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The email's language: Spanish for `es`, English otherwise.
+fn is_spanish(language: &str) -> bool {
+    language == "es"
+}
+
+/// Escapes text for an HTML body.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Paragraphs and one call to action, the same content in both parts.
+struct Parts {
+    subject: String,
+    greeting: String,
+    paragraphs: Vec<String>,
+    action: Option<(String, String)>,
+    after: Vec<String>,
+}
+
+impl Parts {
+    fn text(&self) -> String {
+        let mut t = format!("{}\n\n", self.greeting);
+        for p in &self.paragraphs {
+            t.push_str(p);
+            t.push_str("\n\n");
+        }
+        if let Some((label, link)) = &self.action {
+            t.push_str(&format!("{label}:\n{link}\n\n"));
+        }
+        for p in &self.after {
+            t.push_str(p);
+            t.push_str("\n\n");
+        }
+        t.push_str(&format!("— {PRODUCT_NAME}\n"));
+        t
+    }
+
+    fn html(&self, lang: &str) -> String {
+        let mut h = format!(
+            "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+             <body style=\"font-family:system-ui,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;max-width:36rem\">\
+             <p>{}</p>",
+            esc(&self.subject),
+            esc(&self.greeting)
+        );
+        for p in &self.paragraphs {
+            h.push_str(&format!("<p>{}</p>", esc(p)));
+        }
+        if let Some((label, link)) = &self.action {
+            h.push_str(&format!(
+                "<p><a href=\"{0}\" style=\"display:inline-block;padding:12px 20px;background:#0b5cad;color:#fff;text-decoration:none;border-radius:6px\">{1}</a></p>\
+                 <p style=\"font-size:14px;color:#444\">{0}</p>",
+                esc(link),
+                esc(label)
+            ));
+        }
+        for p in &self.after {
+            h.push_str(&format!("<p>{}</p>", esc(p)));
+        }
+        h.push_str(&format!("<p>— {PRODUCT_NAME}</p></body></html>"));
+        h
+    }
+}
+
+impl Template {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::VerifyEmail { .. } => "verify_email",
+            Self::AlreadyRegistered { .. } => "already_registered",
+            Self::ResetPassword { .. } => "reset_password",
+            Self::PasswordChanged { .. } => "password_changed",
+        }
+    }
+
+    pub fn render(&self, language: &str) -> Rendered {
+        let es = is_spanish(language);
+        let lang = if es { "es" } else { "en" };
+        let hello = if es { "Hola:" } else { "Hello," };
+        let parts = match self {
+            Self::VerifyEmail { name, link } => Parts {
+                subject: if es {
+                    format!("Confirme su correo electrónico para {PRODUCT_NAME}")
+                } else {
+                    format!("Confirm your email address for {PRODUCT_NAME}")
+                },
+                greeting: if es {
+                    format!("Hola, {name}:")
+                } else {
+                    format!("Hello {name},")
+                },
+                paragraphs: vec![if es {
+                    "Gracias por crear su cuenta. Para terminar, confirme que esta dirección es suya.".into()
+                } else {
+                    "Thank you for creating your account. To finish, confirm that this address is yours.".into()
+                }],
+                action: Some((
+                    if es {
+                        "Confirmar mi correo"
+                    } else {
+                        "Confirm my email"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "El enlace vale 24 horas y una sola vez. Si usted no creó esta cuenta, ignore este mensaje.".into()
+                } else {
+                    "The link works once, for 24 hours. If you did not create this account, ignore this email.".into()
+                }],
+            },
+            Self::AlreadyRegistered { sign_in, reset } => Parts {
+                subject: if es {
+                    format!("Ya tiene una cuenta en {PRODUCT_NAME}")
+                } else {
+                    format!("You already have a {PRODUCT_NAME} account")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "Alguien intentó crear una cuenta nueva con esta dirección, que ya tiene una. Puede iniciar sesión:".into()
+                } else {
+                    "Someone tried to create a new account with this address, which already has one. You can sign in:".into()
+                }],
+                action: Some((
+                    if es { "Iniciar sesión" } else { "Sign in" }.into(),
+                    sign_in.clone(),
+                )),
+                after: vec![if es {
+                    format!("¿Olvidó su contraseña? Restablézcala aquí: {reset}. Si no fue usted, no tiene que hacer nada.")
+                } else {
+                    format!("Forgot your password? Reset it here: {reset}. If this was not you, there is nothing to do.")
+                }],
+            },
+            Self::ResetPassword { link } => Parts {
+                subject: if es {
+                    format!("Restablezca su contraseña de {PRODUCT_NAME}")
+                } else {
+                    format!("Reset your {PRODUCT_NAME} password")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "Recibimos una solicitud para restablecer la contraseña de su cuenta.".into()
+                } else {
+                    "We received a request to reset the password of your account.".into()
+                }],
+                action: Some((
+                    if es {
+                        "Elegir una contraseña nueva"
+                    } else {
+                        "Choose a new password"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "El enlace vale una hora y una sola vez. Si usted no lo pidió, ignore este mensaje: su contraseña no cambia.".into()
+                } else {
+                    "The link works once, for one hour. If you did not ask for it, ignore this email: your password stays the same.".into()
+                }],
+            },
+            Self::PasswordChanged { reset } => Parts {
+                subject: if es {
+                    format!("Su contraseña de {PRODUCT_NAME} cambió")
+                } else {
+                    format!("Your {PRODUCT_NAME} password was changed")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "La contraseña de su cuenta acaba de cambiar y se cerraron sus otras sesiones."
+                        .into()
+                } else {
+                    "The password of your account was just changed, and your other sessions were signed out.".into()
+                }],
+                action: None,
+                after: vec![if es {
+                    format!("Si no fue usted, restablezca su contraseña ahora: {reset}")
+                } else {
+                    format!("If this was not you, reset your password now: {reset}")
+                }],
+            },
+        };
+        Rendered {
+            template: self.name(),
+            text: parts.text(),
+            html: parts.html(lang),
+            subject: parts.subject,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Template> {
+        vec![
+            Template::VerifyEmail {
+                name: "Ana <b>".into(),
+                link: "https://p.example/verify-email?token=abc".into(),
+            },
+            Template::AlreadyRegistered {
+                sign_in: "https://p.example/sign-in".into(),
+                reset: "https://p.example/forgot-password".into(),
+            },
+            Template::ResetPassword {
+                link: "https://p.example/reset-password?token=abc".into(),
+            },
+            Template::PasswordChanged {
+                reset: "https://p.example/forgot-password".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_email_exists_in_both_languages_with_its_link_in_both_parts() {
+        for t in all() {
+            let en = t.render("en");
+            let es = t.render("es");
+            assert_ne!(en.subject, es.subject, "{}", t.name());
+            assert_ne!(en.text, es.text, "{}", t.name());
+            assert!(es.html.starts_with("<!DOCTYPE html><html lang=\"es\">"));
+            for r in [&en, &es] {
+                for link in r
+                    .text
+                    .split_whitespace()
+                    .filter(|w| w.starts_with("https://"))
+                {
+                    let link = link.trim_end_matches(['.', ',']);
+                    assert!(r.html.contains(link), "{} html lacks {link}", t.name());
+                }
+                assert!(r.text.contains("https://p.example/"), "{}", t.name());
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_escaped_in_html_and_plain_in_text() {
+        let r = all()[0].render("en");
+        assert!(r.html.contains("Hello Ana &lt;b&gt;,"));
+        assert!(!r.html.contains("<b>"));
+        assert!(r.text.contains("Hello Ana <b>,"));
+    }
+
+    #[test]
+    fn an_unknown_language_falls_back_to_english() {
+        assert_eq!(all()[2].render("fr").subject, all()[2].render("en").subject);
+    }
+}
