@@ -10,7 +10,6 @@ use app::auth::{
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
-    response::Response,
     Router,
 };
 use secrecy::SecretString;
@@ -19,7 +18,7 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 mod common;
-use common::{config, options, router_with, text};
+use common::{config, cookie_pair, options, post, router_with, set_cookie, text};
 use uuid::Uuid;
 
 const PASSWORD: &str = "river lantern okra pebble";
@@ -43,38 +42,13 @@ async fn seed_account(pool: &PgPool, email: &str, roles: &[Role]) -> Uuid {
     )
     .await
     .expect("account");
+    app::auth::account::mark_email_verified(pool, id, email)
+        .await
+        .expect("verified");
     for role in roles {
         grant_role(pool, id, *role, None).await.expect("role");
     }
     id
-}
-
-fn post(path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut request = Request::post(path)
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::USER_AGENT, "Mozilla/5.0 (test)")
-        .header("x-forwarded-for", "203.0.113.50");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::from(body)).expect("request")
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn sign_in(email: &str, password: &str) -> Request<Body> {
@@ -83,20 +57,6 @@ fn sign_in(email: &str, password: &str) -> Request<Body> {
         &[("email", email), ("password", password)],
         None,
     )
-}
-
-fn set_cookie(response: &Response) -> String {
-    response
-        .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// `name=value` from a `Set-Cookie` header, ready for a `Cookie` header.
-fn cookie_pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap_or_default().to_string()
 }
 
 /// Signs `email` in with the demo password and returns the `Cookie` header value for its session.

@@ -175,6 +175,48 @@ pub async fn update_password(
     Ok(())
 }
 
+/// What a patient gives at sign-up, beyond the sign-in details.
+pub struct PersonalDetails<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub birth_date: chrono::NaiveDate,
+}
+
+pub async fn set_personal_details(
+    conn: impl PgExecutor<'_>,
+    account: Uuid,
+    details: &PersonalDetails<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update account set given_name = $2, family_name = $3, birth_date = $4 where account_id = $1",
+        account,
+        details.given_name.trim(),
+        details.family_name.trim(),
+        details.birth_date
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the account's address as confirmed, if it is still `email` (a link confirms the
+/// address it was sent to). Says whether it did.
+pub async fn mark_email_verified(
+    conn: impl PgExecutor<'_>,
+    account: Uuid,
+    email: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update account set email_verified_at = coalesce(email_verified_at, now())
+         where account_id = $1 and lower(email) = lower($2)",
+        account,
+        email
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Disables an account and ends all its sessions, in one transaction.
 pub async fn disable_account(conn: &mut PgConnection, account: Uuid) -> sqlx::Result<()> {
     sqlx::query!(

@@ -43,12 +43,7 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
     let pool = crate::state::db()?;
     let config = crate::state::config()?;
     let client = server::current_client();
-    let ip_key = format!(
-        "sign_in:{}",
-        client
-            .ip
-            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
-    );
+    let ip_key = server::ip_rate_key("sign_in", &client);
     if !server::within_rate_limit(&pool, &ip_key, SIGN_IN_PER_IP_PER_MINUTE, now).await? {
         return Err(AppError::RateLimited);
     }
@@ -99,6 +94,17 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
                 .into(),
         ));
     };
+
+    if !acc.email_verified {
+        // Only someone who knows the password learns this; a fresh link goes to the address.
+        super::enrol::resend_verification(&pool, &acc, now).await?;
+        let event = AuditEvent::new("session.sign_in", Outcome::Denied)
+            .by(acc.account_id)
+            .from_client(client.ip, client.user_agent.as_deref());
+        audit::record(&pool, &event).await?;
+        set_cookie(&server::remembered_email_cookie(Some(&email)));
+        return Err(AppError::Conflict("email_unverified".into()));
+    }
 
     let roles = account::roles_of(&pool, acc.account_id).await?;
     let idle_minutes = if roles.is_empty() {
@@ -251,14 +257,7 @@ pub async fn current_account() -> Result<Option<SignedIn>, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn set_cookie(value: &str) {
-    if let (Some(res), Ok(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::HeaderValue::from_str(value),
-    ) {
-        res.append_header(http::header::SET_COOKIE, value);
-    }
-}
+use super::server::set_cookie;
 
 /// Changes the caller's password after checking the current one, and signs out every other
 /// session (whoever else knew the old password is out). Only a signed-in caller, for their own
@@ -320,6 +319,15 @@ async fn change_password_inner(
     let mut tx = pool.begin().await?;
     account::update_password(&mut *tx, me, &hash).await?;
     let ended = session::end_all_sessions(&mut *tx, me, Some(caller.session.session_id)).await?;
+    crate::email::outbox::queue(
+        &mut *tx,
+        &caller.account.email,
+        &caller.account.preferred_language,
+        &crate::email::Template::PasswordChanged {
+            reset: format!("{}/forgot-password", crate::state::config()?.link_origin()),
+        },
+    )
+    .await?;
     let event = AuditEvent::new("account.change_password", Outcome::Success)
         .by(me)
         .from_client(client.ip, client.user_agent.as_deref());

@@ -12,6 +12,10 @@ pub mod account;
 mod api;
 #[cfg(feature = "ssr")]
 mod device;
+mod enrol;
+mod enrol_ui;
+#[cfg(feature = "ssr")]
+pub mod link_token;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
@@ -23,4 +27,8 @@ pub mod session;
 mod ui;
 
 pub use api::*;
+pub use enrol::*;
+pub use enrol_ui::{
+    CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
+};
 pub use ui::{AccountPage, SignInPage};

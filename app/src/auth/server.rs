@@ -161,6 +161,24 @@ pub async fn require_user() -> Result<Caller, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
+/// The rate-limit key for `endpoint` and the client's address.
+pub fn ip_rate_key(endpoint: &str, client: &Client) -> String {
+    match client.ip {
+        Some(ip) => format!("{endpoint}:{ip}"),
+        None => format!("{endpoint}:unknown"),
+    }
+}
+
+/// Adds a `Set-Cookie` header to the response being built.
+pub fn set_cookie(value: &str) {
+    if let (Some(res), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        res.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
 /// Counts one hit for `key` in the current minute and says whether it is within `limit`.
 pub async fn within_rate_limit(
     conn: impl PgExecutor<'_>,

@@ -15,6 +15,9 @@ use server_fn::ServerFn;
 /// What went wrong with a sign-in, in words that say what to do next.
 fn sign_in_problem(l: crate::i18n::Locale, error: &AppError) -> String {
     match error {
+        AppError::Conflict(code) if code == "email_unverified" => {
+            td_string!(l, sign_in_unverified).to_string()
+        }
         AppError::Conflict(_) => td_string!(l, sign_in_failed).to_string(),
         AppError::Validation(_) => td_string!(l, sign_in_missing).to_string(),
         AppError::RateLimited => td_string!(l, too_many_attempts).to_string(),
@@ -37,11 +40,20 @@ pub fn SignInPage() -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     let email = String::new();
     let has_problem = problem.is_some();
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let notice = if query.get("verified").is_some() {
+        Some(td_string!(l, email_verified_notice))
+    } else if query.get("reset").is_some() {
+        Some(td_string!(l, password_reset_notice))
+    } else {
+        None
+    };
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, sign_in_title)) />
         <section class="page page--narrow" aria-labelledby="page-title">
             <h1 id="page-title">{td_string!(l, sign_in_title)}</h1>
             <p>{td_string!(l, sign_in_intro)}</p>
+            {notice.filter(|_| !has_problem).map(|n| view! { <p class="notice notice--ok" role="status">{n}</p> })}
             {problem.map(|p| view! { <p class="notice notice--error" role="alert" id="sign-in-problem">{p}</p> })}
             <form class="form" method="post" action={<SignIn as ServerFn>::PATH}>
                 <div class="field">
@@ -72,6 +84,8 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 <button class="button" type="submit">{td_string!(l, sign_in_button)}</button>
             </form>
+            <p><a href="/forgot-password">{td_string!(l, forgot_link)}</a></p>
+            <p>{td_string!(l, no_account)} " " <a href="/sign-up">{td_string!(l, sign_up_link)}</a></p>
         </section>
     }
 }

@@ -137,6 +137,24 @@ pub async fn purge_old(conn: &PgPool) -> sqlx::Result<u64> {
     Ok(cleared.rows_affected() + deleted.rows_affected())
 }
 
+/// Emails made from `template` to `to` since `since` (to keep one address from being flooded).
+pub async fn count_recent(
+    conn: impl PgExecutor<'_>,
+    to: &str,
+    template: &str,
+    since: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from email_outbox
+           where lower(to_address) = lower($1) and template = $2 and created_at >= $3"#,
+        to.trim(),
+        template,
+        since
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// One row of the administrators' view of the outbox.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutboxEntry {

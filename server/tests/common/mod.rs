@@ -1,8 +1,14 @@
-//! Helpers shared by the router test files: the router with a test configuration, and bodies
-//! read as text.
+//! Helpers shared by the router test files: the router with a test configuration, form posts,
+//! cookies, and bodies read as text.
+#![allow(dead_code, reason = "each test file uses a different part")]
 
 use app::{config::Config, state::AppState};
-use axum::{response::Response, Router};
+use axum::{
+    body::Body,
+    http::{header, Request},
+    response::Response,
+    Router,
+};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
@@ -44,4 +50,47 @@ pub async fn text(response: Response) -> String {
         .expect("body")
         .to_bytes();
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A form post from a browser at a fixed client address, with an optional `Cookie` header.
+pub fn post(path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut request = Request::post(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::USER_AGENT, "Mozilla/5.0 (test)")
+        .header("x-forwarded-for", "203.0.113.50");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn set_cookie(response: &Response) -> String {
+    response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `name=value` from a `Set-Cookie` header, ready for a `Cookie` header.
+pub fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or_default().to_string()
 }
