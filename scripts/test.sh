@@ -45,11 +45,20 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 export LEPTOS_SITE_ROOT=target/site
 DATABASE_URL="$E2E_URL" target/debug/server demo-data --patients 200
+# A real SMTP server for the emails the portal sends; the tests read its Maildir.
+E2E_MAILDIR="$ROOT/target/e2e-mail"
+SMTP_PORT="$((E2E_PORT + 25))"
+rm -rf "$E2E_MAILDIR"
+"$SMTP_SINK_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$E2E_MAILDIR" \
+  >"$ROOT/target/e2e-smtp.log" 2>&1 &
+PIDS+=("$!")
 for port in "$E2E_PORT" "$((E2E_PORT + 2))"; do
   DATABASE_URL="$E2E_URL" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+    SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" EMAIL_FROM="Openwell <no-reply@openwell.test>" \
     target/debug/server >"$ROOT/target/e2e-server-$port.log" 2>&1 &
   PIDS+=("$!")
 done
+for _ in $(seq 1 100); do pg_answers "$SMTP_PORT" && break; sleep 0.1; done
 for port in "$E2E_PORT" "$((E2E_PORT + 2))"; do
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
@@ -57,7 +66,7 @@ for port in "$E2E_PORT" "$((E2E_PORT + 2))"; do
   done
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$ROOT/target/e2e-server-$port.log"; exit 1; }
 done
-(cd end2end && PORTAL_URL="http://127.0.0.1:$E2E_PORT" PORTAL_SECOND_URL="http://127.0.0.1:$((E2E_PORT + 2))" \
+(cd end2end && E2E_MAILDIR="$E2E_MAILDIR" PORTAL_URL="http://127.0.0.1:$E2E_PORT" PORTAL_SECOND_URL="http://127.0.0.1:$((E2E_PORT + 2))" \
   npx playwright test) 2>&1 | tee -a "$LOG"
 cleanup
 trap - EXIT

@@ -1,5 +1,6 @@
 //! The HTML shell and the single route table.
 
+use crate::admin::AdminEmailsPage;
 use crate::auth::{
     AccountPage, CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
     VerifyEmailPage,
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/emails") view=AdminEmailsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <SiteFooter />

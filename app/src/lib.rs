@@ -2,6 +2,7 @@
 //! and with `hydrate` into the small WASM module that brings the page's islands to life.
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod audit;

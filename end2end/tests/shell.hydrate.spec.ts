@@ -40,6 +40,12 @@ const pages = [
   { name: 'sign in (English)', path: '/sign-in', lang: 'en' },
   { name: 'sign in (Spanish)', path: '/sign-in', lang: 'es' },
   { name: 'account, signed out', path: '/account', lang: 'en' },
+  { name: 'sign up (English)', path: '/sign-up', lang: 'en' },
+  { name: 'sign up (Spanish)', path: '/sign-up', lang: 'es' },
+  { name: 'check your email', path: '/sign-up/check-email', lang: 'en' },
+  { name: 'confirm email', path: '/verify-email?token=x', lang: 'es' },
+  { name: 'forgot password', path: '/forgot-password', lang: 'en' },
+  { name: 'reset password', path: '/reset-password?token=x', lang: 'en' },
 ];
 
 for (const width of [320, 1280]) {

@@ -2,8 +2,7 @@
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
 use app::auth::{
-    account::{disable_account, grant_role, insert_account, NewAccount, Role},
-    password::hash_password,
+    account::{disable_account, Role},
     ChangePassword, CurrentAccount, EndMySession, ListMySessions, SessionView, SignIn, SignOut,
     SignedIn,
 };
@@ -12,7 +11,6 @@ use axum::{
     http::{header, Request, StatusCode},
     Router,
 };
-use secrecy::SecretString;
 use server_fn::ServerFn;
 use sqlx::PgPool;
 use tower::ServiceExt;
@@ -28,27 +26,7 @@ fn router(pool: PgPool, extra: &[(&str, &str)]) -> Router {
 }
 
 async fn seed_account(pool: &PgPool, email: &str, roles: &[Role]) -> Uuid {
-    let hash = hash_password(SecretString::from(PASSWORD))
-        .await
-        .expect("hash");
-    let id = insert_account(
-        pool,
-        &NewAccount {
-            email,
-            display_name: "Maria Garcia",
-            preferred_language: "es",
-            password_hash: &hash,
-        },
-    )
-    .await
-    .expect("account");
-    app::auth::account::mark_email_verified(pool, id, email)
-        .await
-        .expect("verified");
-    for role in roles {
-        grant_role(pool, id, *role, None).await.expect("role");
-    }
-    id
+    common::seed_account(pool, email, roles, PASSWORD).await
 }
 
 fn sign_in(email: &str, password: &str) -> Request<Body> {

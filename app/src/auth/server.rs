@@ -161,6 +161,17 @@ pub async fn require_user() -> Result<Caller, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
+/// The signed-in caller if they hold `role`: [`AppError::Unauthenticated`] without a session,
+/// [`AppError::Forbidden`] without the role.
+pub async fn require_role(role: Role) -> Result<Caller, AppError> {
+    let caller = require_user().await?;
+    if caller.roles.contains(&role) {
+        Ok(caller)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// The rate-limit key for `endpoint` and the client's address.
 pub fn ip_rate_key(endpoint: &str, client: &Client) -> String {
     match client.ip {

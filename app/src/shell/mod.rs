@@ -104,21 +104,32 @@ pub fn SiteHeader() -> impl IntoView {
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
                                 // Unknown (database away) reads as signed out: the link still helps.
-                                let (href, label) = if matches!(load_signed_in().await, Ok(Some(_))) {
+                                let me = load_signed_in().await.ok().flatten();
+                                let admin = me
+                                    .as_ref()
+                                    .is_some_and(|m| m.roles.iter().any(|r| r == "administrator"));
+                                let mut links = Vec::new();
+                                if admin {
+                                    links.push(("/admin/emails", td_string!(l, nav_emails)));
+                                }
+                                links.push(if me.is_some() {
                                     ("/account", td_string!(l, nav_account))
                                 } else {
                                     ("/sign-in", td_string!(l, nav_sign_in))
-                                };
-                                view! {
-                                    <li>
-                                        <a
-                                            href=href
-                                            aria-current=move || (location.pathname.get() == href).then_some("page")
-                                        >
-                                            {label}
-                                        </a>
-                                    </li>
-                                }
+                                });
+                                links
+                                    .into_iter()
+                                    .map(|(href, label)| view! {
+                                        <li>
+                                            <a
+                                                href=href
+                                                aria-current=move || (location.pathname.get() == href).then_some("page")
+                                            >
+                                                {label}
+                                            </a>
+                                        </li>
+                                    })
+                                    .collect_view()
                             })}
                         </Suspense>
                     </ul>

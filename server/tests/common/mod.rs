@@ -94,3 +94,36 @@ pub fn set_cookie(response: &Response) -> String {
 pub fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap_or_default().to_string()
 }
+
+/// A confirmed account with `roles` and `password`; returns its id.
+pub async fn seed_account(
+    pool: &PgPool,
+    email: &str,
+    roles: &[app::auth::account::Role],
+    password: &str,
+) -> uuid::Uuid {
+    use app::auth::account;
+    let hash = app::auth::password::hash_password(secrecy::SecretString::from(password))
+        .await
+        .expect("hash");
+    let id = account::insert_account(
+        pool,
+        &account::NewAccount {
+            email,
+            display_name: "Maria Garcia",
+            preferred_language: "es",
+            password_hash: &hash,
+        },
+    )
+    .await
+    .expect("account");
+    account::mark_email_verified(pool, id, email)
+        .await
+        .expect("verified");
+    for role in roles {
+        account::grant_role(pool, id, *role, None)
+            .await
+            .expect("role");
+    }
+    id
+}
