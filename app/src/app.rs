@@ -2,8 +2,8 @@
 
 use crate::admin::AdminEmailsPage;
 use crate::auth::{
-    AccountPage, CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
-    VerifyEmailPage,
+    AccountPage, CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage,
+    SignInPage, SignUpPage, TwoFactorPage, VerifyEmailPage,
 };
 use crate::home::HomePage;
 use crate::shell::{
@@ -58,6 +58,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/code") view=SecondFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/two-factor") view=TwoFactorPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-up/check-email") view=CheckEmailPage ssr=SsrMode::Async />
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />

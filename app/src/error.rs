@@ -13,6 +13,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("you don't have access to this")]
     Forbidden,
+    /// A staff role's page, before the account has set up a second factor.
+    #[error("set up two-step sign-in to use this")]
+    SecondFactorRequired,
     #[error("not found")]
     NotFound,
     /// Field name → message in the request's language.
@@ -38,7 +41,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::SecondFactorRequired => 403,
             Self::NotFound => 404,
             Self::Validation(_) => 422,
             Self::Conflict(_) => 409,
@@ -129,6 +132,7 @@ mod tests {
         let all = [
             AppError::Unauthenticated,
             AppError::Forbidden,
+            AppError::SecondFactorRequired,
             AppError::NotFound,
             AppError::Validation(BTreeMap::new()),
             AppError::Conflict("taken".into()),

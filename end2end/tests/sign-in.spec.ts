@@ -1,5 +1,6 @@
 // Signing in and out with a demo account, with JavaScript on and off (see playwright.config.ts).
 import { test, expect } from '@playwright/test';
+import { newPatient, NEW_PATIENT_PASSWORD } from '../support/accounts';
 
 const PATIENT = 'patient@example.org';
 const PASSWORD = 'openwell demo passphrase';
@@ -32,21 +33,20 @@ test('a wrong password is explained, the email is kept, and the right one signs 
   await expect(page.getByRole('heading', { level: 1, name: "You're signed out" })).toBeVisible();
 });
 
-test('a session on another device can be signed out from this one', async ({ page, browser }, testInfo) => {
-  // Each project signs in its own account: the projects run side by side.
-  const account = testInfo.project.name === 'js-off' ? 'editor@example.org' : 'staff@example.org';
+test('a session on another device can be signed out from this one', async ({ page, browser }) => {
+  const account = await newPatient(page, 'devices');
   // The "other device": its own browser context, signed in first.
   const other = await browser.newContext();
   const otherPage = await other.newPage();
   await otherPage.goto('/sign-in');
   await otherPage.getByLabel('Email address').fill(account);
-  await otherPage.getByLabel('Password').fill(PASSWORD);
+  await otherPage.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
   await otherPage.getByRole('button', { name: 'Sign in' }).click();
   await expect(otherPage).toHaveURL(/\/account$/);
 
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(account);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
   const ends = page.getByRole('button', { name: 'Sign out this device' });
@@ -70,21 +70,21 @@ test('the sign-in page speaks Spanish', async ({ page, context, baseURL }) => {
   await expect(page.getByRole('alert')).toContainText('no coinciden con ninguna cuenta');
 });
 
-test('changing the password explains a weak one, then works', async ({ page }, testInfo) => {
-  const account = testInfo.project.name === 'js-off' ? 'reviewer@example.org' : 'engagement@example.org';
+test('changing the password explains a weak one, then works', async ({ page }) => {
+  const account = await newPatient(page, 'change');
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(account);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
 
-  await page.getByLabel('Current password').fill(PASSWORD);
+  await page.getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
   await page.getByLabel('New password').fill('password1');
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByRole('alert')).toContainText('too easy to guess');
   await expect(page.getByLabel('New password')).toHaveAttribute('aria-invalid', 'true');
 
-  await page.getByLabel('Current password').fill(PASSWORD);
+  await page.getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
   await page.getByLabel('New password').fill('copper kettle morning drizzle');
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByRole('status')).toContainText('Your password has been changed');

@@ -264,6 +264,10 @@ pub async fn load(pool: &PgPool, patients: u64) -> anyhow::Result<u64> {
     Ok(inserted)
 }
 
+/// The authenticator key of every demo staff account: base32 `N5YGK3TXMVWGYLLEMVWW6LLUN52HALJR`
+/// (see the README). Only for demo data, which production never loads.
+pub const DEMO_TOTP_SECRET: &[u8; 20] = b"openwell-demo-totp-1";
+
 /// Creates the demo accounts that do not exist yet; existing ones (and their passwords, if
 /// someone changed them) are left alone.
 async fn load_accounts(pool: &PgPool) -> anyhow::Result<()> {
@@ -293,6 +297,17 @@ async fn load_accounts(pool: &PgPool) -> anyhow::Result<()> {
         .await?;
         for role in *roles {
             grant_role(&mut *tx, id, *role, None).await?;
+        }
+        if !roles.is_empty() {
+            // Staff pages need a second factor; the README gives this key so anyone can add
+            // the demo accounts to an authenticator app (or compute codes with oathtool).
+            sqlx::query!(
+                "insert into totp_credential (account_id, secret, confirmed_at) values ($1, $2, now())",
+                id,
+                DEMO_TOTP_SECRET
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
     }
@@ -334,6 +349,17 @@ async fn insert_batch(pool: &PgPool, batch: &[DemoPatient]) -> sqlx::Result<u64>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_gives_the_demo_staff_authenticator_key() {
+        let key = app::auth::second_factor::secret_for_typing(DEMO_TOTP_SECRET);
+        assert_eq!(key, "N5YG K3TX MVWG YLLE MVWW 6LLU N52H ALJR");
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&key.replace(' ', "")),
+            "README.md must name the demo key {key}"
+        );
+    }
 
     #[test]
     fn the_same_index_always_gives_the_same_person() {

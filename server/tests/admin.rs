@@ -2,7 +2,7 @@
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
 use app::admin::{ListOutbox, OutboxView};
-use app::auth::{account::Role, SignIn};
+use app::auth::account::Role;
 use app::email::{outbox, Template};
 use axum::{
     body::Body,
@@ -14,22 +14,16 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 mod common;
-use common::{config, cookie_pair, options, post, router_with, seed_account, set_cookie, text};
+use common::{
+    config, options, post, router_with, seed_account, signed_in, text, with_authenticator,
+};
 
 const PASSWORD: &str = "copper meadow violin tide";
+const SECRET: &[u8] = b"admin-test-totp-key!";
 
 async fn session(app: &Router, email: &str) -> String {
-    let r = app
-        .clone()
-        .oneshot(post(
-            <SignIn as ServerFn>::PATH,
-            &[("email", email), ("password", PASSWORD)],
-            None,
-        ))
-        .await
-        .expect("response");
-    assert_eq!(r.status(), StatusCode::OK, "{email} signs in");
-    cookie_pair(&set_cookie(&r))
+    let secret = email.starts_with("admin").then_some(SECRET);
+    signed_in(app, email, PASSWORD, secret).await
 }
 
 async fn list(app: &Router, cookie: Option<&str>) -> (StatusCode, String) {
@@ -42,7 +36,8 @@ async fn list(app: &Router, cookie: Option<&str>) -> (StatusCode, String) {
 }
 
 async fn seed(pool: &PgPool) {
-    seed_account(pool, "admin@example.org", &[Role::Administrator], PASSWORD).await;
+    let admin = seed_account(pool, "admin@example.org", &[Role::Administrator], PASSWORD).await;
+    with_authenticator(pool, admin, SECRET).await;
     seed_account(pool, "staff@example.org", &[Role::Staff], PASSWORD).await;
     seed_account(pool, "patient@example.org", &[], PASSWORD).await;
     outbox::queue(

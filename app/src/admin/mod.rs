@@ -10,4 +10,4 @@ mod api;
 mod ui;
 
 pub use api::*;
-pub use ui::AdminEmailsPage;
+pub use ui::{AccessProblem, AdminEmailsPage};

@@ -30,6 +30,14 @@ pub fn AccessProblem(error: AppError) -> impl IntoView {
             </section>
         }
         .into_any(),
+        AppError::SecondFactorRequired => view! {
+            <section class="page page--narrow" aria-labelledby="page-title">
+                <h1 id="page-title">{td_string!(l, two_factor_title)}</h1>
+                <p>{td_string!(l, two_factor_required)}</p>
+                <p><a class="button" href="/account/two-factor">{td_string!(l, two_factor_start)}</a></p>
+            </section>
+        }
+        .into_any(),
         error => view! { <crate::shell::ErrorView error /> }.into_any(),
     }
 }

@@ -107,21 +107,39 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
     }
 
     let roles = account::roles_of(&pool, acc.account_id).await?;
-    let idle_minutes = if roles.is_empty() {
-        config.session_idle_minutes
-    } else {
-        config.staff_session_idle_minutes
-    };
+    let has_second_factor = super::second_factor::has_second_factor(&pool, acc.account_id).await?;
     let mut tx = pool.begin().await?;
-    let (session_id, token) = session::start_session(
-        &mut *tx,
-        acc.account_id,
-        Duration::minutes(i64::from(idle_minutes)),
-        &client,
-        now,
-    )
-    .await?;
-    let event = AuditEvent::new("session.sign_in", Outcome::Success)
+    let (session_id, token) = if has_second_factor {
+        // The password was right; the session counts only once the code is too.
+        session::start_awaiting_second_factor(
+            &mut *tx,
+            acc.account_id,
+            Duration::minutes(super::two_factor::CODE_STEP_MINUTES),
+            &client,
+            now,
+        )
+        .await?
+    } else {
+        let idle_minutes = if roles.is_empty() {
+            config.session_idle_minutes
+        } else {
+            config.staff_session_idle_minutes
+        };
+        session::start_session(
+            &mut *tx,
+            acc.account_id,
+            Duration::minutes(i64::from(idle_minutes)),
+            &client,
+            now,
+        )
+        .await?
+    };
+    let action = if has_second_factor {
+        "session.password"
+    } else {
+        "session.sign_in"
+    };
+    let event = AuditEvent::new(action, Outcome::Success)
         .by(acc.account_id)
         .on("session", session_id)
         .from_client(client.ip, client.user_agent.as_deref());
@@ -130,8 +148,15 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
 
     set_cookie(&server::session_cookie(&token, config.secure_cookies));
     set_cookie(&server::remembered_email_cookie(None));
-    tracing::info!(account_id = %acc.account_id, "signed in");
-    leptos_axum::redirect("/account");
+    tracing::info!(account_id = %acc.account_id, has_second_factor, "password accepted");
+    leptos_axum::redirect(if has_second_factor {
+        "/sign-in/code"
+    } else if !roles.is_empty() {
+        // Staff pages stay closed until a second factor is set up: go straight there.
+        "/account/two-factor"
+    } else {
+        "/account"
+    });
     Ok(())
 }
 

@@ -24,6 +24,8 @@ pub mod second_factor;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod session;
+mod two_factor;
+mod two_factor_ui;
 mod ui;
 
 pub use api::*;
@@ -31,4 +33,6 @@ pub use enrol::*;
 pub use enrol_ui::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };
+pub use two_factor::*;
+pub use two_factor_ui::{SecondFactorPage, TwoFactorPage};
 pub use ui::{AccountPage, SignInPage};

@@ -77,6 +77,13 @@ fn base32_encode(bytes: &[u8]) -> String {
     out
 }
 
+/// The code an authenticator app with `secret` shows at `now` (for tests and tools; the portal
+/// itself only checks codes).
+pub fn code_at(secret: &[u8], now: DateTime<Utc>) -> Option<String> {
+    let t = u64::try_from(now.timestamp()).ok()?;
+    totp(secret, "x", "x").map(|totp| totp.generate(t))
+}
+
 /// The time step at which `code` is valid for `secret`, within one step of `now`; the current
 /// step is tried first. Comparison is constant-time (totp-rs).
 pub fn matching_step(secret: &[u8], code: &str, now: DateTime<Utc>) -> Option<i64> {
@@ -119,6 +126,36 @@ pub async fn has_second_factor(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx
     )
     .fetch_one(conn)
     .await
+}
+
+/// The secret of the account's authenticator that is set up but not yet confirmed, if any.
+pub async fn pending_secret(
+    conn: impl PgExecutor<'_>,
+    account: Uuid,
+) -> sqlx::Result<Option<Vec<u8>>> {
+    sqlx::query_scalar!(
+        "select secret from totp_credential where account_id = $1 and confirmed_at is null",
+        account
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// How many of the account's recovery codes are still unused.
+pub async fn recovery_codes_left(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from recovery_code where account_id = $1 and used_at is null"#,
+        account
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether `code` looks like an authenticator code (six digits, spaces allowed) rather than a
+/// recovery code.
+pub fn is_app_code(code: &str) -> bool {
+    let digits: Vec<char> = code.chars().filter(|c| !c.is_whitespace()).collect();
+    digits.len() == DIGITS && digits.iter().all(char::is_ascii_digit)
 }
 
 /// The step at which `code` matches the account's confirmed (or, with `confirmed` false, pending)

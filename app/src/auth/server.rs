@@ -133,6 +133,13 @@ pub async fn current_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppErr
 }
 
 async fn lookup_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
+    Ok(lookup_session(now)
+        .await?
+        .filter(|c| !c.session.awaiting_second_factor))
+}
+
+/// Whoever holds this request's session cookie, whether or not their second factor is done.
+async fn lookup_session(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
     let config = crate::state::config()?;
     let Some(token) = crate::cookies::from_request(cookie_name(config.secure_cookies))
         .and_then(|value| SessionToken::parse(&value))
@@ -154,6 +161,15 @@ async fn lookup_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
     }))
 }
 
+/// The caller whose password was right and whose second factor is still to come, or
+/// [`AppError::Unauthenticated`]. Only the second-factor step may use this.
+pub async fn require_awaiting_second_factor(now: DateTime<Utc>) -> Result<Caller, AppError> {
+    lookup_session(now)
+        .await?
+        .filter(|c| c.session.awaiting_second_factor)
+        .ok_or(AppError::Unauthenticated)
+}
+
 /// The signed-in caller, or [`AppError::Unauthenticated`].
 pub async fn require_user() -> Result<Caller, AppError> {
     current_caller(Utc::now())
@@ -161,15 +177,21 @@ pub async fn require_user() -> Result<Caller, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
-/// The signed-in caller if they hold `role`: [`AppError::Unauthenticated`] without a session,
-/// [`AppError::Forbidden`] without the role.
+/// The signed-in caller if they hold `role` and have a second factor:
+/// [`AppError::Unauthenticated`] without a session, [`AppError::Forbidden`] without the role,
+/// [`AppError::SecondFactorRequired`] until they set one up. (An account with a second factor
+/// has a signed-in session only after entering a code, and setting one up ends the account's
+/// other sessions, so having one means this session passed it.)
 pub async fn require_role(role: Role) -> Result<Caller, AppError> {
     let caller = require_user().await?;
-    if caller.roles.contains(&role) {
-        Ok(caller)
-    } else {
-        Err(AppError::Forbidden)
+    if !caller.roles.contains(&role) {
+        return Err(AppError::Forbidden);
     }
+    let pool = crate::state::db()?;
+    if !super::second_factor::has_second_factor(&pool, caller.account.account_id).await? {
+        return Err(AppError::SecondFactorRequired);
+    }
+    Ok(caller)
 }
 
 /// The rate-limit key for `endpoint` and the client's address.
@@ -227,11 +249,22 @@ pub async fn recent_sign_in_failures(
     account: uuid::Uuid,
     since: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
+    recent_failures(conn, account, "session.sign_in", since).await
+}
+
+/// Failed attempts at `action` by `account` since `since`, from the audit log.
+pub async fn recent_failures(
+    conn: impl PgExecutor<'_>,
+    account: uuid::Uuid,
+    action: &str,
+    since: DateTime<Utc>,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from audit_event
-           where actor_account_id = $1 and action = 'session.sign_in' and outcome = 'failure'
-             and occurred_at >= $2"#,
+           where actor_account_id = $1 and action = $2 and outcome = 'failure'
+             and occurred_at >= $3"#,
         account,
+        action,
         since
     )
     .fetch_one(conn)

@@ -56,6 +56,8 @@ pub struct ActiveSession {
     /// When the idle timeout would end it if nothing else happens.
     pub idle_deadline: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The password was right but the second factor is still to come: not signed in yet.
+    pub awaiting_second_factor: bool,
 }
 
 /// Where a session was started from, for the person's list of their sessions.
@@ -74,6 +76,28 @@ pub async fn start_session(
     client: &Client,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(Uuid, SessionToken)> {
+    start(conn, account, idle, client, now, false).await
+}
+
+/// Starts a session that waits for the second factor (see [`ActiveSession::awaiting_second_factor`]).
+pub async fn start_awaiting_second_factor(
+    conn: impl PgExecutor<'_>,
+    account: Uuid,
+    idle: Duration,
+    client: &Client,
+    now: DateTime<Utc>,
+) -> sqlx::Result<(Uuid, SessionToken)> {
+    start(conn, account, idle, client, now, true).await
+}
+
+async fn start(
+    conn: impl PgExecutor<'_>,
+    account: Uuid,
+    idle: Duration,
+    client: &Client,
+    now: DateTime<Utc>,
+    awaiting_second_factor: bool,
+) -> sqlx::Result<(Uuid, SessionToken)> {
     let token = SessionToken::generate();
     let session_id = Uuid::new_v4();
     let user_agent = client
@@ -82,8 +106,8 @@ pub async fn start_session(
         .map(|ua| ua.chars().take(512).collect::<String>());
     sqlx::query!(
         "insert into session (session_id, token_hash, account_id, idle_seconds, last_seen_at,
-                              expires_at, user_agent, ip)
-         values ($1, $2, $3, $4, $5, $6, $7, $8::text::inet)",
+                              expires_at, user_agent, ip, awaiting_second_factor)
+         values ($1, $2, $3, $4, $5, $6, $7, $8::text::inet, $9)",
         session_id,
         token.hash(),
         account,
@@ -92,6 +116,7 @@ pub async fn start_session(
         now + ABSOLUTE_LIFETIME,
         user_agent,
         client.ip.map(|ip| ip.to_string()),
+        awaiting_second_factor,
     )
     .execute(conn)
     .await?;
@@ -117,7 +142,8 @@ pub async fn resume_session(
              and $2 < s.last_seen_at + make_interval(secs => s.idle_seconds)
            returning s.session_id as "session_id!", s.account_id as "account_id!",
                      $2 + make_interval(secs => s.idle_seconds) as "idle_deadline!",
-                     s.expires_at as "expires_at!"
+                     s.expires_at as "expires_at!",
+                     s.awaiting_second_factor as "awaiting_second_factor!"
         "#,
         token.hash(),
         now
@@ -185,6 +211,7 @@ pub async fn list_sessions(
         r#"select session_id, created_at as started_at, last_seen_at, user_agent, host(ip) as ip
            from session
            where account_id = $1 and ended_at is null and $2 < expires_at
+             and not awaiting_second_factor
              and $2 < last_seen_at + make_interval(secs => idle_seconds)
            order by last_seen_at desc"#,
         account,

@@ -127,6 +127,9 @@ pub fn AccountPage() -> impl IntoView {
                                 <form method="post" action={<SignOut as ServerFn>::PATH}>
                                     <button class="button" type="submit">{td_string!(l, sign_out)}</button>
                                 </form>
+                                <h2>{td_string!(l, two_factor_title)}</h2>
+                                <p>{td_string!(l, two_factor_account_intro)}</p>
+                                <p><a href="/account/two-factor">{td_string!(l, two_factor_manage)}</a></p>
                                 <h2>{td_string!(l, sessions_heading)}</h2>
                                 <p class="muted">{td_string!(l, sessions_intro)}</p>
                                 <ul class="sessions">

@@ -127,3 +127,56 @@ pub async fn seed_account(
     }
     id
 }
+
+/// Gives `account` a confirmed authenticator app with `secret`.
+pub async fn with_authenticator(pool: &PgPool, account: uuid::Uuid, secret: &[u8]) {
+    sqlx::query(
+        "insert into totp_credential (account_id, secret, confirmed_at) values ($1, $2, now())",
+    )
+    .bind(account)
+    .bind(secret)
+    .execute(pool)
+    .await
+    .expect("authenticator");
+}
+
+/// Signs in with `password` and, with `secret`, the current code from that authenticator;
+/// returns the `Cookie` header value of the signed-in session.
+pub async fn signed_in(app: &Router, email: &str, password: &str, secret: Option<&[u8]>) -> String {
+    use server_fn::ServerFn;
+    use tower::ServiceExt;
+    let response = app
+        .clone()
+        .oneshot(post(
+            <app::auth::SignIn as ServerFn>::PATH,
+            &[("email", email), ("password", password)],
+            None,
+        ))
+        .await
+        .expect("response");
+    assert_eq!(
+        response.status(),
+        axum::http::StatusCode::OK,
+        "{email} signs in"
+    );
+    let cookie = cookie_pair(&set_cookie(&response));
+    let Some(secret) = secret else {
+        return cookie;
+    };
+    let code = app::auth::second_factor::code_at(secret, chrono::Utc::now()).expect("code");
+    let response = app
+        .clone()
+        .oneshot(post(
+            <app::auth::VerifySecondFactor as ServerFn>::PATH,
+            &[("code", &code)],
+            Some(&cookie),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(
+        response.status(),
+        axum::http::StatusCode::OK,
+        "{email}'s code"
+    );
+    cookie_pair(&set_cookie(&response))
+}
