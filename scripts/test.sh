@@ -53,7 +53,8 @@ rm -rf "$E2E_MAILDIR"
   >"$ROOT/target/e2e-smtp.log" 2>&1 &
 PIDS+=("$!")
 for port in "$E2E_PORT" "$((E2E_PORT + 2))"; do
-  DATABASE_URL="$E2E_URL" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+  # Every browser test comes from 127.0.0.1: the per-address limits would throttle the suite.
+  DATABASE_URL="$E2E_URL" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn RATE_LIMIT_PER_IP_PER_MINUTE=5000 \
     SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" EMAIL_FROM="Openwell <no-reply@openwell.test>" \
     target/debug/server >"$ROOT/target/e2e-server-$port.log" 2>&1 &
   PIDS+=("$!")

@@ -6,6 +6,7 @@ use crate::auth::{
     SignInPage, SignUpPage, TwoFactorPage, VerifyEmailPage,
 };
 use crate::home::HomePage;
+use crate::household::{AcceptInvitationPage, AccessLogPage, LinkPage, MePage, PeoplePage};
 use crate::shell::{
     provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
     SkipLink,
@@ -66,6 +67,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/emails") view=AdminEmailsPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=MePage ssr=SsrMode::Async />
+                    <Route path=path!("/me/people") view=PeoplePage ssr=SsrMode::Async />
+                    <Route path=path!("/me/access-log") view=AccessLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/me/link") view=LinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/proxy/accept") view=AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <SiteFooter />

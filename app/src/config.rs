@@ -48,6 +48,10 @@ pub struct Config {
     /// `x-forwarded-for`; its right-most entry is used). Unset: the connection's own address.
     /// Rate limits key on this, so behind a proxy it must be set or every client shares one.
     pub client_ip_header: Option<http::HeaderName>,
+    /// Requests one client address may make per minute to each sign-in, code and emailed-link
+    /// endpoint (`RATE_LIMIT_PER_IP_PER_MINUTE`, default 60; sign-up allows a third of it). Raise
+    /// it when many people share one address (a clinic's network, the browser tests).
+    pub rate_limit_per_ip_per_minute: i32,
     /// Where email is delivered (`SMTP_URL`, e.g. `smtp://user:pass@mail.example.org:587?tls=required`
     /// or `smtps://…:465`). Required in production. Unset in development: emails are kept in the
     /// portal's own mailbox, readable by administrators at `/admin/emails`.
@@ -72,6 +76,10 @@ impl fmt::Debug for Config {
                 &self.staff_session_idle_minutes,
             )
             .field("client_ip_header", &self.client_ip_header)
+            .field(
+                "rate_limit_per_ip_per_minute",
+                &self.rate_limit_per_ip_per_minute,
+            )
             .field("smtp", &self.smtp_url.is_some())
             .field("email_from", &self.email_from)
             .finish_non_exhaustive()
@@ -229,6 +237,13 @@ impl Config {
                 }
             },
         };
+        let rate_limit_per_ip_per_minute = parse_number(
+            &get,
+            "RATE_LIMIT_PER_IP_PER_MINUTE",
+            60i32,
+            3..=100_000,
+            &mut errors,
+        );
         let smtp_url = match get("SMTP_URL") {
             Some(v) if v.starts_with("smtp://") || v.starts_with("smtps://") => {
                 if lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&v).is_err() {
@@ -270,6 +285,7 @@ impl Config {
             session_idle_minutes,
             staff_session_idle_minutes,
             client_ip_header,
+            rate_limit_per_ip_per_minute,
             smtp_url: smtp_url.map(SecretString::from),
             email_from,
         })

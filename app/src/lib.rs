@@ -11,7 +11,10 @@ pub mod cookies;
 #[cfg(feature = "ssr")]
 pub mod email;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod forms;
 pub mod home;
+pub mod household;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod jobs;

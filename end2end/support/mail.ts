@@ -51,3 +51,17 @@ export async function linkIn(to: string, path: string, atLeast = 1, timeoutMs = 
 export function countTo(to: string): number {
   return messages().filter((m) => new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}$`, 'mi').test(m)).length;
 }
+
+/** Waits for a linking code (`XXXX-XXXX`) emailed to `to`; returns the newest. */
+export async function codeIn(to: string, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const codes = messages()
+      .filter((m) => new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}$`, 'mi').test(m))
+      .map((m) => unfold(m).match(/\b([A-Z2-9]{4}-[A-Z2-9]{4})\b/)?.[1])
+      .filter((c): c is string => c !== undefined);
+    if (codes.length > 0) return codes[codes.length - 1];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no code emailed to ${to} within ${timeoutMs} ms`);
+}

@@ -78,3 +78,21 @@ test('axe finds no violations on the signed-in staff pages, phone and desktop', 
     }
   }
 });
+
+test('axe finds no violations on the household pages, phone and desktop', async ({ page }) => {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill('patient@example.org');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  for (const width of [320, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of ['/me', '/me/people', '/me/access-log', '/me/link', '/proxy/accept?token=x', '/sign-in/code']) {
+      await page.goto(path);
+      const results = await new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+        .analyze();
+      expect(results.violations.map((v) => `${path} at ${width}: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    }
+  }
+});

@@ -48,7 +48,7 @@ test('an unknown address shows the not-found page with a way home', async ({ pag
 for (const width of [320, 375, 768, 1280, 1440]) {
   test(`no horizontal scrolling at ${width} px`, async ({ page }) => {
     await page.setViewportSize({ width, height: 800 });
-    for (const path of ['/', '/missing', '/sign-in', '/account', '/sign-up', '/forgot-password', '/reset-password?token=x']) {
+    for (const path of ['/', '/missing', '/sign-in', '/account', '/sign-up', '/forgot-password', '/reset-password?token=x', '/me/link', '/proxy/accept?token=x']) {
       await page.goto(path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, `${path} at ${width} px`).toBeLessThanOrEqual(0);

@@ -24,7 +24,7 @@ test('a wrong password is explained, the email is kept, and the right one signs 
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
   await expect(page.getByText('Signed in as Maria Garcia')).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your account' })).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByRole('listitem').filter({ hasText: 'This device' })).toHaveCount(1);
+  await expect(page.getByRole('listitem').filter({ has: page.getByText('This device', { exact: true }) })).toHaveCount(1);
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);

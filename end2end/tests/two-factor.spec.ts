@@ -6,6 +6,8 @@ import { newPatient, signIn, NEW_PATIENT_PASSWORD } from '../support/accounts';
 import { DEMO_PASSWORD, DEMO_STAFF_KEY, enterCode, signInWithCode, totp } from '../support/totp';
 
 test('sign up, confirm, set up an authenticator, sign out, and sign in with a code', async ({ page }) => {
+  // Codes are tied to 30-second steps; a collision with another test can cost one step.
+  test.setTimeout(90_000);
   const email = await newPatient(page, 'totp');
   await signIn(page, email);
   await page.getByRole('link', { name: 'Set up or manage two-step sign-in' }).click();

@@ -219,6 +219,7 @@ pub const DEMO_PASSWORD: &str = "openwell demo passphrase";
 /// Demo sign-ins, one per kind of user: (email, display name, language, roles).
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &[Role])] = &[
     ("patient@example.org", "Maria Garcia", "es", &[]),
+    ("proxy@example.org", "Tomás Ruiz", "es", &[]),
     ("staff@example.org", "Sam Okafor", "en", &[Role::Staff]),
     ("editor@example.org", "Priya Shah", "en", &[Role::Editor]),
     (
@@ -248,6 +249,9 @@ pub async fn load(pool: &PgPool, patients: u64) -> anyhow::Result<u64> {
     load_accounts(pool)
         .await
         .context("creating the demo accounts")?;
+    load_household(pool)
+        .await
+        .context("creating the demo family and its access")?;
     let mut inserted = 0;
     let mut start = 0;
     while start < patients {
@@ -262,6 +266,143 @@ pub async fn load(pool: &PgPool, patients: u64) -> anyhow::Result<u64> {
         }
     }
     Ok(inserted)
+}
+
+/// Demo patient records with fixed ids: Maria (the demo patient's own record), her children Leo
+/// (under 12) and Sofia (a teen), her mother Elena, who invited proxy@example.org to help with
+/// appointments and bills, and Carmen, who has no account yet and an invitation code.
+pub const DEMO_FAMILY: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "00000000-0000-4000-8000-00000000a001",
+        "Maria",
+        "Garcia",
+        "1979-03-14",
+        "es",
+    ),
+    (
+        "00000000-0000-4000-8000-00000000a002",
+        "Leo",
+        "Garcia",
+        "2019-05-02",
+        "es",
+    ),
+    (
+        "00000000-0000-4000-8000-00000000a003",
+        "Sofia",
+        "Garcia",
+        "2011-08-20",
+        "es",
+    ),
+    (
+        "00000000-0000-4000-8000-00000000a004",
+        "Elena",
+        "Ruiz",
+        "1948-02-11",
+        "es",
+    ),
+    (
+        "00000000-0000-4000-8000-00000000a005",
+        "Carmen",
+        "Diaz",
+        "1990-10-05",
+        "en",
+    ),
+];
+/// The invitation code that links a new account to Carmen Diaz's record (README).
+pub const DEMO_INVITATION_CODE: &str = "DEMO-LINK";
+
+/// Creates the demo family, who may act for whom, and Carmen's invitation code, once.
+async fn load_household(pool: &PgPool) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    for (id, given, family, born, language) in DEMO_FAMILY {
+        let id = Uuid::parse_str(id)?;
+        let born = NaiveDate::parse_from_str(born, "%Y-%m-%d")?;
+        sqlx::query!(
+            "insert into patient (patient_id, given_name, family_name, birth_date, sex, preferred_language, email)
+             values ($1, $2, $3, $4, 'unknown', $5, $6)
+             on conflict (patient_id) do nothing",
+            id,
+            given,
+            family,
+            born,
+            language,
+            format!("{}.{}@example.org", given.to_lowercase(), family.to_lowercase())
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let account = |email: &'static str| async move {
+        find_account_by_email(pool, email)
+            .await?
+            .map(|a| a.account_id)
+            .ok_or_else(|| anyhow::anyhow!("demo account {email} is missing"))
+    };
+    let maria = account("patient@example.org").await?;
+    let tomas = account("proxy@example.org").await?;
+    let family = |i: usize| {
+        DEMO_FAMILY
+            .get(i)
+            .and_then(|f| Uuid::parse_str(f.0).ok())
+            .ok_or_else(|| anyhow::anyhow!("demo family member {i}"))
+    };
+    let grants: [(Uuid, Uuid, &str, &[&str]); 5] = [
+        (
+            maria,
+            family(0)?,
+            "self",
+            &["records", "messages", "scheduling", "billing"],
+        ),
+        (
+            maria,
+            family(1)?,
+            "parent",
+            &["records", "messages", "scheduling", "billing"],
+        ),
+        (
+            maria,
+            family(2)?,
+            "parent",
+            &["records", "messages", "scheduling", "billing"],
+        ),
+        (maria, family(3)?, "proxy", &["records", "scheduling"]),
+        (tomas, family(3)?, "proxy", &["scheduling", "billing"]),
+    ];
+    for (account, patient, relationship, scopes) in grants {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        sqlx::query!(
+            "insert into patient_access (access_id, account_id, patient_id, relationship, scopes, accepted_at)
+             select $1, $2, $3, $4, $5, now()
+             where not exists (select 1 from patient_access
+                               where account_id = $2 and patient_id = $3 and revoked_at is null)",
+            Uuid::new_v4(),
+            account,
+            patient,
+            relationship,
+            &scopes
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let carmen = family(4)?;
+    let linked: bool = sqlx::query_scalar!(
+        r#"select exists(select 1 from patient_link_code where patient_id = $1) as "e!""#,
+        carmen
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !linked {
+        // A fixed, documented code: only demo data ever has one that is not random.
+        sqlx::query!(
+            "insert into patient_link_code (code_hash, patient_id, kind, expires_at)
+             values (sha256(convert_to($1, 'UTF8')), $2, 'invitation', now() + interval '10 years')",
+            DEMO_INVITATION_CODE.replace('-', ""),
+            carmen
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The authenticator key of every demo staff account: base32 `N5YGK3TXMVWGYLLEMVWW6LLUN52HALJR`
@@ -392,7 +533,11 @@ mod tests {
         let count: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from patient"#)
             .fetch_one(&pool)
             .await?;
-        assert_eq!(count, 1500);
+        assert_eq!(
+            count,
+            1500 + DEMO_FAMILY.len() as i64,
+            "the crowd and the demo family"
+        );
         let name: String = sqlx::query_scalar!(
             "select given_name from patient where patient_id = $1",
             patient(1000).patient_id
@@ -408,6 +553,25 @@ mod tests {
             DEMO_ACCOUNTS.len() as i64,
             "accounts are created once"
         );
+        let grants: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from patient_access"#)
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(grants, 5, "the family's access is granted once");
+        // The documented invitation code links an account to Carmen's record.
+        let carmen = Uuid::parse_str(DEMO_FAMILY[4].0)?;
+        let account = find_account_by_email(&pool, "staff@example.org")
+            .await?
+            .map(|a| a.account_id)
+            .ok_or_else(|| anyhow::anyhow!("staff account"))?;
+        let linked = app::household::db::use_link_code(
+            &pool,
+            "demo-link",
+            app::household::db::CodeKind::Invitation,
+            account,
+            chrono::Utc::now(),
+        )
+        .await?;
+        assert_eq!(linked, Some(carmen));
         Ok(())
     }
 }

@@ -13,11 +13,13 @@ pub struct SignedIn {
     pub roles: Vec<String>,
     /// Seconds until the session ends if nothing else happens, for the idle warning.
     pub idle_seconds_left: i64,
+    /// Whom the person is acting for (their own name, a child's, or another person's), when
+    /// their account reaches any patient record.
+    pub acting_for: Option<String>,
+    /// How many people's records the account reaches (the switcher shows when more than one).
+    pub people: usize,
 }
 
-/// Requests per client address per minute on the sign-in endpoint.
-#[cfg(feature = "ssr")]
-const SIGN_IN_PER_IP_PER_MINUTE: i32 = 60;
 /// Failed sign-ins per account in [`FAILURE_WINDOW_MINUTES`] before it must wait.
 #[cfg(feature = "ssr")]
 const FAILURES_PER_ACCOUNT: i64 = 10;
@@ -44,7 +46,7 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
     let config = crate::state::config()?;
     let client = server::current_client();
     let ip_key = server::ip_rate_key("sign_in", &client);
-    if !server::within_rate_limit(&pool, &ip_key, SIGN_IN_PER_IP_PER_MINUTE, now).await? {
+    if !server::within_rate_limit(&pool, &ip_key, config.rate_limit_per_ip_per_minute, now).await? {
         return Err(AppError::RateLimited);
     }
     let email = email.trim().to_string();
@@ -274,10 +276,17 @@ async fn end_my_session_inner(session_id: String) -> Result<(), AppError> {
 pub async fn current_account() -> Result<Option<SignedIn>, AppError> {
     let now = chrono::Utc::now();
     let caller = crate::error::with_status(super::server::current_caller(now).await)?;
-    Ok(caller.map(|c| SignedIn {
+    let Some(c) = caller else {
+        return Ok(None);
+    };
+    let people =
+        crate::error::with_status(crate::household::people_of(c.account.account_id).await)?;
+    Ok(Some(SignedIn {
         display_name: c.account.display_name,
         roles: c.roles.iter().map(|r| r.as_str().to_string()).collect(),
         idle_seconds_left: (c.session.idle_deadline - now).num_seconds(),
+        acting_for: people.iter().find(|p| p.acting_for).map(|p| p.name.clone()),
+        people: people.len(),
     }))
 }
 

@@ -13,12 +13,6 @@ use leptos::prelude::*;
 /// Youngest age for an account of one's own; younger children use the portal through a parent.
 #[cfg(feature = "ssr")]
 pub const MINIMUM_AGE: u32 = 12;
-/// Sign-ups per client address per minute.
-#[cfg(feature = "ssr")]
-const SIGN_UP_PER_IP_PER_MINUTE: i32 = 20;
-/// Requests per client address per minute on the reset and confirmation endpoints.
-#[cfg(feature = "ssr")]
-const LINKS_PER_IP_PER_MINUTE: i32 = 60;
 /// Emails of one kind to one account per 15 minutes; more requests succeed silently.
 #[cfg(feature = "ssr")]
 const EMAILS_PER_ACCOUNT: i64 = 3;
@@ -68,25 +62,15 @@ pub struct SignUpForm {
 impl SignUpForm {
     /// The cookie that brings the form back after a failed no-JavaScript post; `None` clears it.
     pub fn cookie(form: Option<&SignUpForm>) -> String {
-        match form.and_then(|f| serde_json::to_string(f).ok()) {
-            Some(json) => format!(
-                "{REMEMBERED_SIGN_UP}={}; Path=/sign-up; Max-Age=300; HttpOnly; SameSite=Strict",
-                url::form_urlencoded::byte_serialize(json.as_bytes()).collect::<String>()
-            ),
-            None => {
-                format!(
-                    "{REMEMBERED_SIGN_UP}=; Path=/sign-up; Max-Age=0; HttpOnly; SameSite=Strict"
-                )
-            }
+        match form {
+            Some(form) => crate::forms::remember_cookie(REMEMBERED_SIGN_UP, "/sign-up", form),
+            None => crate::forms::forget_cookie(REMEMBERED_SIGN_UP, "/sign-up"),
         }
     }
 
     /// The form the last failed post left in this request's cookie, if any.
     pub fn remembered() -> Option<SignUpForm> {
-        let value = crate::cookies::from_request(REMEMBERED_SIGN_UP)?;
-        let encoded = format!("f={value}");
-        let (_, json) = url::form_urlencoded::parse(encoded.as_bytes()).next()?;
-        serde_json::from_str(&json).ok()
+        crate::forms::recall(REMEMBERED_SIGN_UP)
     }
 }
 
@@ -164,7 +148,8 @@ async fn sign_up_inner(form: SignUpForm, password: String) -> Result<(), AppErro
     if !server::within_rate_limit(
         &pool,
         &server::ip_rate_key("sign_up", &client),
-        SIGN_UP_PER_IP_PER_MINUTE,
+        // Creating accounts is rarer than signing in: a third of the per-address limit.
+        (crate::state::config()?.rate_limit_per_ip_per_minute / 3).max(1),
         now,
     )
     .await?
@@ -348,7 +333,7 @@ async fn verify_email_inner(token: String) -> Result<(), AppError> {
     if !server::within_rate_limit(
         &pool,
         &server::ip_rate_key("links", &client),
-        LINKS_PER_IP_PER_MINUTE,
+        crate::state::config()?.rate_limit_per_ip_per_minute,
         now,
     )
     .await?
@@ -395,7 +380,7 @@ async fn request_password_reset_inner(email: String) -> Result<(), AppError> {
     if !server::within_rate_limit(
         &pool,
         &server::ip_rate_key("links", &client),
-        LINKS_PER_IP_PER_MINUTE,
+        crate::state::config()?.rate_limit_per_ip_per_minute,
         now,
     )
     .await?
@@ -466,7 +451,7 @@ async fn reset_password_inner(token: String, new_password: String) -> Result<(),
     if !server::within_rate_limit(
         &pool,
         &server::ip_rate_key("links", &client),
-        LINKS_PER_IP_PER_MINUTE,
+        crate::state::config()?.rate_limit_per_ip_per_minute,
         now,
     )
     .await?

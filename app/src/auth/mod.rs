@@ -8,6 +8,8 @@
 //! authorization matrix build on this module.
 
 #[cfg(feature = "ssr")]
+pub mod access;
+#[cfg(feature = "ssr")]
 pub mod account;
 mod api;
 #[cfg(feature = "ssr")]

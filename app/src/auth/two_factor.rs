@@ -18,8 +18,6 @@ pub const CODE_STEP_MINUTES: i64 = 5;
 #[cfg(feature = "ssr")]
 pub const NEW_CODES_COOKIE: &str = "new_recovery_codes";
 #[cfg(feature = "ssr")]
-const CODES_PER_IP_PER_MINUTE: i32 = 60;
-#[cfg(feature = "ssr")]
 const FAILURES_PER_ACCOUNT: i64 = 10;
 
 /// Finishes signing in with a code from the authenticator app or a recovery code. Only the
@@ -51,7 +49,7 @@ async fn verify_second_factor_inner(code: String) -> Result<(), AppError> {
     if !server::within_rate_limit(
         &pool,
         &server::ip_rate_key("second_factor", &client),
-        CODES_PER_IP_PER_MINUTE,
+        config.rate_limit_per_ip_per_minute,
         now,
     )
     .await?

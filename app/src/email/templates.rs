@@ -15,6 +15,11 @@ pub enum Template {
     ResetPassword { link: String },
     /// The password was changed (or reset); a warning if it was not the owner.
     PasswordChanged { reset: String },
+    /// Someone invited this address to help with a person's care. Names nobody: whose care it
+    /// is shows in the portal after signing in.
+    ProxyInvitation { link: String },
+    /// A code to link an account to the patient record this address is on.
+    LinkCode { code: String, link: String },
 }
 
 /// One email ready to queue.
@@ -108,6 +113,8 @@ impl Template {
             Self::AlreadyRegistered { .. } => "already_registered",
             Self::ResetPassword { .. } => "reset_password",
             Self::PasswordChanged { .. } => "password_changed",
+            Self::ProxyInvitation { .. } => "proxy_invitation",
+            Self::LinkCode { .. } => "link_code",
         }
     }
 
@@ -216,6 +223,61 @@ impl Template {
                     format!("If this was not you, reset your password now: {reset}")
                 }],
             },
+            Self::ProxyInvitation { link } => Parts {
+                subject: if es {
+                    format!("Le invitaron a ayudar con una cuenta de {PRODUCT_NAME}")
+                } else {
+                    format!("You are invited to help with a {PRODUCT_NAME} account")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "Alguien le invitó a ayudar con su atención en el portal de pacientes. Abra el enlace, inicie sesión o cree una cuenta, y verá quién le invitó y para qué.".into()
+                } else {
+                    "Someone invited you to help with their care in the patient portal. Open the link, sign in or create an account, and you will see who invited you and for what.".into()
+                }],
+                action: Some((
+                    if es {
+                        "Ver la invitación"
+                    } else {
+                        "See the invitation"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "La invitación vale 14 días. Si no espera este mensaje, ignórelo.".into()
+                } else {
+                    "The invitation works for 14 days. If you were not expecting it, ignore this email.".into()
+                }],
+            },
+            Self::LinkCode { code, link } => Parts {
+                subject: if es {
+                    format!("Su código para {PRODUCT_NAME}")
+                } else {
+                    format!("Your {PRODUCT_NAME} code")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    format!("Su código para vincular su cuenta con su historia clínica es: {code}")
+                } else {
+                    format!("Your code to link your account to your health record is: {code}")
+                }],
+                action: Some((
+                    if es {
+                        "Escribir el código"
+                    } else {
+                        "Enter the code"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "El código vale 30 minutos. Si usted no lo pidió, ignore este mensaje.".into()
+                } else {
+                    "The code works for 30 minutes. If you did not ask for it, ignore this email."
+                        .into()
+                }],
+            },
         };
         Rendered {
             template: self.name(),
@@ -245,6 +307,13 @@ mod tests {
             },
             Template::PasswordChanged {
                 reset: "https://p.example/forgot-password".into(),
+            },
+            Template::ProxyInvitation {
+                link: "https://p.example/proxy/accept?token=abc".into(),
+            },
+            Template::LinkCode {
+                code: "ABCD-EF23".into(),
+                link: "https://p.example/me/link".into(),
             },
         ]
     }

@@ -109,6 +109,9 @@ pub fn SiteHeader() -> impl IntoView {
                                     .as_ref()
                                     .is_some_and(|m| m.roles.iter().any(|r| r == "administrator"));
                                 let mut links = Vec::new();
+                                if me.is_some() {
+                                    links.push(("/me", td_string!(l, nav_record)));
+                                }
                                 if admin {
                                     links.push(("/admin/emails", td_string!(l, nav_emails)));
                                 }
@@ -134,6 +137,21 @@ pub fn SiteHeader() -> impl IntoView {
                         </Suspense>
                     </ul>
                 </nav>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        load_signed_in().await.ok().flatten().and_then(|me| {
+                            let name = me.acting_for.clone()?;
+                            Some(view! {
+                                <p class="acting-for">
+                                    {td!(l, acting_for_banner, name = move || name.clone())}
+                                    {(me.people > 1).then(|| view! {
+                                        " · " <a href="/me">{td_string!(l, switch_person)}</a>
+                                    })}
+                                </p>
+                            })
+                        })
+                    })}
+                </Suspense>
                 <a
                     class="language-switch"
                     href=locale::switch_href(target, &here)

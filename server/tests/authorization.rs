@@ -1,0 +1,435 @@
+//! The authorization matrix: every registered server function is either declared public here or
+//! called as every kind of caller — anonymous, the patient, another patient, proxies with and
+//! without the scope, an expired proxy, and each staff role — with who gets through asserted.
+//! A new server function that is in neither list fails `every_server_function_is_public_or_in_the_matrix`.
+#![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
+
+use app::admin::ListOutbox;
+use app::auth::{
+    account::Role, ChangePassword, ConfirmTwoFactorSetup, CurrentAccount, EndMySession,
+    ListMySessions, NewRecoveryCodes, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp,
+    StartTwoFactorSetup, TwoFactorState, VerifyEmail, VerifySecondFactor,
+};
+use app::household::{
+    AcceptProxyInvitation, ActFor, CreateLinkInvitation, InviteProxy, LinkWithEmailedCode,
+    LinkWithInvitation, MyPeople, PatientAccessLog, PatientGrants, PatientOverview,
+    RequestLinkCode, RevokeAccess,
+};
+use app::organisation::GetOrganisation;
+use axum::{http::StatusCode, Router};
+use server_fn::ServerFn;
+use sqlx::PgPool;
+use std::collections::{BTreeMap, BTreeSet};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+mod common;
+use common::{
+    config, options, post, router_with, seed_account, signed_in, text, with_authenticator,
+};
+
+const PASSWORD: &str = "granite willow parade ember";
+const KEY: &[u8] = b"matrix-authenticator";
+
+/// Callable by anyone: they decide who the caller is, or serve public content.
+fn public() -> BTreeSet<&'static str> {
+    BTreeSet::from([
+        <SignIn as ServerFn>::PATH,
+        <SignOut as ServerFn>::PATH,
+        <CurrentAccount as ServerFn>::PATH,
+        <SignUp as ServerFn>::PATH,
+        <VerifyEmail as ServerFn>::PATH,
+        <RequestPasswordReset as ServerFn>::PATH,
+        <ResetPassword as ServerFn>::PATH,
+        // Needs a session that gave the right password; tested in tests/two_factor.rs.
+        <VerifySecondFactor as ServerFn>::PATH,
+        <GetOrganisation as ServerFn>::PATH,
+    ])
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Anonymous,
+    Patient,
+    OtherPatient,
+    ProxyWithScope,
+    ProxyWithoutScope,
+    ExpiredProxy,
+    Staff,
+    Editor,
+    Reviewer,
+    Engagement,
+    /// An administrator without the staff role.
+    Administrator,
+}
+
+const EVERYONE: [Who; 11] = [
+    Who::Anonymous,
+    Who::Patient,
+    Who::OtherPatient,
+    Who::ProxyWithScope,
+    Who::ProxyWithoutScope,
+    Who::ExpiredProxy,
+    Who::Staff,
+    Who::Editor,
+    Who::Reviewer,
+    Who::Engagement,
+    Who::Administrator,
+];
+
+struct World {
+    app: Router,
+    patient: Uuid,
+    cookies: BTreeMap<Who, String>,
+}
+
+async fn world(pool: &PgPool) -> World {
+    let app = router_with(pool.clone(), config(&[]), options());
+    let patient = Uuid::new_v4();
+    let other = Uuid::new_v4();
+    sqlx::query(
+        "insert into patient (patient_id, given_name, family_name, birth_date, sex)
+         values ($1, 'Ana', 'Lopez', '1970-01-01', 'female'), ($2, 'Ben', 'Ortiz', '1980-01-01', 'male')",
+    )
+    .bind(patient)
+    .bind(other)
+    .execute(pool)
+    .await
+    .expect("patients");
+    let mut cookies = BTreeMap::new();
+    let accounts: [(Who, &str, &[Role]); 10] = [
+        (Who::Patient, "patient@example.org", &[]),
+        (Who::OtherPatient, "other@example.org", &[]),
+        (Who::ProxyWithScope, "proxy-records@example.org", &[]),
+        (Who::ProxyWithoutScope, "proxy-scheduling@example.org", &[]),
+        (Who::ExpiredProxy, "proxy-expired@example.org", &[]),
+        (Who::Staff, "staff@example.org", &[Role::Staff]),
+        (Who::Editor, "editor@example.org", &[Role::Editor]),
+        (
+            Who::Reviewer,
+            "reviewer@example.org",
+            &[Role::MedicalReviewer],
+        ),
+        (
+            Who::Engagement,
+            "engagement@example.org",
+            &[Role::EngagementManager],
+        ),
+        (
+            Who::Administrator,
+            "admin@example.org",
+            &[Role::Administrator],
+        ),
+    ];
+    for (who, email, roles) in accounts {
+        let id = seed_account(pool, email, roles, PASSWORD).await;
+        let grant = |relationship: &str, target: Uuid, scopes: &[&str], expired: bool| {
+            let pool = pool.clone();
+            let relationship = relationship.to_string();
+            let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+            async move {
+                sqlx::query(
+                    "insert into patient_access (access_id, account_id, patient_id, relationship, scopes, accepted_at, expires_at)
+                     values (gen_random_uuid(), $1, $2, $3, $4, now(),
+                             case when $5 then now() - interval '1 day' end)",
+                )
+                .bind(id)
+                .bind(target)
+                .bind(relationship)
+                .bind(scopes)
+                .bind(expired)
+                .execute(&pool)
+                .await
+                .expect("grant");
+            }
+        };
+        match who {
+            Who::Patient => grant("self", patient, &[], false).await,
+            Who::OtherPatient => grant("self", other, &[], false).await,
+            Who::ProxyWithScope => grant("proxy", patient, &["records"], false).await,
+            Who::ProxyWithoutScope => grant("proxy", patient, &["scheduling"], false).await,
+            Who::ExpiredProxy => grant("proxy", patient, &["records"], true).await,
+            _ => {}
+        }
+        let key = (!roles.is_empty()).then_some(KEY);
+        if key.is_some() {
+            with_authenticator(pool, id, KEY).await;
+        }
+        cookies.insert(who, signed_in(&app, email, PASSWORD, key).await);
+    }
+    World {
+        app,
+        patient,
+        cookies,
+    }
+}
+
+/// Who a server function lets through.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// Anyone signed in, about themself.
+    SignedIn,
+    /// Reads or changes the patient's record: the patient, a proxy with the scope, staff.
+    Records,
+    /// Manages who can see the record: the patient (or a parent) and staff, not proxies.
+    ManagesAccess,
+    /// Chooses whom to act for: the patient and live proxies with any scope.
+    Reaches,
+    StaffOnly,
+    AdministratorOnly,
+}
+
+fn allowed(rule: Rule, who: Who) -> bool {
+    use Who::*;
+    match rule {
+        Rule::SignedIn => who != Anonymous,
+        Rule::Records => matches!(who, Patient | ProxyWithScope | Staff),
+        Rule::ManagesAccess => matches!(who, Patient | Staff),
+        Rule::Reaches => matches!(who, Patient | ProxyWithScope | ProxyWithoutScope),
+        Rule::StaffOnly => who == Staff,
+        Rule::AdministratorOnly => who == Administrator,
+    }
+}
+
+/// A protected server function's path, the form it is called with, and its rule.
+type Entry = (&'static str, Vec<(&'static str, String)>, Rule);
+
+/// Every protected server function.
+fn matrix(patient: &str) -> Vec<Entry> {
+    let p = || ("patient_id", patient.to_string());
+    vec![
+        (
+            <PatientOverview as ServerFn>::PATH,
+            vec![p()],
+            Rule::Records,
+        ),
+        (
+            <PatientAccessLog as ServerFn>::PATH,
+            vec![p()],
+            Rule::ManagesAccess,
+        ),
+        (
+            <PatientGrants as ServerFn>::PATH,
+            vec![p()],
+            Rule::ManagesAccess,
+        ),
+        (
+            <InviteProxy as ServerFn>::PATH,
+            vec![
+                p(),
+                ("email", "helper@example.org".into()),
+                ("billing", "on".into()),
+            ],
+            Rule::ManagesAccess,
+        ),
+        (
+            <RevokeAccess as ServerFn>::PATH,
+            vec![p(), ("access_id", Uuid::new_v4().to_string())],
+            Rule::ManagesAccess,
+        ),
+        (<ActFor as ServerFn>::PATH, vec![p()], Rule::Reaches),
+        (
+            <CreateLinkInvitation as ServerFn>::PATH,
+            vec![p()],
+            Rule::StaffOnly,
+        ),
+        (
+            <ListOutbox as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        (<MyPeople as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (<ListMySessions as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (
+            <EndMySession as ServerFn>::PATH,
+            vec![("session_id", Uuid::new_v4().to_string())],
+            Rule::SignedIn,
+        ),
+        (
+            <ChangePassword as ServerFn>::PATH,
+            vec![
+                ("current_password", "not the password".into()),
+                ("new_password", "a perfectly fine new passphrase".into()),
+            ],
+            Rule::SignedIn,
+        ),
+        (<TwoFactorState as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (
+            <StartTwoFactorSetup as ServerFn>::PATH,
+            vec![],
+            Rule::SignedIn,
+        ),
+        (
+            <ConfirmTwoFactorSetup as ServerFn>::PATH,
+            vec![("code", "000000".into())],
+            Rule::SignedIn,
+        ),
+        (<NewRecoveryCodes as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (
+            <AcceptProxyInvitation as ServerFn>::PATH,
+            vec![("token", "not-a-token".into())],
+            Rule::SignedIn,
+        ),
+        (
+            <LinkWithInvitation as ServerFn>::PATH,
+            vec![("code", "NOPE-NOPE".into())],
+            Rule::SignedIn,
+        ),
+        (
+            <LinkWithEmailedCode as ServerFn>::PATH,
+            vec![("code", "NOPE-NOPE".into())],
+            Rule::SignedIn,
+        ),
+        (
+            <RequestLinkCode as ServerFn>::PATH,
+            vec![
+                ("family_name", "Nobody".into()),
+                ("birth_date", "1950-01-01".into()),
+            ],
+            Rule::SignedIn,
+        ),
+    ]
+}
+
+#[test]
+fn every_server_function_is_public_or_in_the_matrix() {
+    let covered: BTreeSet<&str> = matrix(&Uuid::nil().to_string())
+        .into_iter()
+        .map(|(path, _, _)| path)
+        .chain(public())
+        .collect();
+    let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();
+    let missing: Vec<&&str> = registered.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "server functions neither public nor in the authorization matrix: {missing:?}"
+    );
+    let stale: Vec<&&str> = covered.difference(&registered).collect();
+    assert!(stale.is_empty(), "listed but not registered: {stale:?}");
+    assert!(registered.len() >= 29, "{} registered", registered.len());
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn each_protected_server_function_lets_through_exactly_whom_it_should(pool: PgPool) {
+    let w = world(&pool).await;
+    let patient = w.patient.to_string();
+    let mut wrong = Vec::new();
+    for (path, form, rule) in matrix(&patient) {
+        for who in EVERYONE {
+            let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = w
+                .app
+                .clone()
+                .oneshot(post(path, &fields, w.cookies.get(&who).map(String::as_str)))
+                .await
+                .expect("response");
+            let status = response.status();
+            let body = text(response).await;
+            let refused = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+            let expected = allowed(rule, who);
+            if refused == expected {
+                wrong.push(format!("{path} as {who:?}: {status} {body}"));
+            }
+            if who == Who::Anonymous && status != StatusCode::UNAUTHORIZED {
+                wrong.push(format!("{path} as anonymous: {status}, not 401"));
+            }
+            if refused && (body.contains("Ana") || body.contains("1970-01-01")) {
+                wrong.push(format!("{path} as {who:?}: a refusal carried patient data"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn each_read_of_a_record_writes_exactly_one_audit_row_and_refusals_are_audited(pool: PgPool) {
+    let w = world(&pool).await;
+    let count = |action: &'static str, outcome: &'static str| {
+        let pool = pool.clone();
+        let patient = w.patient;
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from audit_event where action = $1 and outcome = $2 and patient_id = $3",
+            )
+            .bind(action)
+            .bind(outcome)
+            .bind(patient)
+            .fetch_one(&pool)
+            .await
+            .expect("count")
+        }
+    };
+    let read = |who: Who| {
+        w.app.clone().oneshot(post(
+            <PatientOverview as ServerFn>::PATH,
+            &[("patient_id", &w.patient.to_string())],
+            w.cookies.get(&who).map(String::as_str),
+        ))
+    };
+    for n in 1..=3 {
+        let r = read(Who::Patient).await.expect("response");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(count("patient.read", "success").await, n);
+    }
+    let by_proxy = read(Who::ProxyWithScope).await.expect("response");
+    assert_eq!(by_proxy.status(), StatusCode::OK);
+    let acting_for: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'patient.read' and acting_for_patient_id = $1",
+    )
+    .bind(w.patient)
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    assert_eq!(acting_for, 1, "a proxy's read says whom they acted for");
+    let refused = read(Who::OtherPatient).await.expect("response");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count("access.check", "denied").await, 1);
+    assert_eq!(count("patient.read", "success").await, 4);
+
+    // The patient sees these reads in their access log, themself as "you".
+    let log = w
+        .app
+        .clone()
+        .oneshot(post(
+            <PatientAccessLog as ServerFn>::PATH,
+            &[("patient_id", &w.patient.to_string())],
+            w.cookies.get(&Who::Patient).map(String::as_str),
+        ))
+        .await
+        .expect("response");
+    let lines: Vec<app::household::AccessLogView> =
+        serde_json::from_str(&text(log).await).expect("json");
+    assert_eq!(
+        lines.iter().filter(|l| l.action == "patient.read").count(),
+        4
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.action == "patient.read" && l.you)
+            .count(),
+        3
+    );
+    assert!(
+        lines.iter().all(|l| l.action != "access.check"),
+        "refusals are not reads"
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_probe_for_a_patient_that_does_not_exist_looks_like_any_refusal(pool: PgPool) {
+    let w = world(&pool).await;
+    for id in [Uuid::new_v4().to_string(), "not-a-uuid".to_string()] {
+        let r = w
+            .app
+            .clone()
+            .oneshot(post(
+                <PatientOverview as ServerFn>::PATH,
+                &[("patient_id", &id)],
+                w.cookies.get(&Who::Patient).map(String::as_str),
+            ))
+            .await
+            .expect("response");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{id}");
+    }
+}
