@@ -1,6 +1,6 @@
 //! The HTML shell and the single route table.
 
-use crate::admin::AdminEmailsPage;
+use crate::admin::{AdminAccountsPage, AdminEmailsPage};
 use crate::auth::{
     AccountPage, CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage,
     SignInPage, SignUpPage, TwoFactorPage, VerifyEmailPage,
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/emails") view=AdminEmailsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/accounts") view=AdminAccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async />
                     <Route path=path!("/me/people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=path!("/me/access-log") view=AccessLogPage ssr=SsrMode::Async />

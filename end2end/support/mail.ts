@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Every message received, oldest first. */
-function messages(): string[] {
+/** Every message received (at or after `since`, ms since the epoch), oldest first. */
+function messages(since = 0): string[] {
   const dir = process.env.E2E_MAILDIR;
   if (!dir) throw new Error('E2E_MAILDIR is not set: run the browser tests through scripts/test.sh');
   const out: { at: number; text: string }[] = [];
@@ -17,7 +17,8 @@ function messages(): string[] {
     }
     for (const name of names) {
       const path = join(dir, sub, name);
-      out.push({ at: statSync(path).mtimeMs, text: readFileSync(path, 'utf8') });
+      const at = statSync(path).mtimeMs;
+      if (at >= since) out.push({ at, text: readFileSync(path, 'utf8') });
     }
   }
   return out.sort((a, b) => a.at - b.at).map((m) => m.text);
@@ -52,11 +53,11 @@ export function countTo(to: string): number {
   return messages().filter((m) => new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}$`, 'mi').test(m)).length;
 }
 
-/** Waits for a linking code (`XXXX-XXXX`) emailed to `to`; returns the newest. */
-export async function codeIn(to: string, timeoutMs = 15_000): Promise<string> {
+/** Waits for a linking code (`XXXX-XXXX`) emailed to `to` at or after `since`; returns the newest. */
+export async function codeIn(to: string, since: number, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const codes = messages()
+    const codes = messages(since)
       .filter((m) => new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}$`, 'mi').test(m))
       .map((m) => unfold(m).match(/\b([A-Z2-9]{4}-[A-Z2-9]{4})\b/)?.[1])
       .filter((c): c is string => c !== undefined);

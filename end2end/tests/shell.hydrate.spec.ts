@@ -65,11 +65,12 @@ for (const width of [320, 1280]) {
 }
 
 test('axe finds no violations on the signed-in staff pages, phone and desktop', async ({ page }) => {
+  test.setTimeout(120_000);
   // One sign-in for every check: each authenticator code works once per account.
   await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });
-    for (const path of ['/account', '/account/two-factor', '/admin/emails']) {
+    for (const path of ['/account', '/account/two-factor', '/admin/emails', '/admin/accounts']) {
       await page.goto(path);
       const results = await new AxeBuilder({ page })
         .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
@@ -80,6 +81,7 @@ test('axe finds no violations on the signed-in staff pages, phone and desktop', 
 });
 
 test('axe finds no violations on the household pages, phone and desktop', async ({ page }) => {
+  test.setTimeout(120_000);
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill('patient@example.org');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);

@@ -73,8 +73,28 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
             }),
         )
+        // Each request runs under a reactive owner of its own (see `own_reactive_owner`).
+        .layer(middleware::from_fn(own_reactive_owner))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Runs the rest of the request under a fresh root reactive owner.
+///
+/// leptos_axum runs a server function inside `Owner::new()`, which becomes a child of whatever
+/// owner the worker thread last had current, typically another request's page render. Contexts
+/// are looked up through parents, so a server function could find the other request's
+/// per-page values (its signed-in caller among them) and act as that person. Measured before
+/// this layer: under concurrent browser tests, a sign-out ended another person's session and
+/// form posts were refused as someone else. A root owner has no parent to leak from.
+async fn own_reactive_owner(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use leptos::prelude::Owner;
+    use leptos::reactive::computed::ScopedFuture;
+    let owner = Owner::new_root(None);
+    owner.with(|| ScopedFuture::new(next.run(request))).await
 }
 
 /// Serves `router` until SIGTERM or Ctrl-C, letting requests in flight finish.

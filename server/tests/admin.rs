@@ -1,7 +1,7 @@
 //! The administrators' outbox page and its server function, through the real router.
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
-use app::admin::{ListOutbox, OutboxView};
+use app::admin::{CreateStaffAccount, ListOutbox, OutboxView, SetAccountDisabled, SetAccountRoles};
 use app::auth::account::Role;
 use app::email::{outbox, Template};
 use axum::{
@@ -123,4 +123,219 @@ async fn production_never_shows_email_bodies(pool: PgPool) {
     assert_eq!(emails.len(), 1);
     assert_eq!(emails[0].body, None);
     assert!(!body.contains("secret-token"));
+}
+
+async fn call(
+    app: &Router,
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: &str,
+) -> (StatusCode, String) {
+    let r = app
+        .clone()
+        .oneshot(post(path, form, Some(cookie)))
+        .await
+        .expect("response");
+    (r.status(), text(r).await)
+}
+
+async fn account_id(pool: &PgPool, email: &str) -> String {
+    sqlx::query_scalar::<_, uuid::Uuid>("select account_id from account where email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .expect("account")
+        .to_string()
+}
+
+async fn is_signed_in(app: &Router, cookie: &str) -> bool {
+    let (_, body) = call(
+        app,
+        <app::auth::CurrentAccount as ServerFn>::PATH,
+        &[],
+        cookie,
+    )
+    .await;
+    body != "null"
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_administrator_creates_a_staff_account_whose_owner_chooses_a_password(pool: PgPool) {
+    seed(&pool).await;
+    let app = router_with(pool.clone(), config(&[]), options());
+    let admin = session(&app, "admin@example.org").await;
+    let (status, body) = call(
+        &app,
+        <CreateStaffAccount as ServerFn>::PATH,
+        &[
+            ("email", "nadia@example.org"),
+            ("name", "Nadia Bello"),
+            ("staff", "on"),
+            ("editor", "on"),
+        ],
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (taken, body) = call(
+        &app,
+        <CreateStaffAccount as ServerFn>::PATH,
+        &[
+            ("email", "NADIA@example.org"),
+            ("name", "Nadia Again"),
+            ("staff", "on"),
+        ],
+        &admin,
+    )
+    .await;
+    assert_eq!(taken, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("taken"), "{body}");
+
+    let roles: Vec<String> = sqlx::query_scalar(
+        "select role from account_role join account using (account_id) where email = 'nadia@example.org' order by role",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("roles");
+    assert_eq!(roles, ["editor", "staff"]);
+    let email_body: String = sqlx::query_scalar(
+        "select body_text from email_outbox where to_address = 'nadia@example.org' and template = 'account_created'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("email");
+    let token = email_body
+        .split_whitespace()
+        .find_map(|w| w.split_once("token=").map(|(_, t)| t.to_string()))
+        .expect("a link with a token");
+    let chosen = "orchid tram velvet sixty";
+    let r = app
+        .clone()
+        .oneshot(post(
+            <app::auth::ResetPassword as ServerFn>::PATH,
+            &[("token", &token), ("new_password", chosen)],
+            None,
+        ))
+        .await
+        .expect("response");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .clone()
+        .oneshot(post(
+            <app::auth::SignIn as ServerFn>::PATH,
+            &[("email", "nadia@example.org"), ("password", chosen)],
+            None,
+        ))
+        .await
+        .expect("response");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()
+            .get(axum::http::header::LOCATION)
+            .and_then(|v| v.to_str().ok()),
+        Some("/account/two-factor"),
+        "a new staff member goes straight to setting up two-step sign-in"
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'admin.account.create'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn disabling_an_account_ends_its_sessions_at_once_and_enabling_restores_sign_in(
+    pool: PgPool,
+) {
+    seed(&pool).await;
+    let app = router_with(pool.clone(), config(&[]), options());
+    let admin = session(&app, "admin@example.org").await;
+    let staff = session(&app, "staff@example.org").await;
+    assert!(is_signed_in(&app, &staff).await);
+    let id = account_id(&pool, "staff@example.org").await;
+
+    let (status, _) = call(
+        &app,
+        <SetAccountDisabled as ServerFn>::PATH,
+        &[("account_id", &id), ("disabled", "true")],
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!is_signed_in(&app, &staff).await, "signed out at once");
+    let refused = app
+        .clone()
+        .oneshot(post(
+            <app::auth::SignIn as ServerFn>::PATH,
+            &[("email", "staff@example.org"), ("password", PASSWORD)],
+            None,
+        ))
+        .await
+        .expect("response");
+    assert_eq!(
+        refused.status(),
+        StatusCode::CONFLICT,
+        "looks like a wrong password"
+    );
+
+    let (status, _) = call(
+        &app,
+        <SetAccountDisabled as ServerFn>::PATH,
+        &[("account_id", &id), ("disabled", "false")],
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_signed_in(&app, &session(&app, "staff@example.org").await).await);
+
+    let own = account_id(&pool, "admin@example.org").await;
+    let (status, body) = call(
+        &app,
+        <SetAccountDisabled as ServerFn>::PATH,
+        &[("account_id", &own), ("disabled", "true")],
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_role_change_ends_the_accounts_sessions_and_an_administrator_keeps_their_own_role(
+    pool: PgPool,
+) {
+    seed(&pool).await;
+    let app = router_with(pool.clone(), config(&[]), options());
+    let admin = session(&app, "admin@example.org").await;
+    let patient = session(&app, "patient@example.org").await;
+    let id = account_id(&pool, "patient@example.org").await;
+    let (status, _) = call(
+        &app,
+        <SetAccountRoles as ServerFn>::PATH,
+        &[("account_id", &id), ("editor", "on")],
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !is_signed_in(&app, &patient).await,
+        "new roles come with a new session"
+    );
+    let own = account_id(&pool, "admin@example.org").await;
+    let (status, _) = call(
+        &app,
+        <SetAccountRoles as ServerFn>::PATH,
+        &[("account_id", &own), ("staff", "on")],
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(is_signed_in(&app, &admin).await);
+    let audited: i64 =
+        sqlx::query_scalar("select count(*) from audit_event where action = 'admin.account.roles'")
+            .fetch_one(&pool)
+            .await
+            .expect("audit");
+    assert_eq!(audited, 1);
 }

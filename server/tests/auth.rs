@@ -477,3 +477,88 @@ async fn only_a_signed_in_person_can_change_a_password(pool: PgPool) {
         .expect("response");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Pages of one person and server functions of another, interleaved on two worker threads:
+/// each request must see only its own caller (a server function once inherited a page render's
+/// reactive owner and, with it, that page's signed-in caller).
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn concurrent_requests_never_see_each_others_caller(pool: PgPool) {
+    seed_account(&pool, "maria@example.org", &[]).await;
+    sqlx::query(
+        "update account set display_name = 'Page Person' where email = 'maria@example.org'",
+    )
+    .execute(&pool)
+    .await
+    .expect("rename");
+    seed_account(&pool, "other@example.org", &[]).await;
+    sqlx::query(
+        "update account set display_name = 'Function Person' where email = 'other@example.org'",
+    )
+    .execute(&pool)
+    .await
+    .expect("rename");
+    let app = router(pool.clone(), &[]);
+    let page_person = signed_in(&app, "maria@example.org").await;
+    let function_person = signed_in(&app, "other@example.org").await;
+    // The requests run on a runtime of their own with a pool of their own: a pool's connections
+    // belong to the runtime that opened them.
+    let options = (*pool.connect_options()).clone();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mismatches = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .expect("pool");
+            let app = router(pool, &[]);
+            let mut tasks = Vec::new();
+            for i in 0..240 {
+                let app = app.clone();
+                let (page_cookie, fn_cookie) = (page_person.clone(), function_person.clone());
+                tasks.push(tokio::spawn(async move {
+                    if i % 2 == 0 {
+                        let request = Request::get("/account")
+                            .header(header::COOKIE, page_cookie)
+                            .body(Body::empty())
+                            .expect("request");
+                        let body = text(app.oneshot(request).await.expect("page")).await;
+                        (!body.contains("Page Person") || body.contains("Function Person"))
+                            .then(|| "page".to_string())
+                    } else {
+                        let response = app
+                            .oneshot(post(
+                                <CurrentAccount as ServerFn>::PATH,
+                                &[],
+                                Some(&fn_cookie),
+                            ))
+                            .await
+                            .expect("response");
+                        let me: Option<SignedIn> =
+                            serde_json::from_str(&text(response).await).unwrap_or(None);
+                        let name = me.map(|m| m.display_name).unwrap_or_default();
+                        (name != "Function Person").then_some(name)
+                    }
+                }));
+            }
+            let mut wrong = Vec::new();
+            for task in tasks {
+                if let Some(w) = task.await.expect("task") {
+                    wrong.push(w);
+                }
+            }
+            wrong
+        })
+    })
+    .join()
+    .expect("thread");
+    assert!(
+        mismatches.is_empty(),
+        "requests saw another caller: {mismatches:?}"
+    );
+}

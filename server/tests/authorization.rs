@@ -4,7 +4,9 @@
 //! A new server function that is in neither list fails `every_server_function_is_public_or_in_the_matrix`.
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
-use app::admin::ListOutbox;
+use app::admin::{
+    CreateStaffAccount, ListAccounts, ListOutbox, SetAccountDisabled, SetAccountRoles,
+};
 use app::auth::{
     account::Role, ChangePassword, ConfirmTwoFactorSetup, CurrentAccount, EndMySession,
     ListMySessions, NewRecoveryCodes, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp,
@@ -236,6 +238,36 @@ fn matrix(patient: &str) -> Vec<Entry> {
         (
             <ListOutbox as ServerFn>::PATH,
             vec![],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <ListAccounts as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <CreateStaffAccount as ServerFn>::PATH,
+            vec![
+                ("email", "new.staff@example.org".into()),
+                ("name", "New Staff".into()),
+                ("editor", "on".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SetAccountRoles as ServerFn>::PATH,
+            vec![
+                ("account_id", Uuid::new_v4().to_string()),
+                ("staff", "on".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SetAccountDisabled as ServerFn>::PATH,
+            vec![
+                ("account_id", Uuid::new_v4().to_string()),
+                ("disabled", "true".into()),
+            ],
             Rule::AdministratorOnly,
         ),
         (<MyPeople as ServerFn>::PATH, vec![], Rule::SignedIn),

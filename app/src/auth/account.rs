@@ -229,6 +229,85 @@ pub async fn disable_account(conn: &mut PgConnection, account: Uuid) -> sqlx::Re
     Ok(())
 }
 
+/// Lifts a disable; the account signs in again with its own password.
+pub async fn enable_account(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update account set disabled_at = null where account_id = $1",
+        account
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the account's roles with `roles`.
+pub async fn set_roles(
+    conn: &mut PgConnection,
+    account: Uuid,
+    roles: &[Role],
+    granted_by: Uuid,
+) -> sqlx::Result<()> {
+    let names: Vec<String> = roles.iter().map(|r| r.as_str().to_string()).collect();
+    sqlx::query!(
+        "delete from account_role where account_id = $1 and not (role = any($2))",
+        account,
+        &names
+    )
+    .execute(&mut *conn)
+    .await?;
+    for role in roles {
+        grant_role(&mut *conn, account, *role, Some(granted_by)).await?;
+    }
+    Ok(())
+}
+
+/// One account as administrators list it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountSummary {
+    pub account_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub email_verified: bool,
+    pub second_factor: bool,
+}
+
+/// Accounts whose email or name contains `query` (all when empty), staff first, at most `limit`.
+pub async fn search_accounts(
+    conn: impl PgExecutor<'_>,
+    query: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<AccountSummary>> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    sqlx::query_as!(
+        AccountSummary,
+        r#"select a.account_id, a.email, a.display_name,
+                  coalesce((select array_agg(r.role order by r.role) from account_role r
+                            where r.account_id = a.account_id), '{}') as "roles!",
+                  a.disabled_at is not null as "disabled!",
+                  a.email_verified_at is not null as "email_verified!",
+                  exists(select 1 from totp_credential t
+                         where t.account_id = a.account_id and t.confirmed_at is not null) as "second_factor!"
+           from account a
+           where a.email ilike $1 or a.display_name ilike $1
+           order by exists(select 1 from account_role r where r.account_id = a.account_id) desc,
+                    a.display_name
+           limit $2"#,
+        pattern,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

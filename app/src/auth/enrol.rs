@@ -459,9 +459,20 @@ async fn reset_password_inner(token: String, new_password: String) -> Result<(),
         return Err(AppError::RateLimited);
     }
     let invalid = || AppError::Conflict("link_invalid".into());
-    let found = link_token::peek(&pool, &token, link_token::Purpose::ResetPassword, now)
-        .await?
-        .ok_or_else(invalid)?;
+    // A reset link, or the first-password link of an account an administrator created.
+    let mut found = None;
+    let mut purpose = link_token::Purpose::ResetPassword;
+    for candidate in [
+        link_token::Purpose::ResetPassword,
+        link_token::Purpose::SetPassword,
+    ] {
+        if let Some(f) = link_token::peek(&pool, &token, candidate, now).await? {
+            found = Some(f);
+            purpose = candidate;
+            break;
+        }
+    }
+    let found = found.ok_or_else(invalid)?;
     let acc = account::find_account(&pool, found.account_id)
         .await?
         .filter(|a| !a.disabled)
@@ -481,7 +492,7 @@ async fn reset_password_inner(token: String, new_password: String) -> Result<(),
 
     let mut tx = pool.begin().await?;
     // Used up inside the transaction: of two concurrent resets with one link, one wins.
-    link_token::consume(&mut *tx, &token, link_token::Purpose::ResetPassword, now)
+    link_token::consume(&mut *tx, &token, purpose, now)
         .await?
         .ok_or_else(invalid)?;
     account::update_password(&mut *tx, acc.account_id, &hash).await?;

@@ -13,6 +13,8 @@ use uuid::Uuid;
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// The first password of an account an administrator created.
+    SetPassword,
 }
 
 impl Purpose {
@@ -20,6 +22,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::SetPassword => "set_password",
         }
     }
 
@@ -28,6 +31,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => Duration::hours(24),
             Self::ResetPassword => Duration::hours(1),
+            Self::SetPassword => Duration::hours(72),
         }
     }
 }

@@ -115,20 +115,42 @@ pub struct Caller {
 
 /// The caller of the page being rendered, looked up once: the header and the page both ask, and
 /// each lookup would otherwise touch the session again. Provided by the page shell; a server
-/// function called over HTTP has none and looks the caller up itself.
+/// function called over HTTP has none and looks the caller up itself. It remembers which
+/// request it belongs to (`x-request-id`) and is ignored by any other, so a context that leaks
+/// between requests can never hand one person's identity to another.
 #[derive(Clone, Default)]
-pub struct CallerCache(std::sync::Arc<tokio::sync::OnceCell<Option<Caller>>>);
+pub struct CallerCache {
+    request_id: Option<String>,
+    cell: std::sync::Arc<tokio::sync::OnceCell<Option<Caller>>>,
+}
+
+fn current_request_id() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+}
 
 pub fn provide_caller_cache() {
-    leptos::prelude::provide_context(CallerCache::default());
+    leptos::prelude::provide_context(CallerCache {
+        request_id: current_request_id(),
+        cell: Default::default(),
+    });
 }
 
 /// The signed-in caller of this request, if any, as of `now`. Touches the session (an idle
 /// timeout counts from the last request).
 pub async fn current_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
+    let here = current_request_id();
     match use_context::<CallerCache>() {
-        Some(CallerCache(cell)) => cell.get_or_try_init(|| lookup_caller(now)).await.cloned(),
-        None => lookup_caller(now).await,
+        Some(cache) if cache.request_id.is_some() && cache.request_id == here => cache
+            .cell
+            .get_or_try_init(|| lookup_caller(now))
+            .await
+            .cloned(),
+        _ => lookup_caller(now).await,
     }
 }
 

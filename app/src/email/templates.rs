@@ -18,6 +18,8 @@ pub enum Template {
     /// Someone invited this address to help with a person's care. Names nobody: whose care it
     /// is shows in the portal after signing in.
     ProxyInvitation { link: String },
+    /// An administrator created a staff account for this address.
+    AccountCreated { link: String },
     /// A code to link an account to the patient record this address is on.
     LinkCode { code: String, link: String },
 }
@@ -115,6 +117,7 @@ impl Template {
             Self::PasswordChanged { .. } => "password_changed",
             Self::ProxyInvitation { .. } => "proxy_invitation",
             Self::LinkCode { .. } => "link_code",
+            Self::AccountCreated { .. } => "account_created",
         }
     }
 
@@ -250,6 +253,33 @@ impl Template {
                     "The invitation works for 14 days. If you were not expecting it, ignore this email.".into()
                 }],
             },
+            Self::AccountCreated { link } => Parts {
+                subject: if es {
+                    format!("Su cuenta de {PRODUCT_NAME} está lista")
+                } else {
+                    format!("Your {PRODUCT_NAME} account is ready")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "Un administrador creó una cuenta de personal para usted. Elija su contraseña para empezar; luego configurará el inicio de sesión en dos pasos.".into()
+                } else {
+                    "An administrator created a staff account for you. Choose your password to get started; you will then set up two-step sign-in.".into()
+                }],
+                action: Some((
+                    if es {
+                        "Elegir mi contraseña"
+                    } else {
+                        "Choose my password"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "El enlace vale 72 horas y una sola vez.".into()
+                } else {
+                    "The link works once, for 72 hours.".into()
+                }],
+            },
             Self::LinkCode { code, link } => Parts {
                 subject: if es {
                     format!("Su código para {PRODUCT_NAME}")
@@ -310,6 +340,9 @@ mod tests {
             },
             Template::ProxyInvitation {
                 link: "https://p.example/proxy/accept?token=abc".into(),
+            },
+            Template::AccountCreated {
+                link: "https://p.example/reset-password?token=abc".into(),
             },
             Template::LinkCode {
                 code: "ABCD-EF23".into(),

@@ -113,6 +113,7 @@ pub fn SiteHeader() -> impl IntoView {
                                     links.push(("/me", td_string!(l, nav_record)));
                                 }
                                 if admin {
+                                    links.push(("/admin/accounts", td_string!(l, nav_accounts)));
                                     links.push(("/admin/emails", td_string!(l, nav_emails)));
                                 }
                                 links.push(if me.is_some() {

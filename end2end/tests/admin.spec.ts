@@ -1,0 +1,46 @@
+// Administrators manage accounts, with JavaScript on and off: create a staff account (its owner
+// is emailed a link to choose a password), find it, and disable it.
+import { test, expect } from '@playwright/test';
+import { linkIn } from '../support/mail';
+import { DEMO_PASSWORD, DEMO_STAFF_KEY, signInWithCode } from '../support/totp';
+
+test('an administrator creates a staff account, whose owner sets a password, then disables it', async ({ page, browser }, testInfo) => {
+  test.setTimeout(90_000);
+  const email = `nadia-${testInfo.project.name}-${Date.now()}@example.org`;
+  await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+
+  await page.getByText('Create a staff account').click();
+  await page.getByLabel('Full name').fill('Nadia Bello');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('group', { name: 'Roles' }).getByLabel('Content editor').check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('status')).toContainText('Account created');
+
+  // The new staff member chooses a password from the email, then must set up two-step sign-in.
+  const other = await (await browser.newContext()).newPage();
+  await other.goto(await linkIn(email, '/reset-password'));
+  await other.getByLabel('New password', { exact: true }).fill('orchid tram velvet sixty');
+  await other.getByRole('button', { name: 'Save new password' }).click();
+  await other.getByLabel('Email address').fill(email);
+  await other.getByLabel('Password').fill('orchid tram velvet sixty');
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await expect(other).toHaveURL(/\/account\/two-factor$/);
+  await expect(other.getByRole('alert')).toContainText('Your role needs two-step sign-in');
+
+  await page.getByLabel('Find by email or name').fill(email);
+  await page.getByRole('search').getByRole('button', { name: 'Show' }).click();
+  const item = page.getByRole('listitem').filter({ hasText: email });
+  await expect(item).toContainText('Content editor');
+  await item.getByText('Manage', { exact: true }).click();
+  await item.getByRole('button', { name: /Disable this account/ }).click();
+  await expect(page.getByRole('status')).toContainText('Saved');
+  await page.getByLabel('Find by email or name').fill(email);
+  await page.getByRole('search').getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByRole('listitem').filter({ hasText: email })).toContainText('Disabled');
+
+  // Signed out everywhere at once.
+  await other.goto('/account');
+  await expect(other.getByRole('heading', { level: 1, name: "You're signed out" })).toBeVisible();
+});
