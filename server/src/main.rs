@@ -14,6 +14,7 @@ const USAGE: &str = "usage:
   server demo-data [--patients N] load deterministic demo data (default 1000 patients)
   server worker                   run only the background worker (jobs and email), no web
                                   server; any number may run beside the portal
+  server api-paths                list the server functions' HTTP paths (one per line)
   server verify-audit             check the audit log's hash chain; exit 1 naming the first
                                   broken row";
 
@@ -22,6 +23,7 @@ enum Command {
     Serve,
     Migrate,
     Worker,
+    ApiPaths,
     DemoData { patients: u64 },
     VerifyAudit,
 }
@@ -32,6 +34,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         [cmd] if cmd == "serve" => Ok(Command::Serve),
         [cmd] if cmd == "migrate" => Ok(Command::Migrate),
         [cmd] if cmd == "worker" => Ok(Command::Worker),
+        [cmd] if cmd == "api-paths" => Ok(Command::ApiPaths),
         [cmd] if cmd == "verify-audit" => Ok(Command::VerifyAudit),
         [cmd, rest @ ..] if cmd == "demo-data" => match rest {
             [] => Ok(Command::DemoData { patients: 1000 }),
@@ -53,6 +56,15 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let command = parse_args(&args).map_err(anyhow::Error::msg)?;
+    if command == Command::ApiPaths {
+        // Needs no configuration: the paths are compiled in (each carries a build hash).
+        let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, method)| format!("{method} {path}"))
+            .collect();
+        paths.sort();
+        println!("{}", paths.join("\n"));
+        return Ok(());
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -87,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::ApiPaths => Ok(()),
         Command::Worker => {
             server::worker::run(pool.clone(), mailer, server::shutdown_signal()).await;
             pool.close().await;
@@ -189,6 +202,7 @@ mod tests {
         assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
         assert_eq!(parse(&["verify-audit"]), Ok(Command::VerifyAudit));
         assert_eq!(parse(&["worker"]), Ok(Command::Worker));
+        assert_eq!(parse(&["api-paths"]), Ok(Command::ApiPaths));
         assert_eq!(
             parse(&["demo-data"]),
             Ok(Command::DemoData { patients: 1000 })
