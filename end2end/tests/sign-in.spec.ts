@@ -78,14 +78,14 @@ test('changing the password explains a weak one, then works', async ({ page }) =
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
 
-  await page.getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
-  await page.getByLabel('New password').fill('password1');
+  await page.getByRole('form', { name: 'Change your password' }).getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
+  await page.getByRole('form', { name: 'Change your password' }).getByLabel('New password').fill('password1');
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByRole('alert')).toContainText('too easy to guess');
-  await expect(page.getByLabel('New password')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('form', { name: 'Change your password' }).getByLabel('New password')).toHaveAttribute('aria-invalid', 'true');
 
-  await page.getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
-  await page.getByLabel('New password').fill('copper kettle morning drizzle');
+  await page.getByRole('form', { name: 'Change your password' }).getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
+  await page.getByRole('form', { name: 'Change your password' }).getByLabel('New password').fill('copper kettle morning drizzle');
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByRole('status')).toContainText('Your password has been changed');
 

@@ -115,3 +115,21 @@ test('sign-up speaks Spanish and refuses a child under 12', async ({ page, conte
   await page.getByRole('button', { name: 'Crear cuenta' }).click();
   await expect(page.getByLabel('Fecha de nacimiento')).toHaveAccessibleDescription(/menores de 12/);
 });
+
+test('a new email address takes over once its emailed link is followed', async ({ page }, testInfo) => {
+  const { newPatient, signIn, NEW_PATIENT_PASSWORD } = await import('../support/accounts');
+  const before = await newPatient(page, 'before');
+  const after = uniqueEmail('after', testInfo.project.name);
+  await signIn(page, before);
+  await expect(page.getByText(`You sign in with ${before}.`)).toBeVisible();
+  const form = page.getByRole('form', { name: 'Change your email address' });
+  await form.getByLabel('New email address').fill(after);
+  await form.getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
+  await page.getByRole('button', { name: 'Send a confirmation link' }).click();
+  await expect(page.getByRole('status')).toContainText('We sent a link to the new address');
+
+  await page.goto(await linkIn(after, '/verify-email'));
+  await page.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(page.getByRole('status')).toContainText('Your email address has been changed');
+  await expect(page.getByText(`You sign in with ${after}.`)).toBeVisible();
+});

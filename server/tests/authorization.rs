@@ -8,9 +8,9 @@ use app::admin::{
     CreateStaffAccount, ListAccounts, ListOutbox, SetAccountDisabled, SetAccountRoles,
 };
 use app::auth::{
-    account::Role, ChangePassword, ConfirmTwoFactorSetup, CurrentAccount, EndMySession,
-    ListMySessions, NewRecoveryCodes, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp,
-    StartTwoFactorSetup, TwoFactorState, VerifyEmail, VerifySecondFactor,
+    account::Role, ChangeEmail, ChangePassword, ConfirmTwoFactorSetup, CurrentAccount,
+    EndMySession, ListMySessions, NewRecoveryCodes, RequestPasswordReset, ResetPassword, SignIn,
+    SignOut, SignUp, StartTwoFactorSetup, TwoFactorState, VerifyEmail, VerifySecondFactor,
 };
 use app::household::{
     AcceptProxyInvitation, ActFor, CreateLinkInvitation, InviteProxy, LinkWithEmailedCode,
@@ -286,6 +286,14 @@ fn matrix(patient: &str) -> Vec<Entry> {
             Rule::SignedIn,
         ),
         (<TwoFactorState as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (
+            <ChangeEmail as ServerFn>::PATH,
+            vec![
+                ("new_email", "somewhere.new@example.org".into()),
+                ("current_password", "not the password".into()),
+            ],
+            Rule::SignedIn,
+        ),
         (
             <StartTwoFactorSetup as ServerFn>::PATH,
             vec![],

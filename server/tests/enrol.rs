@@ -2,7 +2,7 @@
 //! delivered to a real SMTP server and their links followed.
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
-use app::auth::{RequestPasswordReset, ResetPassword, SignIn, SignUp, VerifyEmail};
+use app::auth::{ChangeEmail, RequestPasswordReset, ResetPassword, SignIn, SignUp, VerifyEmail};
 use app::email::{delivery, delivery::Mailer};
 use axum::{
     body::Body,
@@ -470,4 +470,104 @@ async fn the_pages_exist_in_both_languages(pool: PgPool) {
             assert!(body.contains(heading), "{path} in {lang}");
         }
     }
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_new_email_address_counts_once_its_link_is_followed_and_the_old_one_is_told(
+    pool: PgPool,
+) {
+    let app = router(pool.clone());
+    let old = "before@example.org";
+    let new = "after@example.org";
+    call(
+        &app,
+        post(
+            <SignUp as ServerFn>::PATH,
+            &sign_up_form(old, PASSWORD),
+            None,
+        ),
+    )
+    .await;
+    let verify = token_in_outbox(&pool, old, "verify_email", "/verify-email").await;
+    call(
+        &app,
+        post(<VerifyEmail as ServerFn>::PATH, &[("token", &verify)], None),
+    )
+    .await;
+    let session = cookie_pair(&set_cookie(&sign_in(&app, old, PASSWORD).await));
+
+    let wrong = call(
+        &app,
+        post(
+            <ChangeEmail as ServerFn>::PATH,
+            &[("new_email", new), ("current_password", "not my password")],
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(emails_to(&pool, new).await.is_empty());
+
+    let asked = call(
+        &app,
+        post(
+            <ChangeEmail as ServerFn>::PATH,
+            &[("new_email", new), ("current_password", PASSWORD)],
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    assert_eq!(location(&asked), "/account?email=sent");
+    assert_eq!(
+        sign_in(&app, old, PASSWORD).await.status(),
+        StatusCode::OK,
+        "the old address works until the link is followed"
+    );
+    let token = token_in_outbox(&pool, new, "confirm_new_email", "/verify-email").await;
+    let done = call(
+        &app,
+        post(<VerifyEmail as ServerFn>::PATH, &[("token", &token)], None),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(location(&done), "/account?email=changed");
+    assert_eq!(sign_in(&app, new, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        sign_in(&app, old, PASSWORD).await.status(),
+        StatusCode::CONFLICT
+    );
+    assert!(emails_to(&pool, old)
+        .await
+        .contains(&"email_changed".to_string()));
+
+    // A taken address gets the same answer, and only its owner hears of it.
+    call(
+        &app,
+        post(
+            <SignUp as ServerFn>::PATH,
+            &sign_up_form("taken2@example.org", PASSWORD),
+            None,
+        ),
+    )
+    .await;
+    let session = cookie_pair(&set_cookie(&sign_in(&app, new, PASSWORD).await));
+    let taken = call(
+        &app,
+        post(
+            <ChangeEmail as ServerFn>::PATH,
+            &[
+                ("new_email", "taken2@example.org"),
+                ("current_password", PASSWORD),
+            ],
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(taken.status(), StatusCode::OK);
+    assert_eq!(location(&taken), "/account?email=sent");
+    assert_eq!(
+        emails_to(&pool, "taken2@example.org").await,
+        ["verify_email", "already_registered"]
+    );
 }

@@ -229,6 +229,23 @@ pub async fn disable_account(conn: &mut PgConnection, account: Uuid) -> sqlx::Re
     Ok(())
 }
 
+/// Moves the account to a new, confirmed email address. Fails on the unique index
+/// ([`EMAIL_TAKEN`]) when another account took the address meanwhile.
+pub async fn change_email(
+    conn: impl PgExecutor<'_>,
+    account: Uuid,
+    email: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update account set email = $2, email_verified_at = now() where account_id = $1",
+        account,
+        email.trim()
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Lifts a disable; the account signs in again with its own password.
 pub async fn enable_account(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<()> {
     sqlx::query!(

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub display_name: String,
+    /// The address the person signs in with (their own; shown on the account page).
+    pub email: String,
     /// Role names (`staff`, `administrator`, ...); empty for patients and proxies.
     pub roles: Vec<String>,
     /// Seconds until the session ends if nothing else happens, for the idle warning.
@@ -282,6 +284,7 @@ pub async fn current_account() -> Result<Option<SignedIn>, AppError> {
     let people =
         crate::error::with_status(crate::household::people_of(c.account.account_id).await)?;
     Ok(Some(SignedIn {
+        email: c.account.email,
         display_name: c.account.display_name,
         roles: c.roles.iter().map(|r| r.as_str().to_string()).collect(),
         idle_seconds_left: (c.session.idle_deadline - now).num_seconds(),

@@ -341,21 +341,140 @@ async fn verify_email_inner(token: String) -> Result<(), AppError> {
         return Err(AppError::RateLimited);
     }
     let mut tx = pool.begin().await?;
-    let Some(found) =
+    if let Some(found) =
         link_token::consume(&mut *tx, &token, link_token::Purpose::VerifyEmail, now).await?
+    {
+        if !account::mark_email_verified(&mut *tx, found.account_id, &found.email).await? {
+            // The account's address changed after this link was sent.
+            return Err(AppError::Conflict("link_invalid".into()));
+        }
+        let event = AuditEvent::new("account.verify_email", Outcome::Success)
+            .by(found.account_id)
+            .from_client(client.ip, client.user_agent.as_deref());
+        audit::record(&mut *tx, &event).await?;
+        tx.commit().await?;
+        leptos_axum::redirect("/sign-in?verified=1");
+        return Ok(());
+    }
+    // Not a sign-up confirmation: perhaps a new address for an existing account.
+    let Some(found) =
+        link_token::consume(&mut *tx, &token, link_token::Purpose::ChangeEmail, now).await?
     else {
         return Err(AppError::Conflict("link_invalid".into()));
     };
-    if !account::mark_email_verified(&mut *tx, found.account_id, &found.email).await? {
-        // The account's address changed after this link was sent.
-        return Err(AppError::Conflict("link_invalid".into()));
+    let old = account::find_account(&mut *tx, found.account_id)
+        .await?
+        .ok_or(AppError::Conflict("link_invalid".into()))?;
+    match account::change_email(&mut *tx, found.account_id, &found.email).await {
+        Ok(()) => {}
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some(account::EMAIL_TAKEN) => {
+            return Err(AppError::Conflict("link_invalid".into()));
+        }
+        Err(e) => return Err(e.into()),
     }
-    let event = AuditEvent::new("account.verify_email", Outcome::Success)
+    crate::email::outbox::queue(
+        &mut *tx,
+        &old.email,
+        &old.preferred_language,
+        &crate::email::Template::EmailChanged {
+            reset: page("/forgot-password")?,
+        },
+    )
+    .await?;
+    let event = AuditEvent::new("account.change_email", Outcome::Success)
         .by(found.account_id)
         .from_client(client.ip, client.user_agent.as_deref());
     audit::record(&mut *tx, &event).await?;
     tx.commit().await?;
-    leptos_axum::redirect("/sign-in?verified=1");
+    leptos_axum::redirect("/account?email=changed");
+    Ok(())
+}
+
+/// Starts moving the caller's account to a new email address: checks the current password and
+/// emails a confirmation link to the new address; the account keeps signing in with the old
+/// one until the link is followed. Only a signed-in caller, for their own account; limited.
+/// A taken address gets the same answer (its owner is told instead).
+#[server]
+pub async fn change_email(new_email: String, current_password: String) -> Result<(), AppError> {
+    crate::error::with_status(change_email_inner(new_email, current_password).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn change_email_inner(new_email: String, current_password: String) -> Result<(), AppError> {
+    use super::{account, link_token, password as pw, server};
+    use crate::audit::{self, AuditEvent, Outcome};
+    use crate::email::{outbox, Template};
+    use std::collections::BTreeMap;
+
+    let caller = server::require_user().await?;
+    let me = caller.account.account_id;
+    let pool = crate::state::db()?;
+    let now = chrono::Utc::now();
+    if !server::within_rate_limit(&pool, &format!("change_email:{me}"), 5, now).await? {
+        return Err(AppError::RateLimited);
+    }
+    let field = |name: &str, code: &str| {
+        AppError::Validation(BTreeMap::from([(name.to_string(), code.to_string())]))
+    };
+    let new_email = check_email(&new_email)
+        .map_err(|c| field("new_email", c))?
+        .to_string();
+    if new_email.eq_ignore_ascii_case(&caller.account.email) {
+        return Err(field("new_email", "same"));
+    }
+    let client = server::current_client();
+    if !pw::verify_password(
+        secrecy::SecretString::from(current_password),
+        Some(caller.account.password_hash.clone()),
+    )
+    .await?
+    {
+        let event = AuditEvent::new("account.change_email", Outcome::Failure)
+            .by(me)
+            .from_client(client.ip, client.user_agent.as_deref());
+        audit::record(&pool, &event).await?;
+        return Err(field("current_password", "wrong"));
+    }
+    let mut tx = pool.begin().await?;
+    match account::find_account_by_email(&mut *tx, &new_email).await? {
+        Some(owner) => {
+            outbox::queue(
+                &mut *tx,
+                &owner.email,
+                &owner.preferred_language,
+                &Template::AlreadyRegistered {
+                    sign_in: page("/sign-in")?,
+                    reset: page("/forgot-password")?,
+                },
+            )
+            .await?;
+        }
+        None => {
+            let token = link_token::issue(
+                &mut tx,
+                me,
+                link_token::Purpose::ChangeEmail,
+                &new_email,
+                now,
+            )
+            .await?;
+            outbox::queue(
+                &mut *tx,
+                &new_email,
+                &caller.account.preferred_language,
+                &Template::ConfirmNewEmail {
+                    link: link("/verify-email", &token)?,
+                },
+            )
+            .await?;
+        }
+    }
+    let event = AuditEvent::new("account.request_email_change", Outcome::Success)
+        .by(me)
+        .from_client(client.ip, client.user_agent.as_deref());
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/account?email=sent");
     Ok(())
 }
 

@@ -15,6 +15,8 @@ pub enum Purpose {
     ResetPassword,
     /// The first password of an account an administrator created.
     SetPassword,
+    /// A new email address for an existing account.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -23,6 +25,7 @@ impl Purpose {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::SetPassword => "set_password",
+            Self::ChangeEmail => "change_email",
         }
     }
 
@@ -32,6 +35,7 @@ impl Purpose {
             Self::VerifyEmail => Duration::hours(24),
             Self::ResetPassword => Duration::hours(1),
             Self::SetPassword => Duration::hours(72),
+            Self::ChangeEmail => Duration::hours(24),
         }
     }
 }

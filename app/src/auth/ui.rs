@@ -2,7 +2,7 @@
 //! server functions, so they work the same with JavaScript off; errors come back through the
 //! address the server function redirects to and are shown in the page's language.
 
-use super::{ChangePassword, EndMySession, SignIn, SignOut};
+use super::{ChangeEmail, ChangePassword, EndMySession, SignIn, SignOut};
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::use_locale;
@@ -106,15 +106,20 @@ pub fn AccountPage() -> impl IntoView {
         )]),
         _ => Default::default(),
     };
-    let changed = leptos_router::hooks::use_query_map()
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let changed = query.get("password").is_some_and(|v| v == "changed");
+    let email_state = query.get("email");
+    let email_error = ServerAction::<ChangeEmail>::new()
+        .value()
         .get_untracked()
-        .get("password")
-        .is_some_and(|v| v == "changed");
+        .and_then(Result::err);
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, account_title)) />
         <Suspense fallback=Loading>
             {move || {
                 let field_errors = field_errors.clone();
+                let email_state = email_state.clone();
+                let email_error = email_error.clone();
                 Suspend::new(async move {
                 match load_signed_in().await {
                     Ok(Some(me)) => {
@@ -136,6 +141,7 @@ pub fn AccountPage() -> impl IntoView {
                                     {sessions.into_iter().map(|s| view! { <SessionItem session=s /> }).collect_view()}
                                 </ul>
                                 <ChangePasswordForm errors=field_errors changed />
+                                <ChangeEmailForm current=me.email.clone() state=email_state error=email_error />
                             </section>
                         }
                         .into_any()
@@ -230,7 +236,7 @@ fn ChangePasswordForm(
                 </p>
             }
         })}
-        <form class="form" method="post" action={<ChangePassword as ServerFn>::PATH}>
+        <form class="form" method="post" action={<ChangePassword as ServerFn>::PATH} aria-labelledby="change-password">
             <div class="field">
                 <label for="current_password">{td_string!(l, current_password_label)}</label>
                 <input
@@ -263,6 +269,59 @@ fn ChangePasswordForm(
                 </p>
             </div>
             <button class="button" type="submit">{td_string!(l, change_password_button)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn ChangeEmailForm(
+    current: String,
+    state: Option<String>,
+    error: Option<AppError>,
+) -> impl IntoView {
+    let l = use_locale();
+    let fields = match &error {
+        Some(AppError::Validation(f)) => f.clone(),
+        _ => Default::default(),
+    };
+    let email_error = fields.get("new_email").map(|c| match c.as_str() {
+        "same" => td_string!(l, email_same),
+        "required" => td_string!(l, email_required),
+        _ => td_string!(l, email_invalid),
+    });
+    let password_error = fields
+        .get("current_password")
+        .map(|_| td_string!(l, password_wrong));
+    let other_error = error.as_ref().and_then(|e| match e {
+        AppError::Validation(_) => None,
+        AppError::RateLimited => Some(td_string!(l, too_many_attempts)),
+        _ => Some(td_string!(l, try_later)),
+    });
+    let problem = other_error.or(email_error).or(password_error);
+    view! {
+        <h2 id="change-email">{td_string!(l, change_email_heading)}</h2>
+        <p>{td!(l, change_email_current, email = move || current.clone())}</p>
+        {match state.as_deref() {
+            Some("sent") => Some(view! { <p class="notice notice--ok" role="status">{td_string!(l, change_email_sent)}</p> }),
+            Some("changed") => Some(view! { <p class="notice notice--ok" role="status">{td_string!(l, change_email_done)}</p> }),
+            _ => None,
+        }}
+        {problem.map(|p| view! { <p class="notice notice--error" role="alert" id="change-email-problem">{p}</p> })}
+        <form class="form" method="post" action={<ChangeEmail as ServerFn>::PATH} aria-labelledby="change-email">
+            <div class="field">
+                <label for="new_email">{td_string!(l, new_email_label)}</label>
+                <input id="new_email" name="new_email" type="email" autocomplete="email" required
+                    aria-invalid=email_error.map(|_| "true")
+                    aria-describedby=email_error.map(|_| "change-email-problem") />
+            </div>
+            <div class="field">
+                <label for="email_current_password">{td_string!(l, current_password_label)}</label>
+                <input id="email_current_password" name="current_password" type="password"
+                    autocomplete="current-password" required
+                    aria-invalid=password_error.map(|_| "true")
+                    aria-describedby=password_error.map(|_| "change-email-problem") />
+            </div>
+            <button class="button" type="submit">{td_string!(l, change_email_button)}</button>
         </form>
     }
 }

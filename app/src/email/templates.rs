@@ -18,6 +18,10 @@ pub enum Template {
     /// Someone invited this address to help with a person's care. Names nobody: whose care it
     /// is shows in the portal after signing in.
     ProxyInvitation { link: String },
+    /// Confirms a new email address for an existing account.
+    ConfirmNewEmail { link: String },
+    /// Tells the old address that the account now signs in with another one.
+    EmailChanged { reset: String },
     /// An administrator created a staff account for this address.
     AccountCreated { link: String },
     /// A code to link an account to the patient record this address is on.
@@ -118,6 +122,8 @@ impl Template {
             Self::ProxyInvitation { .. } => "proxy_invitation",
             Self::LinkCode { .. } => "link_code",
             Self::AccountCreated { .. } => "account_created",
+            Self::ConfirmNewEmail { .. } => "confirm_new_email",
+            Self::EmailChanged { .. } => "email_changed",
         }
     }
 
@@ -253,6 +259,52 @@ impl Template {
                     "The invitation works for 14 days. If you were not expecting it, ignore this email.".into()
                 }],
             },
+            Self::ConfirmNewEmail { link } => Parts {
+                subject: if es {
+                    format!("Confirme su nuevo correo para {PRODUCT_NAME}")
+                } else {
+                    format!("Confirm your new email address for {PRODUCT_NAME}")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "Pidió usar esta dirección para iniciar sesión. Confírmela para terminar el cambio.".into()
+                } else {
+                    "You asked to sign in with this address from now on. Confirm it to finish the change.".into()
+                }],
+                action: Some((
+                    if es {
+                        "Confirmar mi correo"
+                    } else {
+                        "Confirm my email"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "El enlace vale 24 horas y una sola vez. Si usted no lo pidió, ignore este mensaje.".into()
+                } else {
+                    "The link works once, for 24 hours. If you did not ask for this, ignore this email.".into()
+                }],
+            },
+            Self::EmailChanged { reset } => Parts {
+                subject: if es {
+                    format!("Su correo de {PRODUCT_NAME} cambió")
+                } else {
+                    format!("Your {PRODUCT_NAME} email address was changed")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "Su cuenta ya no inicia sesión con esta dirección: se cambió por otra.".into()
+                } else {
+                    "Your account no longer signs in with this address: it was changed to another one.".into()
+                }],
+                action: None,
+                after: vec![if es {
+                    format!("Si no fue usted, llámenos y restablezca su contraseña: {reset}")
+                } else {
+                    format!("If this was not you, call us and reset your password: {reset}")
+                }],
+            },
             Self::AccountCreated { link } => Parts {
                 subject: if es {
                     format!("Su cuenta de {PRODUCT_NAME} está lista")
@@ -343,6 +395,12 @@ mod tests {
             },
             Template::AccountCreated {
                 link: "https://p.example/reset-password?token=abc".into(),
+            },
+            Template::ConfirmNewEmail {
+                link: "https://p.example/verify-email?token=abc".into(),
+            },
+            Template::EmailChanged {
+                reset: "https://p.example/forgot-password".into(),
             },
             Template::LinkCode {
                 code: "ABCD-EF23".into(),
