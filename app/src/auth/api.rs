@@ -124,15 +124,10 @@ async fn sign_in_inner(email: String, password: String) -> Result<(), AppError> 
         )
         .await?
     } else {
-        let idle_minutes = if roles.is_empty() {
-            config.session_idle_minutes
-        } else {
-            config.staff_session_idle_minutes
-        };
         session::start_session(
             &mut *tx,
             acc.account_id,
-            Duration::minutes(i64::from(idle_minutes)),
+            server::idle_timeout(&roles, &config),
             &client,
             now,
         )

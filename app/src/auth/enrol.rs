@@ -145,17 +145,9 @@ async fn sign_up_inner(form: SignUpForm, password: String) -> Result<(), AppErro
     let now = chrono::Utc::now();
     let pool = crate::state::db()?;
     let client = server::current_client();
-    if !server::within_rate_limit(
-        &pool,
-        &server::ip_rate_key("sign_up", &client),
-        // Creating accounts is rarer than signing in: a third of the per-address limit.
-        (crate::state::config()?.rate_limit_per_ip_per_minute / 3).max(1),
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    // Creating accounts is rarer than signing in: a third of the per-address limit.
+    let limit = (crate::state::config()?.rate_limit_per_ip_per_minute / 3).max(1);
+    server::limit_client("sign_up", Some(limit)).await?;
     let language = if form.language == "es" { "es" } else { "en" };
 
     let mut problems = BTreeMap::new();
@@ -330,16 +322,7 @@ async fn verify_email_inner(token: String) -> Result<(), AppError> {
     let now = chrono::Utc::now();
     let pool = crate::state::db()?;
     let client = server::current_client();
-    if !server::within_rate_limit(
-        &pool,
-        &server::ip_rate_key("links", &client),
-        crate::state::config()?.rate_limit_per_ip_per_minute,
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    server::limit_client("links", None).await?;
     let mut tx = pool.begin().await?;
     if let Some(found) =
         link_token::consume(&mut *tx, &token, link_token::Purpose::VerifyEmail, now).await?
@@ -496,16 +479,7 @@ async fn request_password_reset_inner(email: String) -> Result<(), AppError> {
     let now = chrono::Utc::now();
     let pool = crate::state::db()?;
     let client = server::current_client();
-    if !server::within_rate_limit(
-        &pool,
-        &server::ip_rate_key("links", &client),
-        crate::state::config()?.rate_limit_per_ip_per_minute,
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    server::limit_client("links", None).await?;
     let email = check_email(&email).map_err(|code| {
         AppError::Validation(BTreeMap::from([("email".to_string(), code.to_string())]))
     })?;
@@ -567,16 +541,7 @@ async fn reset_password_inner(token: String, new_password: String) -> Result<(),
     let now = chrono::Utc::now();
     let pool = crate::state::db()?;
     let client = server::current_client();
-    if !server::within_rate_limit(
-        &pool,
-        &server::ip_rate_key("links", &client),
-        crate::state::config()?.rate_limit_per_ip_per_minute,
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    server::limit_client("links", None).await?;
     let invalid = || AppError::Conflict("link_invalid".into());
     // A reset link, or the first-password link of an account an administrator created.
     let mut found = None;
@@ -668,29 +633,5 @@ mod tests {
         assert_eq!(check_email("ana"), Err("invalid"));
         assert_eq!(check_email("ana@@example.org"), Err("invalid"));
         assert_eq!(check_email(""), Err("required"));
-    }
-
-    #[test]
-    fn the_remembered_form_never_holds_a_password_and_round_trips() {
-        let form = SignUpForm {
-            given_name: "Ana María".into(),
-            family_name: "O'Neil; x=1".into(),
-            birth_date: "1990-01-31".into(),
-            email: "ana@example.org".into(),
-            language: "es".into(),
-        };
-        let cookie = SignUpForm::cookie(Some(&form));
-        assert!(cookie.contains("HttpOnly") && cookie.contains("Path=/sign-up"));
-        let value = cookie
-            .split_once('=')
-            .and_then(|(_, rest)| rest.split_once(';'))
-            .map(|(v, _)| v)
-            .unwrap_or_default();
-        assert!(!value.contains(';') && !value.contains(' '));
-        let encoded = format!("f={value}");
-        let (_, json) = url::form_urlencoded::parse(encoded.as_bytes())
-            .next()
-            .unwrap_or_default();
-        assert_eq!(serde_json::from_str::<SignUpForm>(&json).ok(), Some(form));
     }
 }

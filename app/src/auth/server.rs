@@ -224,6 +224,32 @@ pub fn ip_rate_key(endpoint: &str, client: &Client) -> String {
     }
 }
 
+/// Counts one request from this client's address to `endpoint` and refuses it with
+/// [`AppError::RateLimited`] beyond `per_minute` (`None`: the configured per-address limit).
+pub async fn limit_client(endpoint: &str, per_minute: Option<i32>) -> Result<(), AppError> {
+    let pool = crate::state::db()?;
+    let limit = match per_minute {
+        Some(n) => n,
+        None => crate::state::config()?.rate_limit_per_ip_per_minute,
+    };
+    let key = ip_rate_key(endpoint, &current_client());
+    if within_rate_limit(&pool, &key, limit, Utc::now()).await? {
+        Ok(())
+    } else {
+        Err(AppError::RateLimited)
+    }
+}
+
+/// How long an idle session of someone with `roles` lasts: shorter for staff.
+pub fn idle_timeout(roles: &[Role], config: &crate::config::Config) -> chrono::Duration {
+    let minutes = if roles.is_empty() {
+        config.session_idle_minutes
+    } else {
+        config.staff_session_idle_minutes
+    };
+    chrono::Duration::minutes(i64::from(minutes))
+}
+
 /// Adds a `Set-Cookie` header to the response being built.
 pub fn set_cookie(value: &str) {
     if let (Some(res), Ok(value)) = (

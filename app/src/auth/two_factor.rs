@@ -46,16 +46,7 @@ async fn verify_second_factor_inner(code: String) -> Result<(), AppError> {
     let pool = crate::state::db()?;
     let config = crate::state::config()?;
     let client = server::current_client();
-    if !server::within_rate_limit(
-        &pool,
-        &server::ip_rate_key("second_factor", &client),
-        config.rate_limit_per_ip_per_minute,
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    server::limit_client("second_factor", None).await?;
     let caller = server::require_awaiting_second_factor(now).await?;
     let me = caller.account.account_id;
     let since = now - Duration::minutes(15);
@@ -82,15 +73,10 @@ async fn verify_second_factor_inner(code: String) -> Result<(), AppError> {
         return Err(wrong_code());
     }
     session::end_session(&mut *tx, me, caller.session.session_id, now).await?;
-    let idle = if caller.roles.is_empty() {
-        config.session_idle_minutes
-    } else {
-        config.staff_session_idle_minutes
-    };
     let (session_id, token) = session::start_session(
         &mut *tx,
         me,
-        Duration::minutes(i64::from(idle)),
+        server::idle_timeout(&caller.roles, &config),
         &client,
         now,
     )
@@ -273,15 +259,10 @@ async fn confirm_two_factor_setup_inner(code: String) -> Result<(), AppError> {
     }
     let codes = second_factor::replace_recovery_codes(&mut tx, me).await?;
     session::end_all_sessions(&mut *tx, me, None).await?;
-    let idle = if caller.roles.is_empty() {
-        config.session_idle_minutes
-    } else {
-        config.staff_session_idle_minutes
-    };
     let (session_id, token) = session::start_session(
         &mut *tx,
         me,
-        chrono::Duration::minutes(i64::from(idle)),
+        server::idle_timeout(&caller.roles, &config),
         &client,
         now,
     )
