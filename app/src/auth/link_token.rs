@@ -40,10 +40,20 @@ impl Purpose {
     }
 }
 
-fn hash(token: &str) -> Option<Vec<u8>> {
-    // Anything that is not 32 base64url bytes never reaches the database.
+/// The stored form of a link token: its SHA-256. Anything that is not 32 base64url bytes is
+/// refused here and never reaches the database.
+pub fn hash(token: &str) -> Option<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
     (bytes.len() == 32).then(|| Sha256::digest(token.trim().as_bytes()).to_vec())
+}
+
+/// A new random token for a link (256 bits, base64url) and its stored hash.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = Sha256::digest(token.as_bytes()).to_vec();
+    (token, hash)
 }
 
 /// Makes a token for `account` and `email`, valid from `now` for the purpose's lifetime, and
@@ -56,9 +66,7 @@ pub async fn issue(
     email: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<String> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let (token, token_hash) = new_token();
     sqlx::query!(
         "update account_token set used_at = $3
          where account_id = $1 and purpose = $2 and used_at is null",
@@ -71,7 +79,7 @@ pub async fn issue(
     sqlx::query!(
         "insert into account_token (token_hash, account_id, purpose, email, expires_at, created_at)
          values ($1, $2, $3, $4, $5, $6)",
-        Sha256::digest(token.as_bytes()).to_vec(),
+        token_hash,
         account,
         purpose.as_str(),
         email,

@@ -1,7 +1,6 @@
 //! Queries behind linking accounts to patient records, proxies, and the patient's access log.
 
 use crate::auth::access::Scope;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -173,9 +172,7 @@ pub async fn invite_proxy(
     granted_by: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(Uuid, String)> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let (token, token_hash) = crate::auth::link_token::new_token();
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
     let id = sqlx::query_scalar!(
         "insert into patient_access (access_id, patient_id, relationship, scopes, expires_at,
@@ -187,7 +184,7 @@ pub async fn invite_proxy(
         &scopes,
         expires_at,
         email.trim(),
-        Sha256::digest(token.as_bytes()).to_vec(),
+        token_hash,
         now + Duration::days(14),
         granted_by
     )
@@ -203,18 +200,15 @@ pub async fn accept_invitation(
     account: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Uuid>> {
-    let Ok(bytes) = URL_SAFE_NO_PAD.decode(token.trim()) else {
+    let Some(token_hash) = crate::auth::link_token::hash(token) else {
         return Ok(None);
     };
-    if bytes.len() != 32 {
-        return Ok(None);
-    }
     sqlx::query_scalar!(
         "update patient_access set account_id = $2, accepted_at = $3, invite_token_hash = null
          where invite_token_hash = $1 and account_id is null and revoked_at is null
            and invite_expires_at > $3
          returning patient_id",
-        Sha256::digest(token.trim().as_bytes()).to_vec(),
+        token_hash,
         account,
         now
     )
