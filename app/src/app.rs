@@ -1,9 +1,9 @@
 //! The HTML shell and the single route table.
 
-use crate::admin::{AdminAccountsPage, AdminEmailsPage};
+use crate::admin::{AdminAccountsPage, AdminAuditPage, AdminEmailsPage};
 use crate::auth::{
-    AccountPage, CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SecondFactorPage,
-    SignInPage, SignUpPage, TwoFactorPage, VerifyEmailPage,
+    AccountPage, CheckEmailPage, ForgotPasswordPage, PasskeysPage, ResetPasswordPage,
+    SecondFactorPage, SignInPage, SignUpPage, TwoFactorPage, VerifyEmailPage,
 };
 use crate::home::HomePage;
 use crate::household::{AcceptInvitationPage, AccessLogPage, LinkPage, MePage, PeoplePage};
@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in/code") view=SecondFactorPage ssr=SsrMode::Async />
                     <Route path=path!("/account/two-factor") view=TwoFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/passkeys") view=PasskeysPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-up/check-email") view=CheckEmailPage ssr=SsrMode::Async />
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/emails") view=AdminEmailsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/accounts") view=AdminAccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async />
                     <Route path=path!("/me/people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=path!("/me/access-log") view=AccessLogPage ssr=SsrMode::Async />

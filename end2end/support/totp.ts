@@ -61,6 +61,6 @@ export async function signInWithCode(page: Page, email: string, password: string
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await enterCode(page, key);
 }

@@ -25,7 +25,7 @@ test('an administrator creates a staff account, whose owner sets a password, the
   await other.getByRole('button', { name: 'Save new password' }).click();
   await other.getByLabel('Email address').fill(email);
   await other.getByLabel('Password').fill('orchid tram velvet sixty');
-  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(other).toHaveURL(/\/account\/two-factor$/);
   await expect(other.getByRole('alert')).toContainText('Your role needs two-step sign-in');
 
@@ -43,4 +43,24 @@ test('an administrator creates a staff account, whose owner sets a password, the
   // Signed out everywhere at once.
   await other.goto('/account');
   await expect(other.getByRole('heading', { level: 1, name: "You're signed out" })).toBeVisible();
+
+  // The audit log shows what just happened: searched by who, action and day, newest first.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+  await page.getByLabel('Who (email or name)').fill('admin@example.org');
+  await page.getByLabel('Action', { exact: true }).fill('admin.account');
+  await page.getByLabel('From (day)').fill(new Date().toISOString().slice(0, 10));
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/action=admin\.account/);
+  const table = page.getByRole('table', { name: 'Audit log entries, newest first' });
+  await expect(table.getByRole('row').nth(1)).toContainText('admin.account.disable');
+  await expect(table).toContainText('admin.account.create');
+  await expect(page.getByLabel('Action', { exact: true })).toHaveValue('admin.account');
+
+  // A filter it cannot read is named, and the search is kept.
+  await page.getByLabel('Action', { exact: true }).fill('drop table;');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('Check the highlighted fields');
+  await expect(page.getByLabel('Action', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Who (email or name)')).toHaveValue('admin@example.org');
 });

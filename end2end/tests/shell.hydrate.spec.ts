@@ -70,7 +70,7 @@ test('axe finds no violations on the signed-in staff pages, phone and desktop', 
   await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });
-    for (const path of ['/account', '/account/two-factor', '/admin/emails', '/admin/accounts']) {
+    for (const path of ['/account', '/account/two-factor', '/account/passkeys', '/admin/emails', '/admin/accounts', '/admin/audit', '/admin/audit?action=session&outcome=failure']) {
       await page.goto(path);
       const results = await new AxeBuilder({ page })
         .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
@@ -85,7 +85,7 @@ test('axe finds no violations on the household pages, phone and desktop', async 
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill('patient@example.org');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });

@@ -12,14 +12,14 @@ test('a wrong password is explained, the email is kept, and the right one signs 
 
   await page.getByLabel('Email address').fill(PATIENT);
   await page.getByLabel('Password').fill('not my password at all');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText("don't match an account");
   await expect(page.getByLabel('Email address')).toHaveValue(PATIENT);
   await expect(page.getByLabel('Password')).toHaveValue('');
   expect(page.url()).not.toContain('patient');
 
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
   await expect(page.getByText('Signed in as Maria Garcia')).toBeVisible();
@@ -41,13 +41,13 @@ test('a session on another device can be signed out from this one', async ({ pag
   await otherPage.goto('/sign-in');
   await otherPage.getByLabel('Email address').fill(account);
   await otherPage.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
-  await otherPage.getByRole('button', { name: 'Sign in' }).click();
+  await otherPage.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(otherPage).toHaveURL(/\/account$/);
 
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(account);
   await page.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   const ends = page.getByRole('button', { name: 'Sign out this device' });
   await expect(ends).toHaveCount(1);
@@ -75,7 +75,7 @@ test('changing the password explains a weak one, then works', async ({ page }) =
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(account);
   await page.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 
   await page.getByRole('form', { name: 'Change your password' }).getByLabel('Current password').fill(NEW_PATIENT_PASSWORD);
@@ -93,6 +93,6 @@ test('changing the password explains a weak one, then works', async ({ page }) =
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(account);
   await page.getByLabel('Password').fill('copper kettle morning drizzle');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 });

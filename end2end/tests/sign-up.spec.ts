@@ -41,7 +41,7 @@ test('sign up, confirm the address from the email, and sign in', async ({ page }
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('confirm your email address first');
 
   // The sign-up email and the one the early sign-in sent; only the newer link works.
@@ -54,7 +54,7 @@ test('sign up, confirm the address from the email, and sign in', async ({ page }
 
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByText('Signed in as Rosa Delgado')).toBeVisible();
 
@@ -98,7 +98,7 @@ test('a forgotten password is reset from the emailed link', async ({ page }, tes
 
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(fresh);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
 });
 

@@ -40,7 +40,7 @@ test('sign up, confirm, set up an authenticator, sign out, and sign in with a co
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in\/code$/);
   await page.goto('/account');
   await expect(page.getByRole('heading', { level: 1, name: "You're signed out" })).toBeVisible();
@@ -54,7 +54,7 @@ test('sign up, confirm, set up an authenticator, sign out, and sign in with a co
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(NEW_PATIENT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByText('Lost your phone? Use a recovery code').click();
   await page.getByLabel('Recovery code').fill(codes[0]);
   await page.getByRole('button', { name: 'Continue' }).last().click();

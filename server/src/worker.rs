@@ -88,13 +88,15 @@ async fn run_one(pool: &PgPool, job: Job) {
             jobs::purge_old(pool, 7).await,
             app::auth::server::purge_rate_limits(pool).await,
             outbox::purge_old(pool).await,
+            app::auth::passkey::purge_expired_ceremonies(pool).await,
         ) {
-            (Ok(jobs), Ok(windows), Ok(emails)) => {
+            (Ok(jobs), Ok(windows), Ok(emails), Ok(ceremonies)) => {
                 tracing::info!(
                     jobs,
                     windows,
                     emails,
-                    "purged old jobs, rate-limit windows and email bodies"
+                    ceremonies,
+                    "purged old jobs, rate-limit windows, email bodies and passkey challenges"
                 );
                 Ok(())
             }

@@ -5,12 +5,15 @@
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
 use app::admin::{
-    CreateStaffAccount, ListAccounts, ListOutbox, SetAccountDisabled, SetAccountRoles,
+    CreateStaffAccount, ListAccounts, ListOutbox, SearchAuditLog, SetAccountDisabled,
+    SetAccountRoles,
 };
 use app::auth::{
     account::Role, ChangeEmail, ChangePassword, ConfirmTwoFactorSetup, CurrentAccount,
-    EndMySession, ListMySessions, NewRecoveryCodes, RequestPasswordReset, ResetPassword, SignIn,
-    SignOut, SignUp, StartTwoFactorSetup, TwoFactorState, VerifyEmail, VerifySecondFactor,
+    EndMySession, FinishPasskeyRegistration, FinishPasskeySignIn, ListMySessions, MyPasskeys,
+    NewRecoveryCodes, RemovePasskey, RequestPasswordReset, ResetPassword, SecondStep, SignIn,
+    SignOut, SignUp, StartPasskeyRegistration, StartPasskeySignIn, StartTwoFactorSetup,
+    StaySignedIn, TwoFactorState, VerifyEmail, VerifySecondFactor,
 };
 use app::household::{
     AcceptProxyInvitation, ActFor, CreateLinkInvitation, InviteProxy, LinkWithEmailedCode,
@@ -45,6 +48,10 @@ fn public() -> BTreeSet<&'static str> {
         <ResetPassword as ServerFn>::PATH,
         // Needs a session that gave the right password; tested in tests/two_factor.rs.
         <VerifySecondFactor as ServerFn>::PATH,
+        <SecondStep as ServerFn>::PATH,
+        // The passkey is the proof; tested in tests/passkeys.rs and in the browser.
+        <StartPasskeySignIn as ServerFn>::PATH,
+        <FinishPasskeySignIn as ServerFn>::PATH,
         <GetOrganisation as ServerFn>::PATH,
     ])
 }
@@ -246,6 +253,11 @@ fn matrix(patient: &str) -> Vec<Entry> {
             Rule::AdministratorOnly,
         ),
         (
+            <SearchAuditLog as ServerFn>::PATH,
+            vec![("patient", "Ana".into())],
+            Rule::AdministratorOnly,
+        ),
+        (
             <CreateStaffAccount as ServerFn>::PATH,
             vec![
                 ("email", "new.staff@example.org".into()),
@@ -305,6 +317,27 @@ fn matrix(patient: &str) -> Vec<Entry> {
             Rule::SignedIn,
         ),
         (<NewRecoveryCodes as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (<MyPasskeys as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (<StaySignedIn as ServerFn>::PATH, vec![], Rule::SignedIn),
+        (
+            <StartPasskeyRegistration as ServerFn>::PATH,
+            vec![],
+            Rule::SignedIn,
+        ),
+        (
+            <FinishPasskeyRegistration as ServerFn>::PATH,
+            vec![
+                ("ceremony", Uuid::new_v4().to_string()),
+                ("name", "Phone".into()),
+                ("credential", "{}".into()),
+            ],
+            Rule::SignedIn,
+        ),
+        (
+            <RemovePasskey as ServerFn>::PATH,
+            vec![("passkey_id", Uuid::new_v4().to_string())],
+            Rule::SignedIn,
+        ),
         (
             <AcceptProxyInvitation as ServerFn>::PATH,
             vec![("token", "not-a-token".into())],

@@ -311,8 +311,9 @@ pub async fn search_accounts(
                             where r.account_id = a.account_id), '{}') as "roles!",
                   a.disabled_at is not null as "disabled!",
                   a.email_verified_at is not null as "email_verified!",
-                  exists(select 1 from totp_credential t
-                         where t.account_id = a.account_id and t.confirmed_at is not null) as "second_factor!"
+                  (exists(select 1 from totp_credential t
+                          where t.account_id = a.account_id and t.confirmed_at is not null)
+                   or exists(select 1 from passkey p where p.account_id = a.account_id)) as "second_factor!"
            from account a
            where a.email ilike $1 or a.display_name ilike $1
            order by exists(select 1 from account_role r where r.account_id = a.account_id) desc,

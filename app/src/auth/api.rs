@@ -282,10 +282,32 @@ pub async fn current_account() -> Result<Option<SignedIn>, AppError> {
         email: c.account.email,
         display_name: c.account.display_name,
         roles: c.roles.iter().map(|r| r.as_str().to_string()).collect(),
-        idle_seconds_left: (c.session.idle_deadline - now).num_seconds(),
+        idle_seconds_left: seconds_left(&c.session, now),
         acting_for: people.iter().find(|p| p.acting_for).map(|p| p.name.clone()),
         people: people.len(),
     }))
+}
+
+/// Seconds until the session ends if nothing else happens: the idle timeout, or the absolute
+/// lifetime when that comes first.
+#[cfg(feature = "ssr")]
+fn seconds_left(
+    session: &super::session::ActiveSession,
+    now: chrono::DateTime<chrono::Utc>,
+) -> i64 {
+    (session.idle_deadline.min(session.expires_at) - now)
+        .num_seconds()
+        .max(0)
+}
+
+/// Keeps the caller's session alive (the idle warning's "Stay signed in") and returns the
+/// seconds now left. Only a signed-in caller, about their own session.
+#[server]
+pub async fn stay_signed_in() -> Result<i64, AppError> {
+    let now = chrono::Utc::now();
+    // Looking the caller up touches the session, which is the whole point.
+    let caller = crate::error::with_status(super::server::require_user().await)?;
+    Ok(seconds_left(&caller.session, now))
 }
 
 #[cfg(feature = "ssr")]

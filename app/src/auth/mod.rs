@@ -4,8 +4,8 @@
 //! most two at a time; a session token exists only in the person's cookie, the database holds
 //! its SHA-256; a session ends at sign-out, after its idle timeout, or at its absolute lifetime,
 //! whichever comes first, and every check takes the current time as an argument so the rules are
-//! tested with a controllable clock. Sign-in pages, second factors, proxies and the
-//! authorization matrix build on this module.
+//! tested with a controllable clock. Sign-in pages, second factors (authenticator apps and
+//! passkeys), proxies and the authorization matrix build on this module.
 
 #[cfg(feature = "ssr")]
 pub mod access;
@@ -18,6 +18,10 @@ mod enrol;
 mod enrol_ui;
 #[cfg(feature = "ssr")]
 pub mod link_token;
+#[cfg(feature = "ssr")]
+pub mod passkey;
+mod passkey_api;
+mod passkey_ui;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
@@ -35,6 +39,8 @@ pub use enrol::*;
 pub use enrol_ui::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };
+pub use passkey_api::*;
+pub use passkey_ui::{PasskeyAdd, PasskeySignIn, PasskeyTexts, PasskeysPage};
 pub use two_factor::*;
 pub use two_factor_ui::{SecondFactorPage, TwoFactorPage};
 pub use ui::{AccountPage, SignInPage};

@@ -117,8 +117,20 @@ pub async fn begin_enrolment(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx::
     Ok(secret)
 }
 
-/// Whether `account` has a confirmed authenticator.
+/// Whether `account` has a second factor: a confirmed authenticator app or a passkey.
 pub async fn has_second_factor(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from totp_credential
+                         where account_id = $1 and confirmed_at is not null)
+                  or exists(select 1 from passkey where account_id = $1) as "exists!""#,
+        account
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether `account` has a confirmed authenticator app (codes can finish a sign-in).
+pub async fn has_authenticator_app(conn: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"select exists(select 1 from totp_credential
                          where account_id = $1 and confirmed_at is not null) as "exists!""#,

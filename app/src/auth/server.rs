@@ -161,7 +161,7 @@ async fn lookup_caller(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
 }
 
 /// Whoever holds this request's session cookie, whether or not their second factor is done.
-async fn lookup_session(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
+pub async fn lookup_session(now: DateTime<Utc>) -> Result<Option<Caller>, AppError> {
     let config = crate::state::config()?;
     let Some(token) = crate::cookies::from_request(cookie_name(config.secure_cookies))
         .and_then(|value| SessionToken::parse(&value))

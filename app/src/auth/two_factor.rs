@@ -160,7 +160,7 @@ async fn two_factor_state_inner() -> Result<TwoFactorOverview, AppError> {
     let caller = server::require_user().await?;
     let me = caller.account.account_id;
     let pool = crate::state::db()?;
-    let enabled = second_factor::has_second_factor(&pool, me).await?;
+    let enabled = second_factor::has_authenticator_app(&pool, me).await?;
     let pending = match second_factor::pending_secret(&pool, me).await? {
         Some(secret) => {
             let otpauth = second_factor::otpauth_url(
@@ -199,7 +199,7 @@ async fn two_factor_state_inner() -> Result<TwoFactorOverview, AppError> {
 
 /// The cookie carrying new recovery codes to the next page view; `None` clears it.
 #[cfg(feature = "ssr")]
-fn codes_cookie(codes: Option<&[String]>) -> String {
+pub(crate) fn codes_cookie(codes: Option<&[String]>) -> String {
     let secure = crate::state::config()
         .map(|c| c.secure_cookies)
         .unwrap_or(true);

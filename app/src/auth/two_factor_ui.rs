@@ -1,5 +1,5 @@
-//! The code step of signing in, and the page that sets up two-step sign-in. Plain forms, the
-//! same with JavaScript off.
+//! The second step of signing in (a code, a recovery code or a passkey), and the page that sets
+//! up two-step sign-in. Plain forms, the same with JavaScript off, except the passkey button.
 
 use super::{
     ConfirmTwoFactorSetup, NewRecoveryCodes, StartTwoFactorSetup, TwoFactorOverview,
@@ -40,41 +40,74 @@ pub fn SecondFactorPage() -> impl IntoView {
                 view! { <p><a class="button" href="/sign-in">{td_string!(l, nav_sign_in)}</a></p> }.into_any()
             } else {
                 view! {
-                    <p>{td_string!(l, code_intro)}</p>
-                    <form class="form" method="post" action={<VerifySecondFactor as ServerFn>::PATH}>
-                        <div class="field">
-                            <label for="code">{td_string!(l, code_label)}</label>
-                            <input
-                                id="code"
-                                name="code"
-                                type="text"
-                                inputmode="numeric"
-                                autocomplete="one-time-code"
-                                pattern="[0-9 ]*"
-                                maxlength="7"
-                                required
-                                class="input--code"
-                                aria-invalid=problem.map(|_| "true")
-                                aria-describedby=problem.map(|_| "code-problem")
-                            />
-                        </div>
-                        <button class="button" type="submit">{td_string!(l, code_button)}</button>
-                    </form>
-                    <details class="disclosure">
-                        <summary>{td_string!(l, recovery_summary)}</summary>
-                        <p>{td_string!(l, recovery_intro)}</p>
-                        <form class="form" method="post" action={<VerifySecondFactor as ServerFn>::PATH}>
-                            <div class="field">
-                                <label for="recovery_code">{td_string!(l, recovery_label)}</label>
-                                <input id="recovery_code" name="code" type="text" autocomplete="off"
-                                    autocapitalize="none" spellcheck="false" required />
-                            </div>
-                            <button class="button button--quiet" type="submit">{td_string!(l, code_button)}</button>
-                        </form>
-                    </details>
+                    <Suspense fallback=Loading>
+                        {move || Suspend::new(async move {
+                            // The page still offers codes if this cannot be read.
+                            let step = super::second_step()
+                                .await
+                                .unwrap_or(super::SecondStepChoices { app: true, passkey: false });
+                            view! { <SecondStepBody step problem /> }
+                        })}
+                    </Suspense>
                 }.into_any()
             }}
         </section>
+    }
+}
+
+#[component]
+fn SecondStepBody(step: super::SecondStepChoices, problem: Option<&'static str>) -> impl IntoView {
+    let l = use_locale();
+    let passkey = step.passkey.then(|| {
+        view! {
+            <p>{td_string!(l, code_passkey_intro)}</p>
+            <super::PasskeySignIn
+                label=td_string!(l, passkey_use).to_string()
+                texts=super::PasskeyTexts::new(l)
+                unavailable=td_string!(l, passkey_needs_js).to_string()
+            />
+        }
+    });
+    let app = step.app.then(|| {
+        view! {
+            <p>{td_string!(l, code_intro)}</p>
+            <form class="form" method="post" action={<VerifySecondFactor as ServerFn>::PATH}>
+                <div class="field">
+                    <label for="code">{td_string!(l, code_label)}</label>
+                    <input
+                        id="code"
+                        name="code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        pattern="[0-9 ]*"
+                        maxlength="7"
+                        required
+                        class="input--code"
+                        aria-invalid=problem.map(|_| "true")
+                        aria-describedby=problem.map(|_| "code-problem")
+                    />
+                </div>
+                <button class="button" type="submit">{td_string!(l, code_button)}</button>
+            </form>
+        }
+    });
+    // With or without an app, a recovery code finishes the step.
+    view! {
+        {passkey}
+        {app}
+        <details class="disclosure">
+            <summary>{td_string!(l, recovery_summary)}</summary>
+            <p>{td_string!(l, recovery_intro)}</p>
+            <form class="form" method="post" action={<VerifySecondFactor as ServerFn>::PATH}>
+                <div class="field">
+                    <label for="recovery_code">{td_string!(l, recovery_label)}</label>
+                    <input id="recovery_code" name="code" type="text" autocomplete="off"
+                        autocapitalize="none" spellcheck="false" required />
+                </div>
+                <button class="button button--quiet" type="submit">{td_string!(l, code_button)}</button>
+            </form>
+        </details>
     }
 }
 

@@ -84,6 +84,10 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 <button class="button" type="submit">{td_string!(l, sign_in_button)}</button>
             </form>
+            <super::PasskeySignIn
+                label=td_string!(l, passkey_sign_in).to_string()
+                texts=super::PasskeyTexts::new(l)
+            />
             <p><a href="/forgot-password">{td_string!(l, forgot_link)}</a></p>
             <p>{td_string!(l, no_account)} " " <a href="/sign-up">{td_string!(l, sign_up_link)}</a></p>
         </section>
@@ -135,6 +139,9 @@ pub fn AccountPage() -> impl IntoView {
                                 <h2>{td_string!(l, two_factor_title)}</h2>
                                 <p>{td_string!(l, two_factor_account_intro)}</p>
                                 <p><a href="/account/two-factor">{td_string!(l, two_factor_manage)}</a></p>
+                                <h2>{td_string!(l, passkeys_title)}</h2>
+                                <p>{td_string!(l, passkeys_account_intro)}</p>
+                                <p><a href="/account/passkeys">{td_string!(l, passkeys_manage)}</a></p>
                                 <h2>{td_string!(l, sessions_heading)}</h2>
                                 <p class="muted">{td_string!(l, sessions_intro)}</p>
                                 <ul class="sessions">

@@ -3,8 +3,10 @@
 //! page's islands have hydrated. Navigation lists only what exists.
 
 mod hydration;
+mod idle;
 
 pub use hydration::HydrationMarker;
+pub use idle::{IdleTexts, IdleWarning};
 
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
@@ -114,6 +116,7 @@ pub fn SiteHeader() -> impl IntoView {
                                 }
                                 if admin {
                                     links.push(("/admin/accounts", td_string!(l, nav_accounts)));
+                                    links.push(("/admin/audit", td_string!(l, nav_audit)));
                                     links.push(("/admin/emails", td_string!(l, nav_emails)));
                                 }
                                 links.push(if me.is_some() {
@@ -140,16 +143,26 @@ pub fn SiteHeader() -> impl IntoView {
                 </nav>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        load_signed_in().await.ok().flatten().and_then(|me| {
-                            let name = me.acting_for.clone()?;
-                            Some(view! {
+                        load_signed_in().await.ok().flatten().map(|me| {
+                            let idle = view! {
+                                <IdleWarning
+                                    seconds_left=me.idle_seconds_left
+                                    texts=IdleTexts {
+                                        before: td_string!(l, idle_before).into(),
+                                        after: td_string!(l, idle_after).into(),
+                                        stay: td_string!(l, idle_stay).into(),
+                                    }
+                                />
+                            };
+                            let acting = me.acting_for.clone().map(|name| view! {
                                 <p class="acting-for">
                                     {td!(l, acting_for_banner, name = move || name.clone())}
                                     {(me.people > 1).then(|| view! {
                                         " · " <a href="/me">{td_string!(l, switch_person)}</a>
                                     })}
                                 </p>
-                            })
+                            });
+                            view! { {acting} {idle} }
                         })
                     })}
                 </Suspense>
