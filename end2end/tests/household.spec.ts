@@ -18,10 +18,9 @@ test('a parent switches to each child and back, and the banner says whom she act
   await expect(page.getByRole('heading', { level: 2, name: 'Record of Leo Garcia' })).toBeVisible();
   await expect(page.getByText('only visible to the patient')).toHaveCount(0);
 
-  // Sofia is a teen: her confidential items stay hers.
+  // Sofia is a teen: whether her confidential items show is hers to decide (the next test).
   await page.getByRole('button', { name: 'Act for Sofia Garcia' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Record of Sofia Garcia' })).toBeVisible();
-  await expect(page.getByText('only visible to the patient')).toBeVisible();
   // The banner follows to every page.
   await page.goto('/account');
   await expect(page.getByText('Acting for Sofia Garcia')).toBeVisible();
@@ -32,6 +31,43 @@ test('a parent switches to each child and back, and the banner says whom she act
   await page.getByRole('link', { name: 'Who has viewed this record' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Who has viewed this record' })).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: 'Opened the record' }).first()).toContainText('You');
+});
+
+test('a teen lets her mother see her confidential items, then stops', async ({ page, browser, javaScriptEnabled }) => {
+  // One run only: both projects toggling the same demo grant at once would race. The form is
+  // plain HTML, the same with JavaScript on.
+  test.skip(javaScriptEnabled, 'runs once, without JavaScript');
+  const mother = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await signIn(mother, 'patient@example.org', DEMO_PASSWORD);
+  const motherSeesSofia = async () => {
+    await mother.goto('/me');
+    // After the first visit she is already acting for Sofia, and the switcher offers the others.
+    const actForSofia = mother.getByRole('button', { name: 'Act for Sofia Garcia' });
+    if (await actForSofia.count()) await actForSofia.click();
+    await expect(mother.getByRole('heading', { level: 2, name: 'Record of Sofia Garcia' })).toBeVisible();
+  };
+  await signIn(page, 'teen@example.org', DEMO_PASSWORD);
+  await page.goto('/me/people');
+  await motherSeesSofia();
+  await expect(mother.getByText('only visible to the patient')).toBeVisible();
+
+  const grant = page.getByRole('listitem').filter({ hasText: 'Maria Garcia' });
+  await expect(grant).toContainText('Does not see the parts of your record that are confidential to you');
+  await grant.getByRole('button', { name: 'Share my confidential items too' }).click();
+  await expect(page.getByRole('status')).toContainText('your parent can now see');
+  await expect(page.getByRole('listitem').filter({ hasText: 'Maria Garcia' })).toContainText('Also sees');
+  await motherSeesSofia();
+  await expect(mother.getByText('only visible to the patient')).toHaveCount(0);
+
+  await page.getByRole('listitem').filter({ hasText: 'Maria Garcia' })
+    .getByRole('button', { name: 'Stop sharing my confidential items' }).click();
+  await expect(page.getByRole('status')).toContainText('private again');
+  await motherSeesSofia();
+  await expect(mother.getByText('only visible to the patient')).toBeVisible();
+
+  // The mother manages Sofia's helpers but cannot make this choice for her.
+  await mother.goto('/me/people');
+  await expect(mother.getByRole('button', { name: 'Share my confidential items too' })).toHaveCount(0);
 });
 
 test('a patient invites a helper, who accepts and loses access when removed', async ({ page, browser }) => {

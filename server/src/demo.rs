@@ -220,6 +220,9 @@ pub const DEMO_PASSWORD: &str = "openwell demo passphrase";
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &[Role])] = &[
     ("patient@example.org", "Maria Garcia", "es", &[]),
     ("proxy@example.org", "Tomás Ruiz", "es", &[]),
+    // Maria's daughter Sofia (15), with her own account: she decides whether her mother sees
+    // what is confidential to her.
+    ("teen@example.org", "Sofia Garcia", "es", &[]),
     ("staff@example.org", "Sam Okafor", "en", &[Role::Staff]),
     ("editor@example.org", "Priya Shah", "en", &[Role::Editor]),
     (
@@ -339,13 +342,14 @@ async fn load_household(pool: &PgPool) -> anyhow::Result<()> {
     };
     let maria = account("patient@example.org").await?;
     let tomas = account("proxy@example.org").await?;
+    let sofia = account("teen@example.org").await?;
     let family = |i: usize| {
         DEMO_FAMILY
             .get(i)
             .and_then(|f| Uuid::parse_str(f.0).ok())
             .ok_or_else(|| anyhow::anyhow!("demo family member {i}"))
     };
-    let grants: [(Uuid, Uuid, &str, &[&str]); 5] = [
+    let grants: [(Uuid, Uuid, &str, &[&str]); 6] = [
         (
             maria,
             family(0)?,
@@ -366,6 +370,12 @@ async fn load_household(pool: &PgPool) -> anyhow::Result<()> {
         ),
         (maria, family(3)?, "proxy", &["records", "scheduling"]),
         (tomas, family(3)?, "proxy", &["scheduling", "billing"]),
+        (
+            sofia,
+            family(2)?,
+            "self",
+            &["records", "messages", "scheduling", "billing"],
+        ),
     ];
     for (account, patient, relationship, scopes) in grants {
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
@@ -556,7 +566,7 @@ mod tests {
         let grants: i64 = sqlx::query_scalar!(r#"select count(*) as "n!" from patient_access"#)
             .fetch_one(&pool)
             .await?;
-        assert_eq!(grants, 5, "the family's access is granted once");
+        assert_eq!(grants, 6, "the family's access is granted once");
         // The documented invitation code links an account to Carmen's record.
         let carmen = Uuid::parse_str(DEMO_FAMILY[4].0)?;
         let account = find_account_by_email(&pool, "staff@example.org")

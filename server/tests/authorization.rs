@@ -18,7 +18,7 @@ use app::auth::{
 use app::household::{
     AcceptProxyInvitation, ActFor, CreateLinkInvitation, InviteProxy, LinkWithEmailedCode,
     LinkWithInvitation, MyPeople, PatientAccessLog, PatientGrants, PatientOverview,
-    RequestLinkCode, RevokeAccess,
+    RequestLinkCode, RevokeAccess, ShareConfidential,
 };
 use app::organisation::GetOrganisation;
 use axum::{http::StatusCode, Router};
@@ -186,6 +186,8 @@ enum Rule {
     Reaches,
     StaffOnly,
     AdministratorOnly,
+    /// The patient themself, nobody acting for them.
+    PatientOnly,
 }
 
 fn allowed(rule: Rule, who: Who) -> bool {
@@ -197,6 +199,7 @@ fn allowed(rule: Rule, who: Who) -> bool {
         Rule::Reaches => matches!(who, Patient | ProxyWithScope | ProxyWithoutScope),
         Rule::StaffOnly => who == Staff,
         Rule::AdministratorOnly => who == Administrator,
+        Rule::PatientOnly => who == Patient,
     }
 }
 
@@ -237,6 +240,15 @@ fn matrix(patient: &str) -> Vec<Entry> {
             Rule::ManagesAccess,
         ),
         (<ActFor as ServerFn>::PATH, vec![p()], Rule::Reaches),
+        (
+            <ShareConfidential as ServerFn>::PATH,
+            vec![
+                p(),
+                ("access_id", Uuid::new_v4().to_string()),
+                ("share", "true".into()),
+            ],
+            Rule::PatientOnly,
+        ),
         (
             <CreateLinkInvitation as ServerFn>::PATH,
             vec![p()],

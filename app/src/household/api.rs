@@ -203,6 +203,10 @@ pub struct GrantView {
     /// `YYYY-MM-DD`, when the access ends by itself.
     pub expires_on: Option<String>,
     pub accepted: bool,
+    /// A parent's grant that includes the teen's confidential items.
+    pub confidential_shared: bool,
+    /// The caller is the teen (12 to 17) and this is a parent's grant they can widen or narrow.
+    pub can_share_confidential: bool,
 }
 
 /// Everyone (but the patient) who can act for a patient or is invited to. The patient, a
@@ -221,18 +225,83 @@ async fn patient_grants_inner(patient_id: String) -> Result<Vec<GrantView>, AppE
     }
     let pool = crate::state::db()?;
     let grants = super::db::list_grants(&pool, access.patient_id).await?;
+    let teen_self = access.allowed.acting_as == crate::auth::access::ActingAs::Patient
+        && is_teen(&pool, access.patient_id).await?;
     crate::audit::record(&pool, &access.audit("proxy.list")).await?;
     Ok(grants
         .into_iter()
         .map(|g| GrantView {
             access_id: g.access_id.to_string(),
+            can_share_confidential: teen_self && g.relationship == "parent",
             who: g.who,
             relationship: g.relationship,
             scopes: g.scopes,
             expires_on: g.expires_at.map(|t| t.date_naive().to_string()),
             accepted: g.accepted,
+            confidential_shared: g.confidential_granted,
         })
         .collect())
+}
+
+/// Whether the patient is between the ages at which confidential items are theirs to share.
+#[cfg(feature = "ssr")]
+async fn is_teen(pool: &sqlx::PgPool, patient: uuid::Uuid) -> Result<bool, AppError> {
+    use crate::auth::access::{age_on, ADULT_AGE, TEEN_AGE};
+    let born = sqlx::query_scalar!(
+        "select birth_date from patient where patient_id = $1",
+        patient
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let age = age_on(born, chrono::Utc::now().date_naive());
+    Ok((TEEN_AGE..ADULT_AGE).contains(&age))
+}
+
+/// Lets a parent see (`share` true) or no longer see the items a teen marked confidential.
+/// Only the teen themself (12 to 17), about their own record: not the parent, not staff.
+#[server]
+pub async fn share_confidential(
+    patient_id: String,
+    access_id: String,
+    share: bool,
+) -> Result<(), AppError> {
+    crate::error::with_status(share_confidential_inner(patient_id, access_id, share).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn share_confidential_inner(
+    patient_id: String,
+    access_id: String,
+    share: bool,
+) -> Result<(), AppError> {
+    use crate::auth::access::{require_access, ActingAs, Scope};
+    let access = require_access(parse_patient(&patient_id)?, Scope::Records).await?;
+    if access.allowed.acting_as != ActingAs::Patient {
+        return Err(AppError::Forbidden);
+    }
+    let pool = crate::state::db()?;
+    if !is_teen(&pool, access.patient_id).await? {
+        return Err(AppError::Conflict("not_teen".into()));
+    }
+    let grant = uuid::Uuid::parse_str(access_id.trim()).map_err(|_| AppError::NotFound)?;
+    let mut tx = pool.begin().await?;
+    if !super::db::set_confidential_sharing(&mut *tx, access.patient_id, grant, share).await? {
+        return Err(AppError::NotFound);
+    }
+    let action = if share {
+        "proxy.confidential_share"
+    } else {
+        "proxy.confidential_unshare"
+    };
+    crate::audit::record(&mut *tx, &access.audit(action).on("patient_access", grant)).await?;
+    tx.commit().await?;
+    leptos_axum::redirect(if share {
+        "/me/people?shared=1"
+    } else {
+        "/me/people?unshared=1"
+    });
+    Ok(())
 }
 
 /// What the invitation form held, brought back after a failed post without JavaScript.

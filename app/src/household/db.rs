@@ -248,6 +248,8 @@ pub struct GrantSummary {
     pub scopes: Vec<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub accepted: bool,
+    /// A parent's grant to a teen's record includes items the teen marked confidential.
+    pub confidential_granted: bool,
 }
 
 /// Everyone but the patient who has (or is invited to) access to `patient`.
@@ -259,7 +261,8 @@ pub async fn list_grants(
         GrantSummary,
         r#"select g.access_id, g.relationship,
                   coalesce(a.display_name, g.invite_email, '') as "who!",
-                  g.scopes, g.expires_at, g.accepted_at is not null as "accepted!"
+                  g.scopes, g.expires_at, g.accepted_at is not null as "accepted!",
+                  g.confidential_granted
            from patient_access g left join account a using (account_id)
            where g.patient_id = $1 and g.revoked_at is null and g.relationship <> 'self'
            order by g.created_at"#,
@@ -267,6 +270,27 @@ pub async fn list_grants(
     )
     .fetch_all(conn)
     .await
+}
+
+/// Lets a parent's live grant to `patient` include (or no longer include) confidential items.
+/// Only parent grants have this switch; returns whether one changed.
+pub async fn set_confidential_sharing(
+    conn: impl PgExecutor<'_>,
+    patient: Uuid,
+    access: Uuid,
+    share: bool,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update patient_access set confidential_granted = $3
+         where access_id = $1 and patient_id = $2 and relationship = 'parent'
+               and revoked_at is null",
+        access,
+        patient,
+        share
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Ends a grant to `patient` (never the patient's own). Returns whether one ended.
@@ -350,6 +374,58 @@ pub async fn find_patient(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::PgPool;
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn only_a_live_parent_grant_can_include_confidential_items(
+        pool: PgPool,
+    ) -> sqlx::Result<()> {
+        let teen = Uuid::new_v4();
+        sqlx::query!(
+            "insert into patient (patient_id, given_name, family_name, birth_date, sex)
+             values ($1, 'Sofia', 'Garcia', '2011-08-20', 'female')",
+            teen
+        )
+        .execute(&pool)
+        .await?;
+        let mother = crate::auth::account::tests::make_account(&pool, "mother@example.org").await;
+        let helper = crate::auth::account::tests::make_account(&pool, "helper@example.org").await;
+        let now = Utc::now();
+        let parent = grant_parent(&pool, mother, teen, None, now).await?;
+        let proxy = sqlx::query_scalar!(
+            "insert into patient_access (access_id, account_id, patient_id, relationship, scopes, accepted_at)
+             values ($1, $2, $3, 'proxy', array['records'], now()) returning access_id",
+            Uuid::new_v4(),
+            helper,
+            teen
+        )
+        .fetch_one(&pool)
+        .await?;
+        let shared = |grants: &[GrantSummary], id: Uuid| {
+            grants
+                .iter()
+                .find(|g| g.access_id == id)
+                .map(|g| g.confidential_granted)
+        };
+        assert_eq!(
+            shared(&list_grants(&pool, teen).await?, parent),
+            Some(false)
+        );
+        assert!(set_confidential_sharing(&pool, teen, parent, true).await?);
+        assert_eq!(shared(&list_grants(&pool, teen).await?, parent), Some(true));
+        assert!(
+            !set_confidential_sharing(&pool, teen, proxy, true).await?,
+            "a helper never sees confidential items"
+        );
+        assert!(
+            !set_confidential_sharing(&pool, Uuid::new_v4(), parent, false).await?,
+            "another patient's grant is not found"
+        );
+        assert!(set_confidential_sharing(&pool, teen, parent, false).await?);
+        assert!(revoke(&pool, teen, parent, now).await?);
+        assert!(!set_confidential_sharing(&pool, teen, parent, true).await?);
+        Ok(())
+    }
 
     #[test]
     fn codes_are_easy_to_read_aloud_and_forgiving_to_type() {

@@ -3,7 +3,7 @@
 
 use super::{
     AcceptProxyInvitation, ActFor, InviteProxy, LinkWithEmailedCode, LinkWithInvitation,
-    PersonCard, RequestLinkCode, RevokeAccess,
+    PersonCard, RequestLinkCode, RevokeAccess, ShareConfidential,
 };
 use crate::admin::AccessProblem;
 use crate::error::AppError;
@@ -229,6 +229,8 @@ pub fn PeoplePage() -> impl IntoView {
     let invite_error = invite.value().get_untracked().and_then(Result::err);
     let invited = query("invited").is_some();
     let revoked = query("revoked").is_some();
+    let shared = query("shared").is_some();
+    let unshared = query("unshared").is_some();
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, people_title)) />
         <Suspense fallback=Loading>
@@ -273,6 +275,8 @@ pub fn PeoplePage() -> impl IntoView {
                         <p>{td!(l, people_intro, name = move || name.clone())}</p>
                         {invited.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, invited_notice)}</p> })}
                         {revoked.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, revoked_notice)}</p> })}
+                        {shared.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, confidential_shared_notice)}</p> })}
+                        {unshared.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, confidential_unshared_notice)}</p> })}
                         {if grants.is_empty() {
                             view! { <p class="empty">{td_string!(l, people_empty)}</p> }.into_any()
                         } else {
@@ -288,6 +292,20 @@ pub fn PeoplePage() -> impl IntoView {
                                                 {(!g.accepted).then(|| view! { " · " <span class="badge">{td_string!(l, invitation_open)}</span> })}
                                                 <br /><span class="muted">{scopes}</span>
                                                 {until.map(|u| view! { <br /><span class="muted">{td!(l, access_until, date = move || u.clone())}</span> })}
+                                                {g.can_share_confidential.then(|| {
+                                                    let on = g.confidential_shared;
+                                                    view! {
+                                                        <p class="muted">{if on { td_string!(l, confidential_shared_yes) } else { td_string!(l, confidential_shared_no) }}</p>
+                                                        <form method="post" action={<ShareConfidential as ServerFn>::PATH}>
+                                                            <input type="hidden" name="patient_id" value=patient_id.clone() />
+                                                            <input type="hidden" name="access_id" value=g.access_id.clone() />
+                                                            <input type="hidden" name="share" value=(!on).to_string() />
+                                                            <button class="button button--quiet" type="submit">
+                                                                {if on { td_string!(l, confidential_stop_button) } else { td_string!(l, confidential_share_button) }}
+                                                            </button>
+                                                        </form>
+                                                    }
+                                                })}
                                                 <form method="post" action={<RevokeAccess as ServerFn>::PATH}>
                                                     <input type="hidden" name="patient_id" value=patient_id.clone() />
                                                     <input type="hidden" name="access_id" value=g.access_id.clone() />
