@@ -11,6 +11,7 @@ use crate::shell::{
     provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
     SkipLink,
 };
+use crate::staff::{StaffPatientPage, StaffPatientsPage};
 use leptos::prelude::*;
 use leptos_meta::provide_meta_context;
 use leptos_router::{
@@ -70,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/emails") view=AdminEmailsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/accounts") view=AdminAccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/patients") view=StaffPatientsPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/patients/:id") view=StaffPatientPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async />
                     <Route path=path!("/me/people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=path!("/me/access-log") view=AccessLogPage ssr=SsrMode::Async />

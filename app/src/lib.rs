@@ -23,6 +23,7 @@ pub mod organisation;
 #[cfg(feature = "ssr")]
 pub mod security;
 pub mod shell;
+pub mod staff;
 
 #[cfg(feature = "ssr")]
 pub mod config;

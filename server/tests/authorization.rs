@@ -21,6 +21,7 @@ use app::household::{
     RequestLinkCode, RevokeAccess, ShareConfidential,
 };
 use app::organisation::GetOrganisation;
+use app::staff::FindPatients;
 use axum::{http::StatusCode, Router};
 use server_fn::ServerFn;
 use sqlx::PgPool;
@@ -252,6 +253,11 @@ fn matrix(patient: &str) -> Vec<Entry> {
         (
             <CreateLinkInvitation as ServerFn>::PATH,
             vec![p()],
+            Rule::StaffOnly,
+        ),
+        (
+            <FindPatients as ServerFn>::PATH,
+            vec![("name", "Ana".into())],
             Rule::StaffOnly,
         ),
         (

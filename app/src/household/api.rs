@@ -102,6 +102,18 @@ fn parse_patient(id: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::Forbidden)
 }
 
+/// The page that manages who can see this record, for whoever is managing it: staff work from
+/// the patient's staff page, everyone else from their own household pages.
+#[cfg(feature = "ssr")]
+fn access_page(access: &crate::auth::access::Access, notice: &str) -> String {
+    match access.allowed.acting_as {
+        crate::auth::access::ActingAs::Staff => {
+            format!("/staff/patients/{}?{notice}=1", access.patient_id)
+        }
+        _ => format!("/me/people?{notice}=1"),
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn manages_access(acting_as: crate::auth::access::ActingAs) -> bool {
     use crate::auth::access::ActingAs;
@@ -446,7 +458,7 @@ async fn invite_proxy_inner(
     )
     .await?;
     tx.commit().await?;
-    leptos_axum::redirect("/me/people?invited=1");
+    leptos_axum::redirect(&access_page(&access, "invited"));
     Ok(())
 }
 
@@ -475,7 +487,7 @@ async fn revoke_access_inner(patient_id: String, access_id: String) -> Result<()
     )
     .await?;
     tx.commit().await?;
-    leptos_axum::redirect("/me/people?revoked=1");
+    leptos_axum::redirect(&access_page(&access, "revoked"));
     Ok(())
 }
 
@@ -654,7 +666,8 @@ async fn request_link_code_inner(family_name: String, birth_date: String) -> Res
 }
 
 /// Makes an invitation code that links an account to this patient's record, to hand to the
-/// patient (valid 30 days). Staff with a second factor only.
+/// patient (valid 30 days), and returns it; a form post goes back to the patient's staff page,
+/// which shows it once. Staff with a second factor only.
 #[server]
 pub async fn create_link_invitation(patient_id: String) -> Result<String, AppError> {
     crate::error::with_status(create_link_invitation_inner(patient_id).await)
@@ -687,5 +700,7 @@ async fn create_link_invitation_inner(patient_id: String) -> Result<String, AppE
             .from_client(client.ip, client.user_agent.as_deref());
     crate::audit::record(&mut *tx, &event).await?;
     tx.commit().await?;
+    server::set_cookie(&crate::staff::code_cookie(Some(&code)));
+    leptos_axum::redirect(&format!("/staff/patients/{patient}?code=1"));
     Ok(code)
 }

@@ -15,4 +15,4 @@ pub mod db;
 mod ui;
 
 pub use api::*;
-pub use ui::{AcceptInvitationPage, AccessLogPage, LinkPage, MePage, PeoplePage};
+pub use ui::{AcceptInvitationPage, AccessLogPage, AccessManager, LinkPage, MePage, PeoplePage};

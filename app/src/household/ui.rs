@@ -225,12 +225,10 @@ fn action_name(l: Locale, action: &str) -> &'static str {
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let l = use_locale();
-    let invite = ServerAction::<InviteProxy>::new();
-    let invite_error = invite.value().get_untracked().and_then(Result::err);
-    let invited = query("invited").is_some();
-    let revoked = query("revoked").is_some();
-    let shared = query("shared").is_some();
-    let unshared = query("unshared").is_some();
+    let invite_error = ServerAction::<InviteProxy>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err);
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, people_title)) />
         <Suspense fallback=Loading>
@@ -247,120 +245,138 @@ pub fn PeoplePage() -> impl IntoView {
                     Err(error) => return view! { <AccessProblem error /> }.into_any(),
                 };
                 let name = person.name.clone();
-                let patient_id = person.patient_id.clone();
-                let field_error = |field: &str| match &invite_error {
-                    Some(AppError::Validation(f)) => f.get(field).map(|code| match (field, code.as_str()) {
-                        ("email", "required") => td_string!(l, email_required),
-                        ("email", _) => td_string!(l, email_invalid),
-                        ("scopes", _) => td_string!(l, scopes_required),
-                        ("expires_on", "past") => td_string!(l, expires_past),
-                        _ => td_string!(l, expires_invalid),
-                    }),
-                    _ => None,
-                };
-                #[cfg(feature = "ssr")]
-                let typed: super::InviteForm = if invite_error.is_some() {
-                    crate::forms::recall(super::INVITE_FORM_COOKIE).unwrap_or_default()
-                } else {
-                    Default::default()
-                };
-                #[cfg(not(feature = "ssr"))]
-                let typed = super::InviteForm::default();
-                let email_error = field_error("email");
-                let scopes_error = field_error("scopes");
-                let expires_error = field_error("expires_on");
                 view! {
                     <section class="page page--narrow" aria-labelledby="page-title">
                         <h1 id="page-title">{td_string!(l, people_title)}</h1>
                         <p>{td!(l, people_intro, name = move || name.clone())}</p>
-                        {invited.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, invited_notice)}</p> })}
-                        {revoked.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, revoked_notice)}</p> })}
-                        {shared.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, confidential_shared_notice)}</p> })}
-                        {unshared.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, confidential_unshared_notice)}</p> })}
-                        {if grants.is_empty() {
-                            view! { <p class="empty">{td_string!(l, people_empty)}</p> }.into_any()
-                        } else {
-                            view! {
-                                <ul class="people">
-                                    {grants.into_iter().map(|g| {
-                                        let scopes = g.scopes.iter().map(|s| scope_name(l, s)).collect::<Vec<_>>().join(", ");
-                                        let until = g.expires_on.clone();
-                                        view! {
-                                            <li class="person">
-                                                <strong>{g.who.clone()}</strong>
-                                                " · " {relationship_name(l, &g.relationship)}
-                                                {(!g.accepted).then(|| view! { " · " <span class="badge">{td_string!(l, invitation_open)}</span> })}
-                                                <br /><span class="muted">{scopes}</span>
-                                                {until.map(|u| view! { <br /><span class="muted">{td!(l, access_until, date = move || u.clone())}</span> })}
-                                                {g.can_share_confidential.then(|| {
-                                                    let on = g.confidential_shared;
-                                                    view! {
-                                                        <p class="muted">{if on { td_string!(l, confidential_shared_yes) } else { td_string!(l, confidential_shared_no) }}</p>
-                                                        <form method="post" action={<ShareConfidential as ServerFn>::PATH}>
-                                                            <input type="hidden" name="patient_id" value=patient_id.clone() />
-                                                            <input type="hidden" name="access_id" value=g.access_id.clone() />
-                                                            <input type="hidden" name="share" value=(!on).to_string() />
-                                                            <button class="button button--quiet" type="submit">
-                                                                {if on { td_string!(l, confidential_stop_button) } else { td_string!(l, confidential_share_button) }}
-                                                            </button>
-                                                        </form>
-                                                    }
-                                                })}
-                                                <form method="post" action={<RevokeAccess as ServerFn>::PATH}>
-                                                    <input type="hidden" name="patient_id" value=patient_id.clone() />
-                                                    <input type="hidden" name="access_id" value=g.access_id.clone() />
-                                                    <button class="button button--quiet" type="submit">
-                                                        {td!(l, revoke_button, name = { let n = g.who.clone(); move || n.clone() })}
-                                                    </button>
-                                                </form>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }}
-                        <h2 id="invite-heading">{td_string!(l, invite_heading)}</h2>
-                        <p>{td_string!(l, invite_intro)}</p>
-                        {invite_error.as_ref().map(|e| view! { <p class="notice notice--error" role="alert">{problem_text(l, e)}</p> })}
-                        <form class="form" method="post" action={<InviteProxy as ServerFn>::PATH} novalidate aria-labelledby="invite-heading">
-                            <input type="hidden" name="patient_id" value=person.patient_id.clone() />
-                            <div class="field" class:field--invalid=email_error.is_some()>
-                                <label for="email">{td_string!(l, invite_email_label)}</label>
-                                {email_error.map(|e| view! { <p class="field__error" id="email-error">{e}</p> })}
-                                <input id="email" name="email" type="email" autocomplete="off" required
-                                    value=typed.email.clone()
-                                    aria-invalid=email_error.map(|_| "true")
-                                    aria-describedby=email_error.map(|_| "email-error") />
-                            </div>
-                            <fieldset class="field" class:field--invalid=scopes_error.is_some()
-                                aria-describedby=scopes_error.map(|_| "scopes-error")>
-                                <legend>{td_string!(l, invite_scopes_label)}</legend>
-                                {scopes_error.map(|e| view! { <p class="field__error" id="scopes-error">{e}</p> })}
-                                {["records", "messages", "scheduling", "billing"].into_iter().map(|s| view! {
-                                    <label class="choice">
-                                        <input type="checkbox" name=s value="on"
-                                            checked=typed.scopes.iter().any(|t| t == s) />
-                                        " " {scope_name(l, s)}
-                                    </label>
-                                }).collect_view()}
-                            </fieldset>
-                            <div class="field" class:field--invalid=expires_error.is_some()>
-                                <label for="expires_on">{td_string!(l, invite_expires_label)}</label>
-                                {expires_error.map(|e| view! { <p class="field__error" id="expires-error">{e}</p> })}
-                                <input id="expires_on" name="expires_on" type="date"
-                                    value=typed.expires_on.clone()
-                                    aria-invalid=expires_error.map(|_| "true")
-                                    aria-describedby=if expires_error.is_some() { "expires-error expires-hint" } else { "expires-hint" } />
-                                <p class="muted field__hint" id="expires-hint">{td_string!(l, invite_expires_hint)}</p>
-                            </div>
-                            <button class="button" type="submit">{td_string!(l, invite_button)}</button>
-                        </form>
+                        <AccessManager patient_id=person.patient_id.clone() grants invite_error />
                         <p><a href="/me">{td_string!(l, back_to_record)}</a></p>
                     </section>
                 }
                 .into_any()
             })}}
         </Suspense>
+    }
+}
+
+/// Who can see a patient's record, removing them, and inviting a helper by email: on the
+/// patient's own pages and on staff's page for the patient alike. The server functions it posts
+/// to decide who may do this and send each back to the page they came from.
+#[component]
+pub fn AccessManager(
+    patient_id: String,
+    grants: Vec<super::GrantView>,
+    invite_error: Option<AppError>,
+) -> impl IntoView {
+    let l = use_locale();
+    let invited = query("invited").is_some();
+    let revoked = query("revoked").is_some();
+    let shared = query("shared").is_some();
+    let unshared = query("unshared").is_some();
+    let field_error = |field: &str| match &invite_error {
+        Some(AppError::Validation(f)) => f.get(field).map(|code| match (field, code.as_str()) {
+            ("email", "required") => td_string!(l, email_required),
+            ("email", _) => td_string!(l, email_invalid),
+            ("scopes", _) => td_string!(l, scopes_required),
+            ("expires_on", "past") => td_string!(l, expires_past),
+            _ => td_string!(l, expires_invalid),
+        }),
+        _ => None,
+    };
+    #[cfg(feature = "ssr")]
+    let typed: super::InviteForm = if invite_error.is_some() {
+        crate::forms::recall(super::INVITE_FORM_COOKIE).unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    #[cfg(not(feature = "ssr"))]
+    let typed = super::InviteForm::default();
+    let email_error = field_error("email");
+    let scopes_error = field_error("scopes");
+    let expires_error = field_error("expires_on");
+    view! {
+        {invited.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, invited_notice)}</p> })}
+        {revoked.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, revoked_notice)}</p> })}
+        {shared.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, confidential_shared_notice)}</p> })}
+        {unshared.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, confidential_unshared_notice)}</p> })}
+        {if grants.is_empty() {
+            view! { <p class="empty">{td_string!(l, people_empty)}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="people">
+                    {grants.into_iter().map(|g| {
+                        let scopes = g.scopes.iter().map(|s| scope_name(l, s)).collect::<Vec<_>>().join(", ");
+                        let until = g.expires_on.clone();
+                        view! {
+                            <li class="person">
+                                <strong>{g.who.clone()}</strong>
+                                " · " {relationship_name(l, &g.relationship)}
+                                {(!g.accepted).then(|| view! { " · " <span class="badge">{td_string!(l, invitation_open)}</span> })}
+                                <br /><span class="muted">{scopes}</span>
+                                {until.map(|u| view! { <br /><span class="muted">{td!(l, access_until, date = move || u.clone())}</span> })}
+                                {g.can_share_confidential.then(|| {
+                                    let on = g.confidential_shared;
+                                    view! {
+                                        <p class="muted">{if on { td_string!(l, confidential_shared_yes) } else { td_string!(l, confidential_shared_no) }}</p>
+                                        <form method="post" action={<ShareConfidential as ServerFn>::PATH}>
+                                            <input type="hidden" name="patient_id" value=patient_id.clone() />
+                                            <input type="hidden" name="access_id" value=g.access_id.clone() />
+                                            <input type="hidden" name="share" value=(!on).to_string() />
+                                            <button class="button button--quiet" type="submit">
+                                                {if on { td_string!(l, confidential_stop_button) } else { td_string!(l, confidential_share_button) }}
+                                            </button>
+                                        </form>
+                                    }
+                                })}
+                                <form method="post" action={<RevokeAccess as ServerFn>::PATH}>
+                                    <input type="hidden" name="patient_id" value=patient_id.clone() />
+                                    <input type="hidden" name="access_id" value=g.access_id.clone() />
+                                    <button class="button button--quiet" type="submit">
+                                        {td!(l, revoke_button, name = { let n = g.who.clone(); move || n.clone() })}
+                                    </button>
+                                </form>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <h2 id="invite-heading">{td_string!(l, invite_heading)}</h2>
+        <p>{td_string!(l, invite_intro)}</p>
+        {invite_error.as_ref().map(|e| view! { <p class="notice notice--error" role="alert">{problem_text(l, e)}</p> })}
+        <form class="form" method="post" action={<InviteProxy as ServerFn>::PATH} novalidate aria-labelledby="invite-heading">
+            <input type="hidden" name="patient_id" value=patient_id.clone() />
+            <div class="field" class:field--invalid=email_error.is_some()>
+                <label for="email">{td_string!(l, invite_email_label)}</label>
+                {email_error.map(|e| view! { <p class="field__error" id="email-error">{e}</p> })}
+                <input id="email" name="email" type="email" autocomplete="off" required
+                    value=typed.email.clone()
+                    aria-invalid=email_error.map(|_| "true")
+                    aria-describedby=email_error.map(|_| "email-error") />
+            </div>
+            <fieldset class="field" class:field--invalid=scopes_error.is_some()
+                aria-describedby=scopes_error.map(|_| "scopes-error")>
+                <legend>{td_string!(l, invite_scopes_label)}</legend>
+                {scopes_error.map(|e| view! { <p class="field__error" id="scopes-error">{e}</p> })}
+                {["records", "messages", "scheduling", "billing"].into_iter().map(|s| view! {
+                    <label class="choice">
+                        <input type="checkbox" name=s value="on"
+                            checked=typed.scopes.iter().any(|t| t == s) />
+                        " " {scope_name(l, s)}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <div class="field" class:field--invalid=expires_error.is_some()>
+                <label for="expires_on">{td_string!(l, invite_expires_label)}</label>
+                {expires_error.map(|e| view! { <p class="field__error" id="expires-error">{e}</p> })}
+                <input id="expires_on" name="expires_on" type="date"
+                    value=typed.expires_on.clone()
+                    aria-invalid=expires_error.map(|_| "true")
+                    aria-describedby=if expires_error.is_some() { "expires-error expires-hint" } else { "expires-hint" } />
+                <p class="muted field__hint" id="expires-hint">{td_string!(l, invite_expires_hint)}</p>
+            </div>
+            <button class="button" type="submit">{td_string!(l, invite_button)}</button>
+        </form>
     }
 }
 

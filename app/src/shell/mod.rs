@@ -114,6 +114,9 @@ pub fn SiteHeader() -> impl IntoView {
                                 if me.is_some() {
                                     links.push(("/me", td_string!(l, nav_record)));
                                 }
+                                if me.as_ref().is_some_and(|m| m.roles.iter().any(|r| r == "staff")) {
+                                    links.push(("/staff/patients", td_string!(l, nav_patients)));
+                                }
                                 if admin {
                                     links.push(("/admin/accounts", td_string!(l, nav_accounts)));
                                     links.push(("/admin/audit", td_string!(l, nav_audit)));
