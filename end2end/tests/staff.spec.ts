@@ -53,3 +53,41 @@ test('staff find a patient, give an invitation code that links a new account, an
   await page.goto('/staff/patients?name=clark');
   await expect(page.getByRole('listitem').filter({ hasText: name }).first()).toContainText('Signs in to the portal');
 });
+
+test('staff add a patient record once; a failed form keeps what was typed', async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  await signInWithCode(page, 'staff@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
+  await page.goto('/staff/patients');
+  const family = `Nuevo${testInfo.project.name === 'js-on' ? 'On' : 'Off'}${Date.now() % 100000}`;
+  await page.getByText('Add a patient record').click();
+  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create the record' }) });
+  await form.getByLabel('First name').fill('Inés');
+  await form.getByLabel('Last name').fill(family);
+  await form.getByLabel('Date of birth').fill('2999-01-01');
+  await form.getByLabel('Female').check();
+  await form.getByLabel('Español').check();
+  await page.getByRole('button', { name: 'Create the record' }).click();
+  await expect(page.getByRole('alert').first()).toContainText('Please check the fields');
+  await expect(page.getByText('A date of birth cannot be in the future.')).toBeVisible();
+  await expect(form.getByLabel('Last name')).toHaveValue(family);
+  await expect(form.getByLabel('Español')).toBeChecked();
+
+  await form.getByLabel('Date of birth').fill('1961-06-30');
+  await page.getByRole('button', { name: 'Create the record' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Inés ${family}` })).toBeVisible();
+  await expect(page.getByRole('status').first()).toContainText('Record created');
+
+  // The same person twice is refused, and the search finds the one record.
+  await page.goto('/staff/patients');
+  await page.getByText('Add a patient record').click();
+  await form.getByLabel('First name').fill('inés');
+  await form.getByLabel('Last name').fill(family);
+  await form.getByLabel('Date of birth').fill('1961-06-30');
+  await form.getByLabel('Female').check();
+  await form.getByLabel('Español').check();
+  await page.getByRole('button', { name: 'Create the record' }).click();
+  await expect(page.getByRole('alert').first()).toContainText('already exists');
+  await page.getByLabel('Name', { exact: true }).fill(family);
+  await page.getByRole('button', { name: 'Find', exact: true }).click();
+  await expect(page.getByRole('list', { name: 'Patients found' }).getByRole('listitem')).toHaveCount(1);
+});

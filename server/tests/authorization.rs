@@ -21,7 +21,7 @@ use app::household::{
     RequestLinkCode, RevokeAccess, ShareConfidential,
 };
 use app::organisation::GetOrganisation;
-use app::staff::FindPatients;
+use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
 use server_fn::ServerFn;
 use sqlx::PgPool;
@@ -258,6 +258,17 @@ fn matrix(patient: &str) -> Vec<Entry> {
         (
             <FindPatients as ServerFn>::PATH,
             vec![("name", "Ana".into())],
+            Rule::StaffOnly,
+        ),
+        (
+            <CreatePatient as ServerFn>::PATH,
+            vec![
+                ("given_name", "Matrix".into()),
+                ("family_name", "Person".into()),
+                ("birth_date", "1970-01-01".into()),
+                ("sex", "unknown".into()),
+                ("preferred_language", "en".into()),
+            ],
             Rule::StaffOnly,
         ),
         (

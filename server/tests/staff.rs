@@ -3,7 +3,7 @@
 
 use app::auth::account::Role;
 use app::household::CreateLinkInvitation;
-use app::staff::{FindPatients, PatientListing};
+use app::staff::{CreatePatient, FindPatients, PatientListing};
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
@@ -176,4 +176,71 @@ async fn an_invitation_code_is_shown_once_on_the_patient_page(pool: PgPool) {
         .await
         .expect("page");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_add_a_record_once_and_a_failed_form_keeps_what_was_typed(pool: PgPool) {
+    let app = router_with(pool.clone(), config(&[]), options());
+    let cookie = staff(&app, &pool).await;
+    let form = [
+        ("given_name", "Rosa"),
+        ("family_name", "Delgado"),
+        ("birth_date", "1975-04-09"),
+        ("sex", "female"),
+        ("preferred_language", "es"),
+        ("email", "rosa.delgado@example.org"),
+    ];
+    let create = |fields: Vec<(&'static str, &'static str)>| {
+        let app = app.clone();
+        let cookie = cookie.clone();
+        async move {
+            app.oneshot(post(
+                <CreatePatient as ServerFn>::PATH,
+                &fields,
+                Some(&cookie),
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    let r = create(form.to_vec()).await;
+    let location = r
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(location.starts_with("/staff/patients/") && location.ends_with("?created=1"));
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'patient.create' and patient_id is not null",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    assert_eq!(audited, 1);
+
+    // The same person again, whatever the case: refused, nothing added, the form remembered.
+    let mut again = form.to_vec();
+    again[0] = ("given_name", "ROSA");
+    let r = create(again).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let remembered = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("new_patient_form=") && v.contains("Path=/staff/patients"));
+    assert!(remembered);
+    let rosas: i64 =
+        sqlx::query_scalar("select count(*) from patient where family_name = 'Delgado'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+    assert_eq!(rosas, 1);
+
+    let mut bad = form.to_vec();
+    bad[2] = ("birth_date", "2999-01-01");
+    let r = create(bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("future"));
 }

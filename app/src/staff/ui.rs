@@ -1,4 +1,4 @@
-use super::{find_patients, PatientListing, SEARCH_LIMIT};
+use super::{find_patients, CreatePatient, NewPatientForm, PatientListing, SEARCH_LIMIT};
 use crate::admin::AccessProblem;
 use crate::error::AppError;
 use crate::household::{AccessManager, CreateLinkInvitation, InviteProxy};
@@ -29,11 +29,15 @@ pub fn StaffPatientsPage() -> impl IntoView {
     let name = params.get("name").unwrap_or_default();
     let birth = params.get("birth_date").unwrap_or_default();
     let searched = params.get("name").is_some() || params.get("birth_date").is_some();
+    let add_error = ServerAction::<CreatePatient>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err);
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, staff_patients_title)) />
         <Suspense fallback=Loading>
             {move || {
-                let (name, birth) = (name.clone(), birth.clone());
+                let (name, birth, add_error) = (name.clone(), birth.clone(), add_error.clone());
                 Suspend::new(async move {
                     let result = if searched {
                         Some(find_patients(name.clone(), Some(birth.clone())).await)
@@ -65,12 +69,108 @@ pub fn StaffPatientsPage() -> impl IntoView {
                                 </div>
                             </form>
                             {result.map(|r| view! { <PatientResults result=r /> })}
+                            <AddPatient error=add_error />
                         </section>
                     }
                     .into_any()
                 })
             }}
         </Suspense>
+    }
+}
+
+/// The add-a-patient form, open and filled in again after a failed post.
+#[component]
+fn AddPatient(error: Option<AppError>) -> impl IntoView {
+    let l = use_locale();
+    #[cfg(feature = "ssr")]
+    let typed: NewPatientForm = if error.is_some() {
+        crate::forms::recall(super::NEW_PATIENT_COOKIE).unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    #[cfg(not(feature = "ssr"))]
+    let typed = NewPatientForm::default();
+    let fields = match &error {
+        Some(AppError::Validation(f)) => f.clone(),
+        _ => Default::default(),
+    };
+    let problem = |field: &str| {
+        fields.get(field).map(|code| match (field, code.as_str()) {
+            ("given_name", "too_long") | ("family_name", "too_long") => {
+                td_string!(l, name_too_long)
+            }
+            ("given_name", _) => td_string!(l, staff_given_required),
+            ("family_name", _) => td_string!(l, staff_family_required),
+            ("birth_date", "future") => td_string!(l, birth_date_future),
+            ("birth_date", "required") => td_string!(l, staff_birth_required),
+            ("birth_date", _) => td_string!(l, birth_date_invalid),
+            ("email", _) => td_string!(l, email_invalid),
+            _ => td_string!(l, staff_choose_one),
+        })
+    };
+    let notice = match &error {
+        None => None,
+        Some(AppError::Validation(_)) => Some(td_string!(l, check_fields)),
+        Some(AppError::Conflict(c)) if c == "duplicate" => Some(td_string!(l, staff_duplicate)),
+        Some(_) => Some(td_string!(l, try_later)),
+    };
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      value: String,
+                      autocomplete: &'static str| {
+        let p = problem(id);
+        let error_id = format!("{id}-error");
+        view! {
+            <div class="field" class:field--invalid=p.is_some()>
+                <label for=id>{label}</label>
+                {p.map(|e| view! { <p class="field__error" id=error_id.clone()>{e}</p> })}
+                <input id=id name=id type=kind value=value autocomplete=autocomplete
+                    aria-invalid=p.map(|_| "true") aria-describedby=p.map(|_| error_id.clone()) />
+            </div>
+        }
+    };
+    let sex_problem = problem("sex");
+    let language_problem = problem("preferred_language");
+    let sexes = [
+        ("female", td_string!(l, sex_female)),
+        ("male", td_string!(l, sex_male)),
+        ("other", td_string!(l, sex_other)),
+        ("unknown", td_string!(l, sex_unknown)),
+    ];
+    let languages = [("en", "English"), ("es", "Español")];
+    view! {
+        <details class="disclosure" open=error.is_some()>
+            <summary>{td_string!(l, staff_add_heading)}</summary>
+            <p>{td_string!(l, staff_add_intro)}</p>
+            {notice.map(|n| view! { <p class="notice notice--error" role="alert">{n}</p> })}
+            <form class="form" method="post" action={<CreatePatient as ServerFn>::PATH} novalidate>
+                {field("given_name", td_string!(l, given_name_label), "text", typed.given_name.clone(), "off")}
+                {field("family_name", td_string!(l, family_name_label), "text", typed.family_name.clone(), "off")}
+                {field("birth_date", td_string!(l, birth_date_label), "date", typed.birth_date.clone(), "off")}
+                <fieldset class="field" class:field--invalid=sex_problem.is_some()>
+                    <legend>{td_string!(l, sex_label)}</legend>
+                    {sex_problem.map(|e| view! { <p class="field__error">{e}</p> })}
+                    {sexes.into_iter().map(|(value, label)| view! {
+                        <label class="choice">
+                            <input type="radio" name="sex" value=value checked=typed.sex == value /> " " {label}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <fieldset class="field" class:field--invalid=language_problem.is_some()>
+                    <legend>{td_string!(l, language_label)}</legend>
+                    {language_problem.map(|e| view! { <p class="field__error">{e}</p> })}
+                    {languages.into_iter().map(|(value, label)| view! {
+                        <label class="choice" lang=value>
+                            <input type="radio" name="preferred_language" value=value checked=typed.preferred_language == value /> " " {label}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                {field("email", td_string!(l, staff_patient_email_label), "email", typed.email.clone(), "off")}
+                <button class="button" type="submit">{td_string!(l, staff_add_button)}</button>
+            </form>
+        </details>
     }
 }
 
@@ -128,10 +228,9 @@ pub fn StaffPatientPage() -> impl IntoView {
         .value()
         .get_untracked()
         .and_then(Result::err);
-    let code_made = leptos_router::hooks::use_query_map()
-        .get_untracked()
-        .get("code")
-        .is_some();
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let code_made = query.get("code").is_some();
+    let created = query.get("created").is_some();
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, staff_patient_title)) />
         <Suspense fallback=Loading>
@@ -160,6 +259,7 @@ pub fn StaffPatientPage() -> impl IntoView {
                         <section class="page page--narrow" aria-labelledby="page-title">
                             <h1 id="page-title">{patient.name.clone()}</h1>
                             <p class="muted">{td!(l, staff_born, date = move || born.clone())}</p>
+                            {created.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, staff_created)}</p> })}
                             <h2>{td_string!(l, staff_link_heading)}</h2>
                             <p>{td_string!(l, staff_link_intro)}</p>
                             {new_code.map(|code| view! {
