@@ -138,7 +138,7 @@ async fn finish_passkey_registration_inner(
     name: String,
     credential: String,
 ) -> Result<String, AppError> {
-    use super::{passkey, second_factor, server, session, two_factor};
+    use super::{passkey, second_factor, server, two_factor};
     use crate::audit::{self, AuditEvent, Outcome};
 
     let now = chrono::Utc::now();
@@ -171,15 +171,7 @@ async fn finish_passkey_registration_inner(
     } else {
         None
     };
-    session::end_all_sessions(&mut *tx, me, None).await?;
-    let (session_id, token) = session::start_session(
-        &mut *tx,
-        me,
-        server::idle_timeout(&caller.roles, &config),
-        &client,
-        now,
-    )
-    .await?;
+    let (session_id, token) = server::restart_sessions(&mut tx, &caller, &client, now).await?;
     let event = AuditEvent::new("second_factor.passkey_add", Outcome::Success)
         .by(me)
         .on("passkey", passkey_id)

@@ -63,10 +63,24 @@ mod browser {
         pub async fn use_passkey(options: &str) -> Result<JsValue, JsValue>;
     }
 
-    pub fn go(to: &str) {
-        if let Some(w) = web_sys::window() {
-            // Nothing better to do if the browser refuses to navigate; the status says done.
-            let _ = w.location().assign(to);
+    /// Ends a ceremony: on to the next page, or say what went wrong and let the person retry.
+    pub fn settle(
+        outcome: Result<String, String>,
+        set_status: leptos::prelude::WriteSignal<String>,
+        set_busy: leptos::prelude::WriteSignal<bool>,
+    ) {
+        use leptos::prelude::Set;
+        match outcome {
+            Ok(next) => {
+                if let Some(w) = web_sys::window() {
+                    // If the browser refuses to navigate, the person can still follow a link.
+                    let _ = w.location().assign(&next);
+                }
+            }
+            Err(message) => {
+                set_status.set(message);
+                set_busy.set(false);
+            }
         }
     }
 }
@@ -109,13 +123,7 @@ pub fn PasskeySignIn(
                         .map_err(|e| texts.for_error(&e))
                 }
                 .await;
-                match outcome {
-                    Ok(next) => browser::go(&next),
-                    Err(message) => {
-                        set_status.set(message);
-                        set_busy.set(false);
-                    }
-                }
+                browser::settle(outcome, set_status, set_busy);
             });
         }
     };
@@ -174,13 +182,7 @@ pub fn PasskeyAdd(
                         .map_err(|e| texts.for_error(&e))
                 }
                 .await;
-                match outcome {
-                    Ok(next) => browser::go(&next),
-                    Err(message) => {
-                        set_status.set(message);
-                        set_busy.set(false);
-                    }
-                }
+                browser::settle(outcome, set_status, set_busy);
             });
         }
     };

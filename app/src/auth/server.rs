@@ -250,6 +250,27 @@ pub fn idle_timeout(roles: &[Role], config: &crate::config::Config) -> chrono::D
     chrono::Duration::minutes(i64::from(minutes))
 }
 
+/// Ends every session of the caller's account and starts a new one (a new token) for this
+/// browser. Used when a second factor is added: sessions that never passed one must not live on.
+pub async fn restart_sessions(
+    conn: &mut sqlx::PgConnection,
+    caller: &Caller,
+    client: &Client,
+    now: DateTime<Utc>,
+) -> Result<(uuid::Uuid, SessionToken), AppError> {
+    let config = crate::state::config()?;
+    let me = caller.account.account_id;
+    session::end_all_sessions(&mut *conn, me, None).await?;
+    Ok(session::start_session(
+        &mut *conn,
+        me,
+        idle_timeout(&caller.roles, &config),
+        client,
+        now,
+    )
+    .await?)
+}
+
 /// Adds a `Set-Cookie` header to the response being built.
 pub fn set_cookie(value: &str) {
     if let (Some(res), Ok(value)) = (

@@ -241,7 +241,7 @@ pub async fn confirm_two_factor_setup(code: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn confirm_two_factor_setup_inner(code: String) -> Result<(), AppError> {
-    use super::{second_factor, server, session};
+    use super::{second_factor, server};
     use crate::audit::{self, AuditEvent, Outcome};
 
     let now = chrono::Utc::now();
@@ -258,15 +258,7 @@ async fn confirm_two_factor_setup_inner(code: String) -> Result<(), AppError> {
         return Err(wrong_code());
     }
     let codes = second_factor::replace_recovery_codes(&mut tx, me).await?;
-    session::end_all_sessions(&mut *tx, me, None).await?;
-    let (session_id, token) = session::start_session(
-        &mut *tx,
-        me,
-        server::idle_timeout(&caller.roles, &config),
-        &client,
-        now,
-    )
-    .await?;
+    let (session_id, token) = server::restart_sessions(&mut tx, &caller, &client, now).await?;
     let event = AuditEvent::new("second_factor.enrol", Outcome::Success)
         .by(me)
         .on("session", session_id)
