@@ -38,12 +38,14 @@ impl PasskeyTexts {
         }
     }
 
+    /// The words for a failure code thrown by `webauthn.js`.
     #[cfg(feature = "hydrate")]
-    fn for_error(&self, error: &AppError) -> String {
-        match error {
-            AppError::Conflict(code) if code == "passkey_expired" => self.expired.clone(),
-            AppError::Conflict(_) => self.refused.clone(),
-            AppError::RateLimited => self.too_many.clone(),
+    fn for_code(&self, code: Option<String>) -> String {
+        match code.as_deref() {
+            Some("cancelled") => self.cancelled.clone(),
+            Some("expired") => self.expired.clone(),
+            Some("refused") => self.refused.clone(),
+            Some("too_many") => self.too_many.clone(),
             _ => self.failed.clone(),
         }
     }
@@ -57,28 +59,30 @@ mod browser {
     extern "C" {
         #[wasm_bindgen(js_name = passkeysSupported)]
         pub fn passkeys_supported() -> bool;
-        #[wasm_bindgen(js_name = createPasskey, catch)]
-        pub async fn create_passkey(options: &str) -> Result<JsValue, JsValue>;
-        #[wasm_bindgen(js_name = usePasskey, catch)]
-        pub async fn use_passkey(options: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(js_name = signInWithPasskey, catch)]
+        pub async fn sign_in(start: &str, finish: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(js_name = addPasskey, catch)]
+        pub async fn add(start: &str, finish: &str, name: &str) -> Result<JsValue, JsValue>;
     }
 
     /// Ends a ceremony: on to the next page, or say what went wrong and let the person retry.
     pub fn settle(
-        outcome: Result<String, String>,
+        outcome: Result<JsValue, JsValue>,
+        texts: &super::PasskeyTexts,
         set_status: leptos::prelude::WriteSignal<String>,
         set_busy: leptos::prelude::WriteSignal<bool>,
     ) {
         use leptos::prelude::Set;
         match outcome {
             Ok(next) => {
+                let next = next.as_string().unwrap_or_else(|| "/account".into());
                 if let Some(w) = web_sys::window() {
                     // If the browser refuses to navigate, the person can still follow a link.
                     let _ = w.location().assign(&next);
                 }
             }
-            Err(message) => {
-                set_status.set(message);
+            Err(code) => {
+                set_status.set(texts.for_code(code.as_string()));
                 set_busy.set(false);
             }
         }
@@ -109,21 +113,12 @@ pub fn PasskeySignIn(
             set_busy.set(true);
             set_status.set(texts.working.clone());
             leptos::task::spawn_local(async move {
-                let outcome = async {
-                    let challenge = super::start_passkey_sign_in()
-                        .await
-                        .map_err(|e| texts.for_error(&e))?;
-                    let answer = browser::use_passkey(&challenge.options)
-                        .await
-                        .map_err(|_| texts.cancelled.clone())?
-                        .as_string()
-                        .unwrap_or_default();
-                    super::finish_passkey_sign_in(challenge.ceremony, answer)
-                        .await
-                        .map_err(|e| texts.for_error(&e))
-                }
+                let outcome = browser::sign_in(
+                    <super::StartPasskeySignIn as server_fn::ServerFn>::PATH,
+                    <super::FinishPasskeySignIn as server_fn::ServerFn>::PATH,
+                )
                 .await;
-                browser::settle(outcome, set_status, set_busy);
+                browser::settle(outcome, &texts, set_status, set_busy);
             });
         }
     };
@@ -168,21 +163,13 @@ pub fn PasskeyAdd(
             set_busy.set(true);
             set_status.set(texts.working.clone());
             leptos::task::spawn_local(async move {
-                let outcome = async {
-                    let challenge = super::start_passkey_registration()
-                        .await
-                        .map_err(|e| texts.for_error(&e))?;
-                    let answer = browser::create_passkey(&challenge.options)
-                        .await
-                        .map_err(|_| texts.cancelled.clone())?
-                        .as_string()
-                        .unwrap_or_default();
-                    super::finish_passkey_registration(challenge.ceremony, typed, answer)
-                        .await
-                        .map_err(|e| texts.for_error(&e))
-                }
+                let outcome = browser::add(
+                    <super::StartPasskeyRegistration as server_fn::ServerFn>::PATH,
+                    <super::FinishPasskeyRegistration as server_fn::ServerFn>::PATH,
+                    &typed,
+                )
                 .await;
-                browser::settle(outcome, set_status, set_busy);
+                browser::settle(outcome, &texts, set_status, set_busy);
             });
         }
     };

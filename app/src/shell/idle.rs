@@ -26,6 +26,17 @@ pub fn clock(seconds: i64) -> String {
 }
 
 #[cfg(feature = "hydrate")]
+mod browser {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(module = "/src/shell/session.js")]
+    extern "C" {
+        #[wasm_bindgen(js_name = staySignedIn, catch)]
+        pub async fn stay_signed_in(path: &str) -> Result<JsValue, JsValue>;
+    }
+}
+
+#[cfg(feature = "hydrate")]
 fn now_ms() -> f64 {
     js_sys::Date::now()
 }
@@ -72,12 +83,13 @@ pub fn IdleWarning(seconds_left: i64, texts: IdleTexts) -> impl IntoView {
     let stay = move |_| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            match crate::auth::stay_signed_in().await {
-                Ok(left) => {
-                    deadline.set_value(now_ms() + left as f64 * 1000.0);
-                    set_remaining.set(left);
+            let path = <crate::auth::StaySignedIn as server_fn::ServerFn>::PATH;
+            match browser::stay_signed_in(path).await.map(|v| v.as_f64()) {
+                Ok(Some(left)) => {
+                    deadline.set_value(now_ms() + left * 1000.0);
+                    set_remaining.set(left as i64);
                 }
-                Err(_) => reload(),
+                _ => reload(),
             }
         });
     };
