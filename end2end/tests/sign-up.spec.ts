@@ -3,6 +3,7 @@
 // email. The emails travel over SMTP from the server's own worker to the test mail server.
 import { test, expect } from '@playwright/test';
 import { linkIn } from '../support/mail';
+import { newPatient, signIn, NEW_PATIENT_PASSWORD } from '../support/accounts';
 
 const PASSWORD = 'saffron kettle harbour nine';
 
@@ -117,7 +118,6 @@ test('sign-up speaks Spanish and refuses a child under 12', async ({ page, conte
 });
 
 test('a new email address takes over once its emailed link is followed', async ({ page }, testInfo) => {
-  const { newPatient, signIn, NEW_PATIENT_PASSWORD } = await import('../support/accounts');
   const before = await newPatient(page, 'before');
   const after = uniqueEmail('after', testInfo.project.name);
   await signIn(page, before);

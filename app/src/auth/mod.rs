@@ -40,7 +40,7 @@ pub use enrol_ui::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };
 pub use passkey_api::*;
-pub use passkey_ui::{PasskeyAdd, PasskeySignIn, PasskeyTexts, PasskeysPage};
+pub use passkey_ui::{PasskeyAdd, PasskeySignIn, PasskeyWords, PasskeysPage};
 pub use two_factor::*;
 pub use two_factor_ui::{SecondFactorPage, TwoFactorPage};
 pub use ui::{AccountPage, SignInPage};

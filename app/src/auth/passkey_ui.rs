@@ -1,53 +1,52 @@
 //! Passkey pages and the two islands that talk to the browser's WebAuthn API: one signs in, one
 //! adds a passkey. WebAuthn needs JavaScript, so the islands render hidden and show themselves
-//! only once hydrated in a browser that supports passkeys; without JavaScript the page says so
-//! and every other way of signing in still works. The islands carry their texts as props, in
-//! the page's language, so no translation tables ship in the WASM.
+//! only once hydrated in a browser that supports passkeys, hiding the page's "passkeys need
+//! JavaScript" notice; without JavaScript that notice stays and every other way of signing in
+//! still works. The islands take no props: their words come from a hidden [`IslandData`]
+//! element the page renders beside them (see `shell::island_data` for why).
 
 use super::{PasskeyEntry, PasskeyOverview, RemovePasskey};
 use crate::error::AppError;
 use crate::i18n::{td, td_string, Locale};
 use crate::locale::use_locale;
 use crate::organisation::PRODUCT_NAME;
-use crate::shell::Loading;
+use crate::shell::{IslandData, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 use server_fn::ServerFn;
 
-/// What the islands say while working and when something goes wrong.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasskeyTexts {
-    pub working: String,
-    pub cancelled: String,
-    pub refused: String,
-    pub expired: String,
-    pub too_many: String,
-    pub failed: String,
-}
+/// The page's [`IslandData`] element for the passkey islands.
+const DATA_ID: &str = "passkey-data";
+/// The page's notice for browsers where passkeys cannot work; the islands hide it when they can.
+const UNAVAILABLE_ID: &str = "passkey-unavailable";
 
-impl PasskeyTexts {
-    pub fn new(l: Locale) -> Self {
-        Self {
-            working: td_string!(l, passkey_working).into(),
-            cancelled: td_string!(l, passkey_cancelled).into(),
-            refused: td_string!(l, passkey_refused).into(),
-            expired: td_string!(l, passkey_expired).into(),
-            too_many: td_string!(l, too_many_attempts).into(),
-            failed: td_string!(l, try_later).into(),
-        }
-    }
-
-    /// The words for a failure code thrown by `webauthn.js`.
-    #[cfg(feature = "hydrate")]
-    fn for_code(&self, code: Option<String>) -> String {
-        match code.as_deref() {
-            Some("cancelled") => self.cancelled.clone(),
-            Some("expired") => self.expired.clone(),
-            Some("refused") => self.refused.clone(),
-            Some("too_many") => self.too_many.clone(),
-            _ => self.failed.clone(),
-        }
+/// Everything a passkey island says, in the page's language, and the notice shown until (or
+/// unless) it can work. `label` is the button's text; the failure keys match the codes
+/// `webauthn.js` throws.
+#[component]
+pub fn PasskeyWords(
+    label: &'static str,
+    /// The "needs JavaScript" notice; omitted where another way to sign in is right there.
+    #[prop(optional)]
+    unavailable: bool,
+) -> impl IntoView {
+    let l = use_locale();
+    let pairs = vec![
+        ("label", label.to_string()),
+        ("working", td_string!(l, passkey_working).to_string()),
+        ("cancelled", td_string!(l, passkey_cancelled).to_string()),
+        ("refused", td_string!(l, passkey_refused).to_string()),
+        ("expired", td_string!(l, passkey_expired).to_string()),
+        ("too_many", td_string!(l, too_many_attempts).to_string()),
+        ("failed", td_string!(l, try_later).to_string()),
+        ("name_label", td_string!(l, passkey_name_label).to_string()),
+        ("name_hint", td_string!(l, passkey_name_hint).to_string()),
+    ];
+    view! {
+        <IslandData id=DATA_ID pairs />
+        {unavailable.then(|| view! {
+            <p class="notice" id=UNAVAILABLE_ID>{td_string!(l, passkey_needs_js)}</p>
+        })}
     }
 }
 
@@ -65,10 +64,23 @@ mod browser {
         pub async fn add(start: &str, finish: &str, name: &str) -> Result<JsValue, JsValue>;
     }
 
+    /// The page's word for `key`.
+    pub fn word(key: &str) -> String {
+        crate::shell::read(super::DATA_ID, key)
+    }
+
+    /// Shows the island (and hides the page's notice) if this browser can use passkeys.
+    pub fn start(set_shown: leptos::prelude::WriteSignal<bool>) {
+        use leptos::prelude::Set;
+        if passkeys_supported() {
+            crate::shell::hide(super::UNAVAILABLE_ID);
+            set_shown.set(true);
+        }
+    }
+
     /// Ends a ceremony: on to the next page, or say what went wrong and let the person retry.
     pub fn settle(
         outcome: Result<JsValue, JsValue>,
-        texts: &super::PasskeyTexts,
         set_status: leptos::prelude::WriteSignal<String>,
         set_busy: leptos::prelude::WriteSignal<bool>,
     ) {
@@ -82,7 +94,13 @@ mod browser {
                 }
             }
             Err(code) => {
-                set_status.set(texts.for_code(code.as_string()));
+                let code = code.as_string().unwrap_or_default();
+                let known = ["cancelled", "refused", "expired", "too_many"];
+                set_status.set(word(if known.contains(&code.as_str()) {
+                    &code
+                } else {
+                    "failed"
+                }));
                 set_busy.set(false);
             }
         }
@@ -90,44 +108,41 @@ mod browser {
 }
 
 /// "Sign in with a passkey": asks the browser for any passkey of this site and signs in as its
-/// account. Hidden until hydrated in a browser with WebAuthn.
+/// account. Needs the page's [`PasskeyWords`].
 #[island]
-pub fn PasskeySignIn(
-    label: String,
-    texts: PasskeyTexts,
-    /// Said instead of the button where passkeys cannot work (no JavaScript, old browser).
-    #[prop(optional)]
-    unavailable: Option<String>,
-) -> impl IntoView {
+pub fn PasskeySignIn() -> impl IntoView {
     let (shown, set_shown) = signal(false);
     let (busy, set_busy) = signal(false);
     let (status, set_status) = signal(String::new());
+    let (label, set_label) = signal(String::new());
+    // After hydration (an Effect), so the server's markup is matched first and then updated.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| set_shown.set(browser::passkeys_supported()));
+    Effect::new(move |_| {
+        set_label.set(browser::word("label"));
+        browser::start(set_shown);
+    });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (set_shown, set_busy, set_status, &texts);
+    let _ = (set_shown, set_busy, set_status, set_label);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let texts = texts.clone();
             set_busy.set(true);
-            set_status.set(texts.working.clone());
+            set_status.set(browser::word("working"));
             leptos::task::spawn_local(async move {
                 let outcome = browser::sign_in(
-                    <super::StartPasskeySignIn as server_fn::ServerFn>::PATH,
-                    <super::FinishPasskeySignIn as server_fn::ServerFn>::PATH,
+                    <super::StartPasskeySignIn as ServerFn>::PATH,
+                    <super::FinishPasskeySignIn as ServerFn>::PATH,
                 )
                 .await;
-                browser::settle(outcome, &texts, set_status, set_busy);
+                browser::settle(outcome, set_status, set_busy);
             });
         }
     };
     view! {
-        {unavailable.map(|text| view! { <p class="notice" hidden=move || shown.get()>{text}</p> })}
         <div class="passkey" hidden=move || !shown.get()>
             <button type="button" class="button button--quiet passkey__button" on:click=on_click
                 disabled=move || busy.get() aria-describedby="passkey-status">
-                {label}
+                {move || label.get()}
             </button>
             <p id="passkey-status" class="passkey__status" role="status" aria-live="polite">
                 {move || status.get()}
@@ -137,52 +152,52 @@ pub fn PasskeySignIn(
 }
 
 /// Adds a passkey to the signed-in account: an optional name, then the browser's own prompt.
+/// Needs the page's [`PasskeyWords`].
 #[island]
-pub fn PasskeyAdd(
-    name_label: String,
-    name_hint: String,
-    button: String,
-    /// Said instead of the form where passkeys cannot work (no JavaScript, old browser).
-    unavailable: String,
-    texts: PasskeyTexts,
-) -> impl IntoView {
+pub fn PasskeyAdd() -> impl IntoView {
     let (shown, set_shown) = signal(false);
     let (busy, set_busy) = signal(false);
     let (status, set_status) = signal(String::new());
+    let (words, set_words) = signal((String::new(), String::new(), String::new()));
     let name = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| set_shown.set(browser::passkeys_supported()));
+    Effect::new(move |_| {
+        set_words.set((
+            browser::word("name_label"),
+            browser::word("name_hint"),
+            browser::word("label"),
+        ));
+        browser::start(set_shown);
+    });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (set_shown, set_busy, set_status, &texts);
+    let _ = (set_shown, set_busy, set_status, set_words);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         {
-            let texts = texts.clone();
             let typed = name.get().map(|i| i.value()).unwrap_or_default();
             set_busy.set(true);
-            set_status.set(texts.working.clone());
+            set_status.set(browser::word("working"));
             leptos::task::spawn_local(async move {
                 let outcome = browser::add(
-                    <super::StartPasskeyRegistration as server_fn::ServerFn>::PATH,
-                    <super::FinishPasskeyRegistration as server_fn::ServerFn>::PATH,
+                    <super::StartPasskeyRegistration as ServerFn>::PATH,
+                    <super::FinishPasskeyRegistration as ServerFn>::PATH,
                     &typed,
                 )
                 .await;
-                browser::settle(outcome, &texts, set_status, set_busy);
+                browser::settle(outcome, set_status, set_busy);
             });
         }
     };
     view! {
-        <p class="notice" hidden=move || shown.get()>{unavailable}</p>
         <form class="form passkey" hidden=move || !shown.get() on:submit=on_submit>
             <div class="field">
-                <label for="passkey-name">{name_label}</label>
+                <label for="passkey-name">{move || words.get().0}</label>
                 <input id="passkey-name" name="name" type="text" maxlength="60" autocomplete="off"
                     aria-describedby="passkey-name-hint" node_ref=name />
-                <p id="passkey-name-hint" class="muted">{name_hint}</p>
+                <p id="passkey-name-hint" class="muted">{move || words.get().1}</p>
             </div>
-            <button class="button" type="submit" disabled=move || busy.get()>{button}</button>
+            <button class="button" type="submit" disabled=move || busy.get()>{move || words.get().2}</button>
             <p class="passkey__status" role="status" aria-live="polite">{move || status.get()}</p>
         </form>
     }
@@ -234,13 +249,8 @@ pub fn PasskeysPage() -> impl IntoView {
                                 })}
                                 <PasskeyList overview />
                                 <h2>{td_string!(l, passkey_add_heading)}</h2>
-                                <PasskeyAdd
-                                    name_label=td_string!(l, passkey_name_label).to_string()
-                                    name_hint=td_string!(l, passkey_name_hint).to_string()
-                                    button=td_string!(l, passkey_add_button).to_string()
-                                    unavailable=td_string!(l, passkey_needs_js).to_string()
-                                    texts=PasskeyTexts::new(l)
-                                />
+                                <PasskeyWords label=td_string!(l, passkey_add_button) unavailable=true />
+                                <PasskeyAdd />
                                 <p><a href="/account">{td_string!(l, back_to_account)}</a></p>
                             </section>
                         }

@@ -61,11 +61,8 @@ fn SecondStepBody(step: super::SecondStepChoices, problem: Option<&'static str>)
     let passkey = step.passkey.then(|| {
         view! {
             <p>{td_string!(l, code_passkey_intro)}</p>
-            <super::PasskeySignIn
-                label=td_string!(l, passkey_use).to_string()
-                texts=super::PasskeyTexts::new(l)
-                unavailable=td_string!(l, passkey_needs_js).to_string()
-            />
+            <super::PasskeyWords label=td_string!(l, passkey_use) unavailable=true />
+            <super::PasskeySignIn />
         }
     });
     let app = step.app.then(|| {

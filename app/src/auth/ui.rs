@@ -84,10 +84,8 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 <button class="button" type="submit">{td_string!(l, sign_in_button)}</button>
             </form>
-            <super::PasskeySignIn
-                label=td_string!(l, passkey_sign_in).to_string()
-                texts=super::PasskeyTexts::new(l)
-            />
+            <super::PasskeyWords label=td_string!(l, passkey_sign_in) />
+            <super::PasskeySignIn />
             <p><a href="/forgot-password">{td_string!(l, forgot_link)}</a></p>
             <p>{td_string!(l, no_account)} " " <a href="/sign-up">{td_string!(l, sign_up_link)}</a></p>
         </section>

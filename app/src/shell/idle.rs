@@ -3,21 +3,18 @@
 //! the server. When the time is up the page reloads, so it shows what the server now knows
 //! (signed out, or still signed in because another tab kept the session alive). The server
 //! enforces the timeout either way; this only warns. Time is measured against the wall clock,
-//! because browsers slow timers in background tabs.
+//! because browsers slow timers in background tabs. The banner is an alert, so it is announced
+//! when it appears; the countdown inside it is not live, or a screen reader would read it out
+//! every second.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// Seconds of warning before the session ends (less when the whole timeout is shorter).
 pub const WARN_SECONDS: i64 = 120;
 
-/// The banner's words, in the page's language: "{before} 1:59 {after}" and the button.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdleTexts {
-    pub before: String,
-    pub after: String,
-    pub stay: String,
-}
+/// The page's [`super::IslandData`] element for this island: `seconds` left, the banner's words
+/// around the countdown (`before`, `after`) and the button's (`stay`).
+pub const DATA_ID: &str = "idle-data";
 
 /// `m:ss` for a countdown.
 pub fn clock(seconds: i64) -> String {
@@ -50,15 +47,29 @@ fn reload() {
 }
 
 #[island]
-pub fn IdleWarning(seconds_left: i64, texts: IdleTexts) -> impl IntoView {
-    let warn = WARN_SECONDS.min(seconds_left / 2).max(1);
-    let (remaining, set_remaining) = signal(seconds_left);
+pub fn IdleWarning() -> impl IntoView {
+    // Until hydrated nothing is known and nothing shows: the server enforces the timeout anyway.
+    let (remaining, set_remaining) = signal(i64::MAX);
+    let (warn, set_warn) = signal(WARN_SECONDS);
+    let (words, set_words) = signal((String::new(), String::new(), String::new()));
     let button = NodeRef::<leptos::html::Button>::new();
-    let showing = move || remaining.get() <= warn;
+    let showing = move || remaining.get() <= warn.get();
     #[cfg(feature = "hydrate")]
-    let deadline = StoredValue::new(now_ms() + seconds_left as f64 * 1000.0);
+    let deadline = StoredValue::new(f64::INFINITY);
     #[cfg(feature = "hydrate")]
     {
+        use super::read;
+        // After hydration (an Effect), so the server's markup is matched first and then updated.
+        Effect::new(move |_| {
+            let seconds_left: i64 = read(DATA_ID, "seconds").parse().unwrap_or(i64::MAX / 2000);
+            set_warn.set(WARN_SECONDS.min(seconds_left / 2).max(1));
+            set_words.set((
+                read(DATA_ID, "before"),
+                read(DATA_ID, "after"),
+                read(DATA_ID, "stay"),
+            ));
+            deadline.set_value(now_ms() + seconds_left as f64 * 1000.0);
+        });
         let done = StoredValue::new(false);
         let tick = move || {
             let left = ((deadline.get_value() - now_ms()) / 1000.0).ceil() as i64;
@@ -73,13 +84,19 @@ pub fn IdleWarning(seconds_left: i64, texts: IdleTexts) -> impl IntoView {
         Effect::new(move |was: Option<bool>| {
             let now = showing();
             if now && was != Some(true) {
-                if let Some(b) = button.get() {
-                    let _ = b.focus();
-                }
+                // On the next frame: the banner's `hidden` is lifted by its own effect, and a
+                // hidden button cannot take focus.
+                request_animation_frame(move || {
+                    if let Some(b) = button.get_untracked() {
+                        let _ = b.focus();
+                    }
+                });
             }
             now
         });
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_remaining, set_warn, set_words);
     let stay = move |_| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
@@ -93,14 +110,15 @@ pub fn IdleWarning(seconds_left: i64, texts: IdleTexts) -> impl IntoView {
             }
         });
     };
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_remaining;
     view! {
         <div class="idle-warning" role="alert" hidden=move || !showing()>
             <p>
-                {texts.before} " " <strong>{move || clock(remaining.get())}</strong> " " {texts.after}
+                {move || words.get().0} " " <strong aria-live="off">{move || (remaining.get() < i64::MAX).then(|| clock(remaining.get()))}</strong> " "
+                {move || words.get().1}
             </p>
-            <button type="button" class="button" on:click=stay node_ref=button>{texts.stay}</button>
+            <button type="button" class="button" on:click=stay node_ref=button>
+                {move || words.get().2}
+            </button>
         </div>
     }
 }

@@ -4,9 +4,13 @@
 
 mod hydration;
 mod idle;
+mod island_data;
 
 pub use hydration::HydrationMarker;
-pub use idle::{IdleTexts, IdleWarning};
+pub use idle::IdleWarning;
+pub use island_data::IslandData;
+#[cfg(feature = "hydrate")]
+pub use island_data::{hide, read};
 
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
@@ -148,14 +152,13 @@ pub fn SiteHeader() -> impl IntoView {
                     {move || Suspend::new(async move {
                         load_signed_in().await.ok().flatten().map(|me| {
                             let idle = view! {
-                                <IdleWarning
-                                    seconds_left=me.idle_seconds_left
-                                    texts=IdleTexts {
-                                        before: td_string!(l, idle_before).into(),
-                                        after: td_string!(l, idle_after).into(),
-                                        stay: td_string!(l, idle_stay).into(),
-                                    }
-                                />
+                                <IslandData id=idle::DATA_ID pairs=vec![
+                                    ("seconds", me.idle_seconds_left.to_string()),
+                                    ("before", td_string!(l, idle_before).to_string()),
+                                    ("after", td_string!(l, idle_after).to_string()),
+                                    ("stay", td_string!(l, idle_stay).to_string()),
+                                ] />
+                                <IdleWarning />
                             };
                             let acting = me.acting_for.clone().map(|name| view! {
                                 <p class="acting-for">
