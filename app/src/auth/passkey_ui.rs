@@ -144,7 +144,9 @@ pub fn PasskeySignIn() -> impl IntoView {
                 disabled=move || busy.get() aria-describedby="passkey-status">
                 {move || label.get()}
             </button>
-            <p id="passkey-status" class="passkey__status" role="status" aria-live="polite">
+            // A polite live region, not a second `status` role: the page's own notices are its
+            // status; this only speaks for the ceremony.
+            <p id="passkey-status" class="passkey__status" aria-live="polite">
                 {move || status.get()}
             </p>
         </div>
@@ -198,7 +200,7 @@ pub fn PasskeyAdd() -> impl IntoView {
                 <p id="passkey-name-hint" class="muted">{move || words.get().1}</p>
             </div>
             <button class="button" type="submit" disabled=move || busy.get()>{move || words.get().2}</button>
-            <p class="passkey__status" role="status" aria-live="polite">{move || status.get()}</p>
+            <p class="passkey__status" aria-live="polite">{move || status.get()}</p>
         </form>
     }
 }
