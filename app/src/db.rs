@@ -6,6 +6,17 @@ use crate::error::AppError;
 /// Every migration the portal has. Used by `server` at start and by `#[sqlx::test]`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../server/migrations");
 
+/// An `ilike` pattern matching any text that contains `text` literally: `\`, `%` and `_` typed
+/// by a person are characters to find, not wildcards.
+pub fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// Maps a violation of one named constraint to a domain error; any other failure becomes an
 /// [`AppError`] through its `From<sqlx::Error>`.
 pub trait ResultExt<T> {
@@ -40,6 +51,12 @@ pub async fn is_ready(pool: &sqlx::PgPool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_contains_pattern_treats_wildcards_as_characters() {
+        assert_eq!(super::contains_pattern("ana"), "%ana%");
+        assert_eq!(super::contains_pattern(r"50%_a\b"), r"%50\%\_a\\b%");
+    }
+
     use super::*;
     use sqlx::PgPool;
 

@@ -58,17 +58,7 @@ fn like_pattern(text: &Option<String>) -> Option<String> {
     text.as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(|t| {
-            format!(
-                "%{}%",
-                t.chars()
-                    .take(100)
-                    .collect::<String>()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        })
+        .map(|t| crate::db::contains_pattern(&t.chars().take(100).collect::<String>()))
 }
 
 #[cfg(feature = "ssr")]

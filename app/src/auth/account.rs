@@ -296,14 +296,7 @@ pub async fn search_accounts(
     query: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<AccountSummary>> {
-    let pattern = format!(
-        "%{}%",
-        query
-            .trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = crate::db::contains_pattern(query.trim());
     sqlx::query_as!(
         AccountSummary,
         r#"select a.account_id, a.email, a.display_name,

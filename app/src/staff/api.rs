@@ -49,17 +49,7 @@ async fn find_patients_inner(
     let words: Vec<String> = name
         .split_whitespace()
         .take(5)
-        .map(|w| {
-            format!(
-                "%{}%",
-                w.chars()
-                    .take(50)
-                    .collect::<String>()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        })
+        .map(|w| crate::db::contains_pattern(&w.chars().take(50).collect::<String>()))
         .collect();
     if words.is_empty() && birth.is_none() {
         return Err(AppError::Validation(
