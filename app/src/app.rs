@@ -7,6 +7,10 @@ use crate::auth::{
 };
 use crate::home::HomePage;
 use crate::household::{AcceptInvitationPage, AccessLogPage, LinkPage, MePage, PeoplePage};
+use crate::library::{
+    ArticlePage, EditorArticlePage, EditorComparePage, EditorPage, LibraryPage, SearchPage,
+    TagPage, TopicPage,
+};
 use crate::shell::{
     provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
     SkipLink,
@@ -78,6 +82,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me/access-log") view=AccessLogPage ssr=SsrMode::Async />
                     <Route path=path!("/me/link") view=LinkPage ssr=SsrMode::Async />
                     <Route path=path!("/proxy/accept") view=AcceptInvitationPage ssr=SsrMode::Async />
+                    <Route path=path!("/library") view=LibraryPage ssr=SsrMode::Async />
+                    <Route path=path!("/library/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/library/topics/:slug") view=TopicPage ssr=SsrMode::Async />
+                    <Route path=path!("/library/tags/:tag") view=TagPage ssr=SsrMode::Async />
+                    <Route path=path!("/library/:slug") view=ArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/editor/articles/:id/compare") view=EditorComparePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <SiteFooter />

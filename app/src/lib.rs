@@ -18,6 +18,7 @@ pub mod household;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod jobs;
+pub mod library;
 pub mod locale;
 pub mod organisation;
 #[cfg(feature = "ssr")]

@@ -3,6 +3,8 @@
 //! Processes keep no state of their own, so any number can serve one database.
 
 pub mod demo;
+pub mod demo_library;
+pub mod feeds;
 pub mod ops;
 pub mod security;
 pub mod worker;
@@ -51,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/language/{code}", get(ops::switch_language))
+        .route("/robots.txt", get(feeds::robots))
+        .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/library/feed/{file}", get(feeds::atom))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.

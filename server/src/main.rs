@@ -11,7 +11,9 @@ use std::sync::Arc;
 const USAGE: &str = "usage:
   server                          run the portal (migrates first)
   server migrate                  apply database migrations and exit
-  server demo-data [--patients N] load deterministic demo data (default 1000 patients)
+  server demo-data [--patients N] [--articles N]
+                                  load deterministic demo data (default 1000 patients and
+                                  the 88-article demo library; more articles are synthetic)
   server worker                   run only the background worker (jobs and email), no web
                                   server; any number may run beside the portal
   server api-paths                list the server functions' HTTP paths (one per line)
@@ -24,7 +26,7 @@ enum Command {
     Migrate,
     Worker,
     ApiPaths,
-    DemoData { patients: u64 },
+    DemoData { patients: u64, articles: u64 },
     VerifyAudit,
 }
 
@@ -36,14 +38,25 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         [cmd] if cmd == "worker" => Ok(Command::Worker),
         [cmd] if cmd == "api-paths" => Ok(Command::ApiPaths),
         [cmd] if cmd == "verify-audit" => Ok(Command::VerifyAudit),
-        [cmd, rest @ ..] if cmd == "demo-data" => match rest {
-            [] => Ok(Command::DemoData { patients: 1000 }),
-            [flag, n] if flag == "--patients" => n
-                .parse()
-                .map(|patients| Command::DemoData { patients })
-                .map_err(|_| format!("--patients takes a whole number, not {n:?}")),
-            _ => Err(USAGE.to_string()),
-        },
+        [cmd, rest @ ..] if cmd == "demo-data" => {
+            let (mut patients, mut articles) = (1000, 0);
+            for pair in rest.chunks(2) {
+                match pair {
+                    [flag, n] if flag == "--patients" => {
+                        patients = n
+                            .parse()
+                            .map_err(|_| format!("--patients takes a whole number, not {n:?}"))?;
+                    }
+                    [flag, n] if flag == "--articles" => {
+                        articles = n
+                            .parse()
+                            .map_err(|_| format!("--articles takes a whole number, not {n:?}"))?;
+                    }
+                    _ => return Err(USAGE.to_string()),
+                }
+            }
+            Ok(Command::DemoData { patients, articles })
+        }
         _ => Err(USAGE.to_string()),
     }
 }
@@ -105,9 +118,12 @@ async fn main() -> anyhow::Result<()> {
             pool.close().await;
             Ok(())
         }
-        Command::DemoData { patients } => {
+        Command::DemoData { patients, articles } => {
             let added = server::demo::load(&pool, patients).await?;
-            tracing::info!(patients, added, "demo data loaded");
+            let added_articles = server::demo_library::load(&pool, articles)
+                .await
+                .context("loading the demo health library")?;
+            tracing::info!(patients, added, added_articles, "demo data loaded");
             Ok(())
         }
         Command::VerifyAudit => {
@@ -205,12 +221,23 @@ mod tests {
         assert_eq!(parse(&["api-paths"]), Ok(Command::ApiPaths));
         assert_eq!(
             parse(&["demo-data"]),
-            Ok(Command::DemoData { patients: 1000 })
+            Ok(Command::DemoData {
+                patients: 1000,
+                articles: 0
+            })
+        );
+        assert_eq!(
+            parse(&["demo-data", "--articles", "50000", "--patients", "5"]),
+            Ok(Command::DemoData {
+                patients: 5,
+                articles: 50_000
+            })
         );
         assert_eq!(
             parse(&["demo-data", "--patients", "2000000"]),
             Ok(Command::DemoData {
-                patients: 2_000_000
+                patients: 2_000_000,
+                articles: 0
             })
         );
         assert_eq!(

@@ -20,6 +20,11 @@ use app::household::{
     LinkWithInvitation, MyPeople, PatientAccessLog, PatientGrants, PatientOverview,
     RequestLinkCode, RevokeAccess, ShareConfidential,
 };
+use app::library::{
+    ApproveArticle, CompareRevisions, ConfirmReview, EditorArticles, GetEditorArticle,
+    GetLibraryFront, ListArticles, PublishArticle, ReadArticle, RestoreRevision, SaveArticle,
+    SearchLibrary, SendBack, StartTranslation, SubmitForReview, UnpublishArticle,
+};
 use app::organisation::GetOrganisation;
 use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
@@ -54,6 +59,11 @@ fn public() -> BTreeSet<&'static str> {
         <StartPasskeySignIn as ServerFn>::PATH,
         <FinishPasskeySignIn as ServerFn>::PATH,
         <GetOrganisation as ServerFn>::PATH,
+        // The public health library: published articles only (tested in tests/library.rs).
+        <GetLibraryFront as ServerFn>::PATH,
+        <ListArticles as ServerFn>::PATH,
+        <SearchLibrary as ServerFn>::PATH,
+        <ReadArticle as ServerFn>::PATH,
     ])
 }
 
@@ -189,6 +199,10 @@ enum Rule {
     AdministratorOnly,
     /// The patient themself, nobody acting for them.
     PatientOnly,
+    EditorOnly,
+    ReviewerOnly,
+    /// Editors and medical reviewers.
+    Library,
 }
 
 fn allowed(rule: Rule, who: Who) -> bool {
@@ -201,6 +215,9 @@ fn allowed(rule: Rule, who: Who) -> bool {
         Rule::StaffOnly => who == Staff,
         Rule::AdministratorOnly => who == Administrator,
         Rule::PatientOnly => who == Patient,
+        Rule::EditorOnly => who == Editor,
+        Rule::ReviewerOnly => who == Reviewer,
+        Rule::Library => matches!(who, Editor | Reviewer),
     }
 }
 
@@ -210,7 +227,68 @@ type Entry = (&'static str, Vec<(&'static str, String)>, Rule);
 /// Every protected server function.
 fn matrix(patient: &str) -> Vec<Entry> {
     let p = || ("patient_id", patient.to_string());
+    let article = || ("article_id", Uuid::new_v4().to_string());
     vec![
+        (<EditorArticles as ServerFn>::PATH, vec![], Rule::Library),
+        (
+            <GetEditorArticle as ServerFn>::PATH,
+            vec![article()],
+            Rule::Library,
+        ),
+        (
+            <CompareRevisions as ServerFn>::PATH,
+            vec![article(), ("from", "1".into()), ("to", "2".into())],
+            Rule::Library,
+        ),
+        (
+            <SaveArticle as ServerFn>::PATH,
+            vec![
+                ("title", "Matrix article".into()),
+                ("summary", "A summary.".into()),
+                ("body", "Some text.".into()),
+            ],
+            Rule::EditorOnly,
+        ),
+        (
+            <SubmitForReview as ServerFn>::PATH,
+            vec![article()],
+            Rule::EditorOnly,
+        ),
+        (
+            <PublishArticle as ServerFn>::PATH,
+            vec![article()],
+            Rule::EditorOnly,
+        ),
+        (
+            <UnpublishArticle as ServerFn>::PATH,
+            vec![article()],
+            Rule::EditorOnly,
+        ),
+        (
+            <RestoreRevision as ServerFn>::PATH,
+            vec![article(), ("number", "1".into()), ("version", "1".into())],
+            Rule::EditorOnly,
+        ),
+        (
+            <StartTranslation as ServerFn>::PATH,
+            vec![article()],
+            Rule::EditorOnly,
+        ),
+        (
+            <ApproveArticle as ServerFn>::PATH,
+            vec![article(), ("revision", "1".into())],
+            Rule::ReviewerOnly,
+        ),
+        (
+            <SendBack as ServerFn>::PATH,
+            vec![article(), ("note", "Please cite a source.".into())],
+            Rule::ReviewerOnly,
+        ),
+        (
+            <ConfirmReview as ServerFn>::PATH,
+            vec![article()],
+            Rule::ReviewerOnly,
+        ),
         (
             <PatientOverview as ServerFn>::PATH,
             vec![p()],

@@ -114,7 +114,10 @@ pub fn SiteHeader() -> impl IntoView {
                                 let admin = me
                                     .as_ref()
                                     .is_some_and(|m| m.roles.iter().any(|r| r == "administrator"));
-                                let mut links = Vec::new();
+                                let mut links = vec![("/library", td_string!(l, nav_library))];
+                                if me.as_ref().is_some_and(|m| m.roles.iter().any(|r| r == "editor" || r == "medical_reviewer")) {
+                                    links.push(("/editor", td_string!(l, nav_editor)));
+                                }
                                 if me.is_some() {
                                     links.push(("/me", td_string!(l, nav_record)));
                                 }

@@ -1,0 +1,910 @@
+//! The library's server functions. Public reads take the language explicitly and only ever see
+//! published articles whose time has come; every editorial step checks the caller's role (with
+//! a second factor) before touching anything, and runs in one transaction under a row lock.
+
+use super::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Search results, with the corrected query when a typo was fixed to find them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub hits: Paged<SearchHit>,
+    pub corrected: Option<String>,
+}
+
+/// A category or tag page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    pub category: Option<Category>,
+    pub cards: Paged<ArticleCard>,
+    pub categories: Vec<Category>,
+}
+
+#[cfg(feature = "ssr")]
+fn language(code: &str) -> Result<&'static str, AppError> {
+    match code {
+        "en" => Ok("en"),
+        "es" => Ok("es"),
+        _ => Err(AppError::Validation(
+            [("language".to_string(), "invalid".to_string())].into(),
+        )),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn page_offset(page: Option<i64>) -> (i64, i64) {
+    let page = page.unwrap_or(1).clamp(1, 10_000);
+    (page, (page - 1) * PAGE_SIZE)
+}
+
+/// The library's front page in `language`: featured and latest articles and the categories.
+/// Anyone may call it.
+#[server]
+pub async fn get_library_front(language: String) -> Result<LibraryFront, AppError> {
+    crate::error::with_status(
+        async move {
+            let language = self::language(&language)?;
+            let pool = crate::state::db()?;
+            let (featured, _) =
+                super::db::select_cards(&pool, language, true, None, None, 6, 0).await?;
+            let (latest, _) =
+                super::db::select_cards(&pool, language, false, None, None, 9, 0).await?;
+            let categories = super::db::select_categories(&pool, language).await?;
+            Ok(LibraryFront {
+                featured,
+                latest,
+                categories,
+            })
+        }
+        .await,
+    )
+}
+
+/// Published articles in `language`, in a category or with a tag, a page at a time. Anyone may
+/// call it.
+#[server]
+pub async fn list_articles(
+    language: String,
+    category: Option<String>,
+    tag: Option<String>,
+    page: Option<i64>,
+) -> Result<Listing, AppError> {
+    crate::error::with_status(
+        async move {
+            let language = self::language(&language)?;
+            let pool = crate::state::db()?;
+            let categories = super::db::select_categories(&pool, language).await?;
+            let category = match category.filter(|c| !c.is_empty()) {
+                Some(slug) => Some(
+                    categories
+                        .iter()
+                        .find(|c| c.slug == slug)
+                        .cloned()
+                        .ok_or(AppError::NotFound)?,
+                ),
+                None => None,
+            };
+            let tag = tag
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty());
+            let (page, offset) = page_offset(page);
+            let (items, total) = super::db::select_cards(
+                &pool,
+                language,
+                false,
+                category.as_ref().map(|c| c.slug.as_str()),
+                tag.as_deref(),
+                PAGE_SIZE,
+                offset,
+            )
+            .await?;
+            if tag.is_some() && total == 0 {
+                return Err(AppError::NotFound);
+            }
+            Ok(Listing {
+                category,
+                cards: Paged {
+                    items,
+                    page,
+                    pages: page_count(total),
+                    total,
+                },
+                categories,
+            })
+        }
+        .await,
+    )
+}
+
+/// Full-text search of published articles in `language`, ranked, with highlighted snippets; a
+/// search that finds nothing is tried again with misspelt words corrected. Anyone may call it.
+#[server]
+pub async fn search_library(
+    language: String,
+    q: String,
+    category: Option<String>,
+    page: Option<i64>,
+) -> Result<SearchResults, AppError> {
+    crate::error::with_status(search_inner(language, q, category, page).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn search_inner(
+    language: String,
+    q: String,
+    category: Option<String>,
+    page: Option<i64>,
+) -> Result<SearchResults, AppError> {
+    let language = self::language(&language)?;
+    let q: String = q.trim().chars().take(200).collect();
+    if q.is_empty() {
+        return Err(AppError::Validation(
+            [("q".to_string(), "required".to_string())].into(),
+        ));
+    }
+    let category = category.filter(|c| !c.is_empty());
+    let pool = crate::state::db()?;
+    let (page, offset) = page_offset(page);
+    let (mut items, mut total) =
+        super::db::search(&pool, language, &q, category.as_deref(), PAGE_SIZE, offset).await?;
+    let mut corrected = None;
+    if total == 0 {
+        let mut changed = false;
+        let mut words = Vec::new();
+        for word in q.split_whitespace().take(8) {
+            let lower = word.to_lowercase();
+            let letters = lower.chars().all(char::is_alphabetic) && lower.chars().count() >= 3;
+            match letters {
+                true => match super::db::correct_word(&pool, language, &lower).await? {
+                    Some(better) => {
+                        changed = true;
+                        words.push(better);
+                    }
+                    None => words.push(lower),
+                },
+                false => words.push(lower),
+            }
+        }
+        if changed {
+            let fixed = words.join(" ");
+            (items, total) = super::db::search(
+                &pool,
+                language,
+                &fixed,
+                category.as_deref(),
+                PAGE_SIZE,
+                offset,
+            )
+            .await?;
+            if total > 0 {
+                corrected = Some(fixed);
+            }
+        }
+    }
+    Ok(SearchResults {
+        hits: Paged {
+            items,
+            page,
+            pages: page_count(total),
+            total,
+        },
+        corrected,
+    })
+}
+
+/// The published article at `slug` (either language; `language` wins when both use it), with
+/// related articles. Counts one view for the day. Anyone may call it.
+#[server]
+pub async fn read_article(language: String, slug: String) -> Result<PublicArticle, AppError> {
+    crate::error::with_status(
+        async move {
+            let language = self::language(&language)?;
+            if !is_slug(&slug) {
+                return Err(AppError::NotFound);
+            }
+            let pool = crate::state::db()?;
+            let row = super::db::select_published(&pool, &slug, language)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let related = super::db::select_related(&pool, row.article_id).await?;
+            super::db::count_view(&pool, row.article_id).await?;
+            Ok(PublicArticle {
+                article_id: row.article_id.to_string(),
+                language: row.language,
+                slug: row.slug,
+                kind: row.kind,
+                title: row.title,
+                summary: row.summary,
+                body_html: row.body_html,
+                reading_minutes: row.reading_minutes,
+                category: row
+                    .category_slug
+                    .zip(row.category_name)
+                    .map(|(slug, name)| Category { slug, name }),
+                tags: row.tags,
+                conditions: row.conditions.0,
+                sources: row.sources.0,
+                author_name: row.author_name,
+                reviewer_name: row.reviewer_name,
+                published_at: row.visible_from.to_rfc3339(),
+                last_reviewed_at: row.last_reviewed_at.to_rfc3339(),
+                other_language: row.other_language.zip(row.other_slug),
+                related,
+            })
+        }
+        .await,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editors and reviewers
+
+#[cfg(feature = "ssr")]
+use crate::auth::server::Caller;
+
+/// An editor or a medical reviewer, with a second factor.
+#[cfg(feature = "ssr")]
+async fn require_library_staff() -> Result<Caller, AppError> {
+    use crate::auth::{account::Role, server};
+    match server::require_role(Role::Editor).await {
+        Err(AppError::Forbidden) => server::require_role(Role::MedicalReviewer).await,
+        other => other,
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)
+}
+
+#[cfg(feature = "ssr")]
+fn refused(r: WorkflowRefusal) -> AppError {
+    AppError::Conflict(r.code().to_string())
+}
+
+#[cfg(feature = "ssr")]
+async fn audit_step(
+    conn: &mut sqlx::PgConnection,
+    action: &'static str,
+    caller: &Caller,
+    article: uuid::Uuid,
+) -> Result<(), AppError> {
+    use crate::audit::{self, AuditEvent, Outcome};
+    let client = crate::auth::server::current_client();
+    let event = AuditEvent::new(action, Outcome::Success)
+        .by(caller.account.account_id)
+        .on("article", article)
+        .from_client(client.ip, client.user_agent.as_deref());
+    audit::record(conn, &event).await?;
+    Ok(())
+}
+
+/// Every article with its workflow status, newest change first; `status` filters, and
+/// `due=true` lists only published articles due for re-review. Editors and medical reviewers.
+#[server]
+pub async fn editor_articles(
+    status: Option<String>,
+    due: Option<bool>,
+) -> Result<Vec<EditorListing>, AppError> {
+    crate::error::with_status(
+        async move {
+            require_library_staff().await?;
+            let status = status
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| ArticleStatus::parse(s).ok_or(AppError::NotFound))
+                .transpose()?;
+            let pool = crate::state::db()?;
+            Ok(super::db::select_editor_listing(
+                &pool,
+                status.map(ArticleStatus::as_str),
+                due.unwrap_or(false),
+            )
+            .await?)
+        }
+        .await,
+    )
+}
+
+/// One article as editors see it: the newest revision, its preview, its revisions and where it
+/// is in the workflow. Editors and medical reviewers.
+#[server]
+pub async fn get_editor_article(article_id: String) -> Result<EditorArticle, AppError> {
+    crate::error::with_status(editor_article_inner(article_id).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn editor_article_inner(article_id: String) -> Result<EditorArticle, AppError> {
+    let caller = require_library_staff().await?;
+    let id = parse_id(&article_id)?;
+    let pool = crate::state::db()?;
+    let a = sqlx::query!(
+        r#"select a.language, a.status, a.version, a.author_id, u.display_name as author_name,
+                  a.kind, a.slug, a.review_note, a.approved_revision, a.review_interval_months,
+                  rv.display_name as "reviewer_name?", r.saved_by, p.slug as "live_slug?",
+                  p.visible_from as "visible_from?", p.review_due_at as "review_due_at?",
+                  coalesce(a.translation_of,
+                           (select t.article_id from article t where t.translation_of = a.article_id))
+                      as translation
+           from article a
+           join account u on u.account_id = a.author_id
+           join article_revision r on r.article_id = a.article_id and r.number = a.version
+           left join account rv on rv.account_id = a.reviewed_by
+           left join published_article p on p.article_id = a.article_id
+           where a.article_id = $1"#,
+        id
+    )
+    .fetch_optional(&pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let rev = super::db::select_revision(&pool, id, a.version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let revisions = super::db::select_revisions(&pool, id).await?;
+    let categories = super::db::select_categories(&pool, "en").await?;
+    let me = caller.account.account_id;
+    Ok(EditorArticle {
+        article_id: id.to_string(),
+        language: a.language,
+        status: ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft),
+        version: a.version,
+        author_name: a.author_name,
+        caller_wrote_it: a.author_id == me || a.saved_by == me,
+        preview_html: super::markdown::render(&rev.body),
+        form: ArticleForm {
+            title: rev.title,
+            slug: a.slug,
+            summary: rev.summary,
+            body: rev.body,
+            kind: a.kind,
+            category: rev.category_slug.unwrap_or_default(),
+            tags: rev.tags.join(", "),
+            conditions: conditions_text(&rev.conditions),
+            sources: sources_text(&rev.sources),
+            review_interval_months: a.review_interval_months.to_string(),
+        },
+        revisions,
+        review_note: a.review_note,
+        reviewed_by: a.reviewer_name,
+        approved_revision: a.approved_revision,
+        live_slug: a.live_slug,
+        visible_from: a.visible_from.map(|v| v.to_rfc3339()),
+        review_due_at: a.review_due_at.map(|v| v.to_rfc3339()),
+        translation: a.translation.map(|t| t.to_string()),
+        categories,
+    })
+}
+
+/// The form an editor's refused save kept, if the caller has one for this article (or for a
+/// new article when `article_id` is empty). Editors only, and only their own.
+#[cfg(feature = "ssr")]
+pub async fn kept_form(article_id: Option<uuid::Uuid>) -> Option<ArticleForm> {
+    let caller = require_library_staff().await.ok()?;
+    let draft: uuid::Uuid = crate::forms::recall(KEPT_FORM_COOKIE)?;
+    let pool = crate::state::db().ok()?;
+    let form = sqlx::query_scalar!(
+        r#"select form as "form: sqlx::types::Json<ArticleForm>" from article_form_draft
+           where draft_id = $1 and account_id = $2 and article_id is not distinct from $3
+             and created_at > now() - interval '1 day'"#,
+        draft,
+        caller.account.account_id,
+        article_id
+    )
+    .fetch_optional(&pool)
+    .await
+    .ok()??;
+    Some(form.0)
+}
+
+#[cfg(feature = "ssr")]
+pub const KEPT_FORM_COOKIE: &str = "kept_article_form";
+
+/// Saves a new revision of an article (or creates the article, in `language`, when `article_id`
+/// is empty). `version` is the revision the editor started from: when someone saved since, the
+/// save is refused with `Conflict("stale")` and what was typed is kept. Any save makes the
+/// article a draft again. Editors only.
+#[server]
+#[allow(clippy::too_many_arguments, reason = "one form field each")]
+pub async fn save_article(
+    article_id: Option<String>,
+    version: Option<i32>,
+    language: Option<String>,
+    title: String,
+    slug: Option<String>,
+    summary: String,
+    body: String,
+    kind: Option<String>,
+    category: Option<String>,
+    tags: Option<String>,
+    conditions: Option<String>,
+    sources: Option<String>,
+    review_interval_months: Option<String>,
+) -> Result<String, AppError> {
+    let form = ArticleForm {
+        title,
+        slug: slug.unwrap_or_default(),
+        summary,
+        body,
+        kind: kind.unwrap_or_default(),
+        category: category.unwrap_or_default(),
+        tags: tags.unwrap_or_default(),
+        conditions: conditions.unwrap_or_default(),
+        sources: sources.unwrap_or_default(),
+        review_interval_months: review_interval_months.unwrap_or_default(),
+    };
+    crate::error::with_status(save_inner(article_id, version, language, form).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn save_inner(
+    article_id: Option<String>,
+    version: Option<i32>,
+    language: Option<String>,
+    form: ArticleForm,
+) -> Result<String, AppError> {
+    use crate::auth::{account::Role, server};
+    use crate::db::ResultExt;
+    let caller = server::require_role(Role::Editor).await?;
+    let me = caller.account.account_id;
+    let existing = article_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(parse_id)
+        .transpose()?;
+    let pool = crate::state::db()?;
+    // A refused save keeps what was typed, for the page to fill the form with again.
+    let keep = |form: ArticleForm| {
+        let pool = pool.clone();
+        async move {
+            let draft = uuid::Uuid::new_v4();
+            sqlx::query!(
+                "insert into article_form_draft (draft_id, account_id, article_id, form)
+                 values ($1, $2, $3, $4)",
+                draft,
+                me,
+                existing,
+                sqlx::types::Json(&form) as _
+            )
+            .execute(&pool)
+            .await?;
+            server::set_cookie(&crate::forms::remember_cookie(
+                KEPT_FORM_COOKIE,
+                "/editor",
+                &draft,
+            ));
+            Ok::<(), AppError>(())
+        }
+    };
+    let checked = match check_article(&form) {
+        Ok(c) if c.slug == "search" => {
+            keep(form).await?;
+            return Err(AppError::Validation(
+                [("slug".to_string(), "taken".to_string())].into(),
+            ));
+        }
+        Ok(c) => c,
+        Err(problems) => {
+            keep(form).await?;
+            return Err(AppError::Validation(problems));
+        }
+    };
+    let mut tx = pool.begin().await?;
+    let category = match &checked.category {
+        Some(slug) => match super::db::find_category(&mut *tx, slug).await? {
+            Some(id) => Some(id),
+            None => {
+                drop(tx);
+                keep(form).await?;
+                return Err(AppError::Validation(
+                    [("category".to_string(), "invalid".to_string())].into(),
+                ));
+            }
+        },
+        None => None,
+    };
+    let id = match existing {
+        None => {
+            let language = self::language(language.as_deref().unwrap_or("en"))?;
+            let id = uuid::Uuid::new_v4();
+            let inserted = super::db::insert_article(&mut tx, id, language, None, &checked, me)
+                .await
+                .on_constraint("article_language_slug_key", |_| {
+                    AppError::Validation([("slug".to_string(), "taken".to_string())].into())
+                });
+            if let Err(e) = inserted {
+                drop(tx);
+                keep(form).await?;
+                return Err(e);
+            }
+            super::db::insert_revision(&mut tx, id, 1, &checked, category, me, None).await?;
+            audit_step(&mut tx, "article.create", &caller, id).await?;
+            id
+        }
+        Some(id) => {
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if version != Some(row.version) {
+                drop(tx);
+                keep(form).await?;
+                return Err(AppError::Conflict("stale".into()));
+            }
+            let next = row.version + 1;
+            let updated = super::db::update_after_save(&mut tx, id, &checked, next)
+                .await
+                .on_constraint("article_language_slug_key", |_| {
+                    AppError::Validation([("slug".to_string(), "taken".to_string())].into())
+                });
+            if let Err(e) = updated {
+                drop(tx);
+                keep(form).await?;
+                return Err(e);
+            }
+            super::db::insert_revision(&mut tx, id, next, &checked, category, me, None).await?;
+            id
+        }
+    };
+    sqlx::query!(
+        "delete from article_form_draft where account_id = $1 and article_id is not distinct from $2",
+        me,
+        existing
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    server::set_cookie(&crate::forms::forget_cookie(KEPT_FORM_COOKIE, "/editor"));
+    leptos_axum::redirect(&format!("/editor/articles/{id}?saved=1"));
+    Ok(id.to_string())
+}
+
+/// Sends a draft for medical review. Editors only.
+#[server]
+pub async fn submit_for_review(article_id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::{account::Role, server};
+            let caller = server::require_role(Role::Editor).await?;
+            let id = parse_id(&article_id)?;
+            let pool = crate::state::db()?;
+            let mut tx = pool.begin().await?;
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            check_submit(row.status).map_err(refused)?;
+            super::db::set_status(&mut tx, id, ArticleStatus::InReview, None).await?;
+            audit_step(&mut tx, "article.submit", &caller, id).await?;
+            tx.commit().await?;
+            leptos_axum::redirect(&format!("/editor/articles/{id}?submitted=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Approves `revision` of an article under review. Medical reviewers only, never for an article
+/// they wrote or last saved; `revision` must still be the newest (what the reviewer read).
+#[server]
+pub async fn approve_article(article_id: String, revision: i32) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::{account::Role, server};
+            let caller = server::require_role(Role::MedicalReviewer).await?;
+            let id = parse_id(&article_id)?;
+            let pool = crate::state::db()?;
+            let mut tx = pool.begin().await?;
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let me = caller.account.account_id;
+            check_approve(row.status, &me, &row.author_id, &row.last_saved_by).map_err(refused)?;
+            if revision != row.version {
+                return Err(AppError::Conflict("stale".into()));
+            }
+            super::db::approve(&mut tx, id, revision, me).await?;
+            audit_step(&mut tx, "article.approve", &caller, id).await?;
+            tx.commit().await?;
+            leptos_axum::redirect(&format!("/editor/articles/{id}?approved=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Sends an article under review back to its editors with a note. Medical reviewers only.
+#[server]
+pub async fn send_back(article_id: String, note: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::{account::Role, server};
+            let caller = server::require_role(Role::MedicalReviewer).await?;
+            let id = parse_id(&article_id)?;
+            let note = note.trim();
+            if note.is_empty() || note.chars().count() > 2000 {
+                return Err(AppError::Validation(
+                    [("note".to_string(), "required".to_string())].into(),
+                ));
+            }
+            let pool = crate::state::db()?;
+            let mut tx = pool.begin().await?;
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            check_send_back(row.status).map_err(refused)?;
+            super::db::set_status(&mut tx, id, ArticleStatus::Draft, Some(note)).await?;
+            audit_step(&mut tx, "article.send_back", &caller, id).await?;
+            tx.commit().await?;
+            leptos_axum::redirect(&format!("/editor/articles/{id}?sent_back=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Publishes the approved revision now, or from `at` (`YYYY-MM-DDTHH:MM`, UTC). The public sees
+/// it from then on; re-review falls due after the article's interval. Editors only.
+#[server]
+pub async fn publish_article(article_id: String, at: Option<String>) -> Result<(), AppError> {
+    crate::error::with_status(publish_inner(article_id, at).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn publish_inner(article_id: String, at: Option<String>) -> Result<(), AppError> {
+    use crate::auth::{account::Role, server};
+    use crate::db::ResultExt;
+    let caller = server::require_role(Role::Editor).await?;
+    let id = parse_id(&article_id)?;
+    let now = chrono::Utc::now();
+    let visible_from = match at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => now,
+        Some(at) => chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M")
+            .map(|t| t.and_utc().max(now))
+            .map_err(|_| {
+                AppError::Validation([("at".to_string(), "invalid".to_string())].into())
+            })?,
+    };
+    let pool = crate::state::db()?;
+    let mut tx = pool.begin().await?;
+    let row = super::db::lock_article(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_publish(row.status).map_err(refused)?;
+    let (Some(number), Some(reviewed_at)) = (row.approved_revision, row.reviewed_at) else {
+        return Err(refused(WorkflowRefusal::WrongStatus));
+    };
+    let revision = super::db::select_revision(&mut *tx, id, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let html = super::markdown::render(&revision.body);
+    let text = super::markdown::plain_text(&revision.body);
+    let months = u32::try_from(row.review_interval_months).unwrap_or(12);
+    super::db::upsert_published(
+        &mut tx,
+        &row,
+        &revision,
+        &html,
+        &text,
+        visible_from,
+        reviewed_at,
+        review_due(reviewed_at, months),
+    )
+    .await
+    .on_constraint("published_article_language_slug_key", |_| {
+        AppError::Conflict("slug_taken".into())
+    })?;
+    super::db::set_status(&mut tx, id, ArticleStatus::Published, None).await?;
+    audit_step(&mut tx, "article.publish", &caller, id).await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/editor/articles/{id}?published=1"));
+    Ok(())
+}
+
+/// Takes an article off the public site at once (its revisions stay). Editors only.
+#[server]
+pub async fn unpublish_article(article_id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::{account::Role, server};
+            let caller = server::require_role(Role::Editor).await?;
+            let id = parse_id(&article_id)?;
+            let pool = crate::state::db()?;
+            let mut tx = pool.begin().await?;
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if super::db::delete_published(&mut tx, id).await? == 0 {
+                return Err(refused(WorkflowRefusal::WrongStatus));
+            }
+            if row.status == ArticleStatus::Published {
+                super::db::set_status(&mut tx, id, ArticleStatus::Approved, None).await?;
+            }
+            audit_step(&mut tx, "article.unpublish", &caller, id).await?;
+            tx.commit().await?;
+            leptos_axum::redirect(&format!("/editor/articles/{id}?unpublished=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Confirms a published article is still right, restarting its re-review clock. Medical
+/// reviewers only, not for an article they wrote.
+#[server]
+pub async fn confirm_review(article_id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::{account::Role, server};
+            let caller = server::require_role(Role::MedicalReviewer).await?;
+            let id = parse_id(&article_id)?;
+            let pool = crate::state::db()?;
+            let mut tx = pool.begin().await?;
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if row.author_id == caller.account.account_id {
+                return Err(refused(WorkflowRefusal::OwnWork));
+            }
+            let months = u32::try_from(row.review_interval_months).unwrap_or(12);
+            let due = review_due(chrono::Utc::now(), months);
+            if super::db::confirm_review(&mut tx, id, caller.account.account_id, due).await? == 0 {
+                return Err(refused(WorkflowRefusal::WrongStatus));
+            }
+            audit_step(&mut tx, "article.confirm_review", &caller, id).await?;
+            tx.commit().await?;
+            leptos_axum::redirect(&format!("/editor/articles/{id}?confirmed=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Saves an old revision again as the newest (nothing is lost: it is one more revision).
+/// `version` guards against someone saving meanwhile, as in [`save_article`]. Editors only.
+#[server]
+pub async fn restore_revision(
+    article_id: String,
+    number: i32,
+    version: i32,
+) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::{account::Role, server};
+            let caller = server::require_role(Role::Editor).await?;
+            let id = parse_id(&article_id)?;
+            let pool = crate::state::db()?;
+            let mut tx = pool.begin().await?;
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if row.version != version {
+                return Err(AppError::Conflict("stale".into()));
+            }
+            let old = super::db::select_revision(&mut *tx, id, number)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let checked = CheckedArticle {
+                title: old.title,
+                slug: row.slug.clone(),
+                summary: old.summary,
+                body: old.body,
+                kind: if row.kind == "condition_guide" {
+                    "condition_guide"
+                } else {
+                    "article"
+                },
+                category: old.category_slug,
+                tags: old.tags,
+                conditions: old.conditions,
+                sources: old.sources,
+                review_interval_months: row.review_interval_months,
+            };
+            let next = row.version + 1;
+            super::db::update_after_save(&mut tx, id, &checked, next).await?;
+            let note = format!("restored from revision {number}");
+            super::db::insert_revision(
+                &mut tx,
+                id,
+                next,
+                &checked,
+                old.category_id,
+                caller.account.account_id,
+                Some(&note),
+            )
+            .await?;
+            tx.commit().await?;
+            leptos_axum::redirect(&format!("/editor/articles/{id}?restored={number}"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// What changed between two revisions of an article. Editors and medical reviewers.
+#[server]
+pub async fn compare_revisions(
+    article_id: String,
+    from: i32,
+    to: i32,
+) -> Result<RevisionDiff, AppError> {
+    crate::error::with_status(
+        async move {
+            require_library_staff().await?;
+            let id = parse_id(&article_id)?;
+            let pool = crate::state::db()?;
+            let a = super::db::select_revision(&pool, id, from)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let b = super::db::select_revision(&pool, id, to)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(super::diff::between(&a, &b))
+        }
+        .await,
+    )
+}
+
+/// Starts the Spanish version of an English article: a new draft (its own review) beginning as a
+/// copy of the English text. Editors only; one Spanish version per article.
+#[server]
+pub async fn start_translation(article_id: String) -> Result<String, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::auth::{account::Role, server};
+            use crate::db::ResultExt;
+            let caller = server::require_role(Role::Editor).await?;
+            let id = parse_id(&article_id)?;
+            let pool = crate::state::db()?;
+            let mut tx = pool.begin().await?;
+            let row = super::db::lock_article(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if row.language != "en" {
+                return Err(refused(WorkflowRefusal::WrongStatus));
+            }
+            let rev = super::db::select_revision(&mut *tx, id, row.version)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let checked = CheckedArticle {
+                title: rev.title,
+                slug: format!("{}-es", row.slug.chars().take(110).collect::<String>())
+                    .trim_matches('-')
+                    .to_string(),
+                summary: rev.summary,
+                body: rev.body,
+                kind: if row.kind == "condition_guide" {
+                    "condition_guide"
+                } else {
+                    "article"
+                },
+                category: rev.category_slug,
+                tags: rev.tags,
+                conditions: rev.conditions,
+                sources: rev.sources,
+                review_interval_months: row.review_interval_months,
+            };
+            let es = uuid::Uuid::new_v4();
+            let me = caller.account.account_id;
+            super::db::insert_article(&mut tx, es, "es", Some(id), &checked, me)
+                .await
+                .on_constraint("article_translation_key", |_| {
+                    AppError::Conflict("translation_exists".into())
+                })?;
+            super::db::insert_revision(
+                &mut tx,
+                es,
+                1,
+                &checked,
+                rev.category_id,
+                me,
+                Some("started from the English version"),
+            )
+            .await?;
+            audit_step(&mut tx, "article.create", &caller, es).await?;
+            tx.commit().await?;
+            leptos_axum::redirect(&format!("/editor/articles/{es}?translation=1"));
+            Ok(es.to_string())
+        }
+        .await,
+    )
+}

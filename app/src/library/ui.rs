@@ -1,0 +1,565 @@
+//! The library's public pages, rendered on the server for phones and search engines: the front
+//! page, search (a GET form, so it works without JavaScript), topic and tag pages, and the
+//! article page with its trust signals, structured data and links to the other language.
+
+use super::api::{
+    get_library_front, list_articles, read_article, search_library, Listing, SearchResults,
+};
+use super::domain::{ArticleCard, Category, Paged, PublicArticle, SearchHit};
+use crate::error::AppError;
+use crate::i18n::{td, td_string};
+use crate::locale::{use_locale, Locale};
+use crate::organisation::PRODUCT_NAME;
+use crate::shell::{ErrorView, Loading, NotFoundPage};
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn code(l: Locale) -> String {
+    leptos_i18n::Locale::as_str(l).to_string()
+}
+
+/// The site's origin for absolute links (canonical, Open Graph, structured data):
+/// `PUBLIC_URL` when set, else the request's own host.
+pub fn site_origin() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(url) = crate::state::config()
+            .ok()
+            .and_then(|c| c.public_url.clone())
+        {
+            return url.origin().ascii_serialization();
+        }
+        let host = use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get(http::header::HOST).cloned())
+            .and_then(|h| h.to_str().ok().map(str::to_owned))
+            .filter(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            })
+            .unwrap_or_else(|| "localhost".into());
+        format!("http://{host}")
+    }
+    #[cfg(not(feature = "ssr"))]
+    String::new()
+}
+
+/// The search box, on the front page and the search page.
+#[component]
+fn SearchForm(
+    #[prop(optional)] q: String,
+    #[prop(optional)] category: String,
+    #[prop(optional)] categories: Vec<Category>,
+) -> impl IntoView {
+    let l = use_locale();
+    let with_categories = !categories.is_empty();
+    view! {
+        <form class="search" method="get" action="/library/search" role="search">
+            <div class="field search__field">
+                <label for="library-q">{td_string!(l, lib_search_label)}</label>
+                <input id="library-q" name="q" type="search" value=q autocomplete="off"
+                    enterkeyhint="search" spellcheck="true" />
+            </div>
+            {with_categories.then(|| view! {
+                <div class="field">
+                    <label for="library-category">{td_string!(l, lib_category_label)}</label>
+                    <select id="library-category" name="category">
+                        <option value="">{td_string!(l, lib_all_topics)}</option>
+                        {categories.into_iter().map(|c| {
+                            let selected = c.slug == category;
+                            view! { <option value=c.slug selected=selected>{c.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            <button class="button" type="submit">{td_string!(l, lib_search_button)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn Card(card: ArticleCard, #[prop(optional)] snippet: Option<Vec<String>>) -> impl IntoView {
+    let l = use_locale();
+    let href = format!("/library/{}", card.slug);
+    let kind = if card.kind == "condition_guide" {
+        td_string!(l, lib_kind_guide)
+    } else {
+        td_string!(l, lib_kind_article)
+    };
+    let reviewed = card.last_reviewed.clone();
+    let minutes = card.reading_minutes.to_string();
+    view! {
+        <li class="article-card">
+            <h3 class="article-card__title"><a href=href>{card.title}</a></h3>
+            <p class="article-card__meta muted">
+                {kind}
+                {card.category.map(|c| view! { " · " {c.name} })}
+                " · " {td!(l, lib_minutes, n = move || minutes.clone())}
+            </p>
+            {match snippet {
+                Some(pieces) => view! {
+                    <p class="article-card__snippet">
+                        {pieces.into_iter().enumerate().map(|(i, p)| {
+                            if i % 2 == 1 { view! { <mark>{p}</mark> }.into_any() } else { p.into_any() }
+                        }).collect_view()}
+                    </p>
+                }.into_any(),
+                None => view! { <p>{card.summary}</p> }.into_any(),
+            }}
+            <p class="article-card__reviewed muted">
+                {td!(l, lib_reviewed_on, date = move || reviewed.clone())}
+            </p>
+        </li>
+    }
+}
+
+#[component]
+fn Cards(cards: Vec<ArticleCard>, label: String) -> impl IntoView {
+    view! {
+        <ul class="article-cards" aria-label=label>
+            {cards.into_iter().map(|card| view! { <Card card /> }).collect_view()}
+        </ul>
+    }
+}
+
+/// Previous / next links that keep the rest of the query.
+#[component]
+fn Pager<T: 'static>(paged: Paged<T>, base: String) -> impl IntoView {
+    let l = use_locale();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let (page, pages) = (paged.page, paged.pages);
+    let prev = (page > 1).then(|| format!("{base}{sep}page={}", page - 1));
+    let next = (page < pages).then(|| format!("{base}{sep}page={}", page + 1));
+    let (p, n) = (page.to_string(), pages.to_string());
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager" aria-label=td_string!(l, lib_pages)>
+                {prev.map(|href| view! { <a href=href rel="prev">{td_string!(l, lib_previous)}</a> })}
+                <span>{td!(l, lib_page_of, page = move || p.clone(), pages = move || n.clone())}</span>
+                {next.map(|href| view! { <a href=href rel="next">{td_string!(l, lib_next)}</a> })}
+            </nav>
+        }
+    })
+}
+
+#[component]
+fn TopicLinks(categories: Vec<Category>) -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <nav class="topics" aria-label=td_string!(l, lib_topics)>
+            <ul>
+                {categories.into_iter().map(|c| {
+                    let href = format!("/library/topics/{}", c.slug);
+                    view! { <li><a href=href>{c.name}</a></li> }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// `/library`: featured and latest articles, topics and the search box.
+#[component]
+pub fn LibraryPage() -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match get_library_front(code(l)).await {
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                    Ok(front) => {
+                        let canonical = format!("{}/library", site_origin());
+                        view! {
+                            <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, lib_title)) />
+                            <Meta name="description" content=td_string!(l, lib_description) />
+                            <Link rel="canonical" href=canonical />
+                            <Link rel="alternate" type_="application/atom+xml"
+                                href=format!("/library/feed/{}.atom", code(l)) title=td_string!(l, lib_feed) />
+                            <section class="page library" aria-labelledby="page-title">
+                                <h1 id="page-title">{td_string!(l, lib_title)}</h1>
+                                <p class="lead">{td_string!(l, lib_intro)}</p>
+                                <SearchForm />
+                                <TopicLinks categories=front.categories />
+                                {(!front.featured.is_empty()).then(|| view! {
+                                    <h2>{td_string!(l, lib_featured)}</h2>
+                                    <Cards cards=front.featured label=td_string!(l, lib_featured).to_string() />
+                                })}
+                                <h2>{td_string!(l, lib_latest)}</h2>
+                                {if front.latest.is_empty() {
+                                    view! { <p class="empty" role="status">{td_string!(l, lib_empty)}</p> }.into_any()
+                                } else {
+                                    view! { <Cards cards=front.latest label=td_string!(l, lib_latest).to_string() /> }.into_any()
+                                }}
+                            </section>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/library/search?q=…&category=…&page=…`.
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let l = use_locale();
+    let query = use_query_map().get_untracked();
+    let q = query.get("q").unwrap_or_default();
+    let category = query.get("category").unwrap_or_default();
+    let page = query.get("page").and_then(|p| p.parse().ok());
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let (q, category) = (q.clone(), category.clone());
+                Suspend::new(async move {
+                    let categories = match list_articles(code(l), None, None, Some(1)).await {
+                        Ok(listing) => listing.categories,
+                        Err(error) => return view! { <ErrorView error /> }.into_any(),
+                    };
+                    let results = if q.trim().is_empty() {
+                        None
+                    } else {
+                        Some(search_library(code(l), q.clone(), Some(category.clone()), page).await)
+                    };
+                    if let Some(Err(error @ (AppError::Unavailable | AppError::Internal))) = results {
+                        return view! { <ErrorView error /> }.into_any();
+                    }
+                    let base = format!(
+                        "/library/search?q={}&category={}",
+                        urlencode(&q),
+                        urlencode(&category)
+                    );
+                    view! {
+                        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, lib_search_title)) />
+                        <Meta name="robots" content="noindex, follow" />
+                        <section class="page library" aria-labelledby="page-title">
+                            <h1 id="page-title">{td_string!(l, lib_search_title)}</h1>
+                            <SearchForm q=q.clone() category=category.clone() categories=categories />
+                            {results.map(|r| view! { <Results results=r base=base.clone() /> })}
+                        </section>
+                    }
+                    .into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Results(results: Result<SearchResults, AppError>, base: String) -> impl IntoView {
+    let l = use_locale();
+    match results {
+        Err(_) => view! {
+            <p class="notice notice--error" role="alert">{td_string!(l, lib_search_needed)}</p>
+        }
+        .into_any(),
+        Ok(found) if found.hits.total == 0 => view! {
+            <p class="empty" role="status">{td_string!(l, lib_search_empty)}</p>
+        }
+        .into_any(),
+        Ok(found) => {
+            let total = found.hits.total.to_string();
+            let corrected = found.corrected.clone();
+            let items: Vec<SearchHit> = found.hits.items.clone();
+            view! {
+                <p role="status">
+                    {td!(l, lib_results_count, n = move || total.clone())}
+                    {corrected.map(|c| view! {
+                        " " {td!(l, lib_showing_for, words = move || c.clone())}
+                    })}
+                </p>
+                <ul class="article-cards" aria-label=td_string!(l, lib_results)>
+                    {items.into_iter().map(|hit| view! { <Card card=hit.card snippet=hit.snippet /> }).collect_view()}
+                </ul>
+                <Pager paged=found.hits base />
+            }
+            .into_any()
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One listing page (topic or tag) with paging.
+#[component]
+fn ListingPage(listing: Listing, heading: String, base: String) -> impl IntoView {
+    let l = use_locale();
+    let canonical = format!("{}{base}", site_origin());
+    view! {
+        <Title text=format!("{heading} · {}", td_string!(l, lib_title)) />
+        <Link rel="canonical" href=canonical />
+        <section class="page library" aria-labelledby="page-title">
+            <p class="breadcrumb"><a href="/library">{td_string!(l, lib_title)}</a></p>
+            <h1 id="page-title">{heading.clone()}</h1>
+            {if listing.cards.items.is_empty() {
+                view! { <p class="empty" role="status">{td_string!(l, lib_empty)}</p> }.into_any()
+            } else {
+                view! { <Cards cards=listing.cards.items.clone() label=heading.clone() /> }.into_any()
+            }}
+            <Pager paged=listing.cards base />
+            <TopicLinks categories=listing.categories />
+        </section>
+    }
+}
+
+/// `/library/topics/:slug`.
+#[component]
+pub fn TopicPage() -> impl IntoView {
+    let l = use_locale();
+    let slug = use_params_map()
+        .get_untracked()
+        .get("slug")
+        .unwrap_or_default();
+    let page = use_query_map()
+        .get_untracked()
+        .get("page")
+        .and_then(|p| p.parse().ok());
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    match list_articles(code(l), Some(slug.clone()), None, page).await {
+                        Err(AppError::NotFound) => view! { <NotFoundPage /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                        Ok(listing) => {
+                            let heading = listing.category.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+                            view! { <ListingPage listing heading base=format!("/library/topics/{slug}") /> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `/library/tags/:tag`.
+#[component]
+pub fn TagPage() -> impl IntoView {
+    let l = use_locale();
+    let tag = use_params_map()
+        .get_untracked()
+        .get("tag")
+        .unwrap_or_default();
+    let page = use_query_map()
+        .get_untracked()
+        .get("page")
+        .and_then(|p| p.parse().ok());
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let tag = tag.clone();
+                Suspend::new(async move {
+                    match list_articles(code(l), None, Some(tag.clone()), page).await {
+                        Err(AppError::NotFound) => view! { <NotFoundPage /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                        Ok(listing) => {
+                            let heading = format!("{} “{tag}”", td_string!(l, lib_tagged));
+                            view! { <ListingPage listing heading base=format!("/library/tags/{}", urlencode(&tag)) /> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// schema.org structured data for an article: a MedicalWebPage with its author, reviewer and
+/// last review date. `<` is escaped so the text can never close the script element.
+fn structured_data(a: &PublicArticle, url: &str) -> String {
+    let data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "url": url,
+        "name": a.title,
+        "headline": a.title,
+        "description": a.summary,
+        "inLanguage": a.language,
+        "datePublished": a.published_at,
+        "lastReviewed": a.last_reviewed_at,
+        "author": { "@type": "Person", "name": a.author_name },
+        "reviewedBy": { "@type": "Person", "name": a.reviewer_name },
+        "about": a.conditions.iter().map(|c| serde_json::json!({
+            "@type": "MedicalCondition",
+            "name": c.display,
+            "code": { "@type": "MedicalCode", "codeValue": c.code, "codingSystem":
+                if c.system.contains("snomed") { "SNOMED-CT" } else { "ICD-10-CM" } }
+        })).collect::<Vec<_>>(),
+        "citation": a.sources.iter().map(|s| serde_json::json!({
+            "@type": "CreativeWork", "name": s.title, "url": s.url
+        })).collect::<Vec<_>>(),
+    });
+    data.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// `/library/:slug`: one article.
+#[component]
+pub fn ArticlePage() -> impl IntoView {
+    let l = use_locale();
+    let slug = use_params_map()
+        .get_untracked()
+        .get("slug")
+        .unwrap_or_default();
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    match read_article(code(l), slug).await {
+                        Err(AppError::NotFound) => view! { <NotFoundPage /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
+                        Ok(article) => view! { <ArticleView article /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ArticleView(article: PublicArticle) -> impl IntoView {
+    let l = use_locale();
+    let origin = site_origin();
+    let url = format!("{origin}/library/{}", article.slug);
+    let json_ld = structured_data(&article, &url);
+    let lang = article.language.clone();
+    let reviewed = article
+        .last_reviewed_at
+        .get(..10)
+        .unwrap_or_default()
+        .to_string();
+    let reviewer = article.reviewer_name.clone();
+    let author = article.author_name.clone();
+    let minutes = article.reading_minutes.to_string();
+    let other = article.other_language.clone();
+    let alternates = other.clone().map(|(other_lang, other_slug)| {
+        let other_url = format!("{origin}/library/{other_slug}");
+        view! {
+            <Link rel="alternate" hreflang=lang.clone() href=url.clone() />
+            <Link rel="alternate" hreflang=other_lang href=other_url />
+        }
+    });
+    let og_locale = if lang == "es" { "es_ES" } else { "en_US" };
+    let kind = if article.kind == "condition_guide" {
+        td_string!(l, lib_kind_guide)
+    } else {
+        td_string!(l, lib_kind_article)
+    };
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", article.title) />
+        <Meta name="description" content=article.summary.clone() />
+        <Link rel="canonical" href=url.clone() />
+        {alternates}
+        <Meta property="og:type" content="article" />
+        <Meta property="og:title" content=article.title.clone() />
+        <Meta property="og:description" content=article.summary.clone() />
+        <Meta property="og:url" content=url.clone() />
+        <Meta property="og:locale" content=og_locale />
+        <Meta property="og:site_name" content=PRODUCT_NAME />
+        <Meta name="twitter:card" content="summary" />
+        <Meta name="twitter:title" content=article.title.clone() />
+        <Meta name="twitter:description" content=article.summary.clone() />
+        <article class="page article" lang=lang.clone() aria-labelledby="page-title">
+            <p class="breadcrumb">
+                <a href="/library">{td_string!(l, lib_title)}</a>
+                {article.category.clone().map(|c| view! {
+                    " › " <a href=format!("/library/topics/{}", c.slug)>{c.name}</a>
+                })}
+            </p>
+            <p class="article__kind muted">{kind}</p>
+            <h1 id="page-title">{article.title.clone()}</h1>
+            <p class="lead">{article.summary.clone()}</p>
+            <div class="trust" role="note">
+                <p>
+                    <strong>{td!(l, lib_reviewed_by, name = move || reviewer.clone(), date = move || reviewed.clone())}</strong>
+                </p>
+                <p class="muted">
+                    {td!(l, lib_written_by, name = move || author.clone())}
+                    " · " {td!(l, lib_minutes, n = move || minutes.clone())}
+                </p>
+                {other.map(|(other_lang, other_slug)| {
+                    let label = if other_lang == "es" { "Leer en español" } else { "Read in English" };
+                    view! {
+                        <p><a href=format!("/library/{other_slug}") hreflang=other_lang.clone() lang=other_lang>{label}</a></p>
+                    }
+                })}
+            </div>
+            <div class="article__body" inner_html=article.body_html.clone()></div>
+            {(!article.sources.is_empty()).then(|| view! {
+                <section class="sources" aria-labelledby="sources-title">
+                    <h2 id="sources-title">{td_string!(l, lib_sources)}</h2>
+                    <ol>
+                        {article.sources.clone().into_iter().map(|s| view! {
+                            <li><a href=s.url rel="noopener noreferrer">{s.title}</a></li>
+                        }).collect_view()}
+                    </ol>
+                </section>
+            })}
+            {(!article.tags.is_empty()).then(|| view! {
+                <ul class="tags" aria-label=td_string!(l, lib_tags)>
+                    {article.tags.clone().into_iter().map(|t| {
+                        let href = format!("/library/tags/{}", urlencode(&t));
+                        view! { <li><a href=href>{t}</a></li> }
+                    }).collect_view()}
+                </ul>
+            })}
+            <p class="notice" role="note">{td_string!(l, lib_not_advice)}</p>
+            <script type="application/ld+json" inner_html=json_ld></script>
+        </article>
+        {(!article.related.is_empty()).then(|| view! {
+            <section class="page related" aria-labelledby="related-title">
+                <h2 id="related-title">{td_string!(l, lib_related)}</h2>
+                <Cards cards=article.related.clone() label=td_string!(l, lib_related).to_string() />
+            </section>
+        })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structured_data_cannot_close_its_script_element() {
+        let a = PublicArticle {
+            article_id: "x".into(),
+            language: "en".into(),
+            slug: "s".into(),
+            kind: "article".into(),
+            title: "</script><script>alert(1)</script>".into(),
+            summary: "a & b".into(),
+            body_html: String::new(),
+            reading_minutes: 1,
+            category: None,
+            tags: vec![],
+            conditions: vec![],
+            sources: vec![],
+            author_name: "A".into(),
+            reviewer_name: "R".into(),
+            published_at: "2026-01-01T00:00:00+00:00".into(),
+            last_reviewed_at: "2026-01-01T00:00:00+00:00".into(),
+            other_language: None,
+            related: vec![],
+        };
+        let json = structured_data(&a, "https://example.org/library/s");
+        assert!(!json.contains('<') && !json.contains('>'));
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back["headline"], "</script><script>alert(1)</script>");
+        assert_eq!(back["@type"], "MedicalWebPage");
+        assert_eq!(urlencode("blood pressure"), "blood%20pressure");
+    }
+}
