@@ -166,7 +166,7 @@ pub async fn load(pool: &PgPool, articles: u64) -> anyhow::Result<u64> {
         };
         added += u64::from(write(pool, &entry, editor, reviewer).await?.1);
         k += 1;
-        if k % 5_000 == 0 {
+        if k.is_multiple_of(5_000) {
             tracing::info!(done = k, "synthetic demo articles");
         }
     }

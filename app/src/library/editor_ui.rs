@@ -258,9 +258,10 @@ pub fn EditorArticlePage() -> impl IntoView {
                         (Some(_), Ok(uid)) => super::api::kept_form(Some(uid)).await,
                         _ => None,
                     };
-                    #[cfg(not(feature = "ssr"))]
-                    let kept: Option<ArticleForm> = None;
+                    #[cfg(feature = "ssr")]
                     let form = kept.unwrap_or_else(|| article.form.clone());
+                    #[cfg(not(feature = "ssr"))]
+                    let form = article.form.clone();
                     view! {
                         <Title text=format!("{} · {PRODUCT_NAME}", article.form.title) />
                         <section class="page" aria-labelledby="page-title">
