@@ -48,6 +48,15 @@ create table article
     check ((approved_revision is null) = (reviewed_by is null))
 );
 select trigger_updated_at('article');
+
+-- The same article in the other language: an English article's Spanish version, or a Spanish
+-- version's English original (one query for the public page, the sitemap and the editors).
+create function article_counterpart(article_id uuid) returns uuid
+    language sql stable parallel safe
+as $$
+select coalesce((select a.translation_of from article a where a.article_id = $1),
+                (select t.article_id from article t where t.translation_of = $1))
+$$;
 create index article_status_idx on article (status, updated_at desc);
 
 -- Every save keeps a revision; nothing here is ever updated or deleted (restoring an old

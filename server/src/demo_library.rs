@@ -287,15 +287,11 @@ async fn write(
         )
         .execute(&mut *tx)
         .await?;
-        sqlx::query!(
-            r#"insert into library_word (language, word)
-               select distinct $1, w from regexp_split_to_table(lower($2), '[^[:alpha:]]+') w
-               where length(w) between 3 and 40
-               on conflict do nothing"#,
+        app::library::db::insert_words(
+            &mut tx,
             e.language,
-            format!("{} {} {}", e.title, e.summary, text)
+            &format!("{} {} {}", e.title, e.summary, text),
         )
-        .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;

@@ -5,26 +5,10 @@
 use app::state::AppState;
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
 use std::fmt::Write;
-
-/// `PUBLIC_URL`'s origin, or the request's host in development.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.origin().ascii_serialization();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
 
 /// Escapes text for XML content and attribute values.
 fn xml(text: &str) -> String {
@@ -56,8 +40,8 @@ fn reply(content_type: &'static str, body: String) -> Response {
 }
 
 /// `/robots.txt`: everything public may be crawled; signed-in areas and the API may not.
-pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let origin = origin(&state, &headers);
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let origin = state.config.link_origin();
     reply(
         "text/plain; charset=utf-8",
         format!(
@@ -70,16 +54,14 @@ pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Respon
 
 /// `/sitemap.xml`: the home page, the library, its topics and every published article, each
 /// article with its other-language version as an alternate.
-pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let origin = origin(&state, &headers);
+pub async fn sitemap(State(state): State<AppState>) -> Response {
+    let origin = state.config.link_origin();
     let articles = sqlx::query!(
         r#"select p.slug, p.language, p.updated_at, o.slug as "other_slug?", o.language as "other_language?"
            from published_article p
-           join article a on a.article_id = p.article_id
            left join published_article o
                   on o.visible_from <= now()
-                 and o.article_id = coalesce(a.translation_of,
-                         (select t.article_id from article t where t.translation_of = a.article_id))
+                 and o.article_id = article_counterpart(p.article_id)
            where p.visible_from <= now()
            order by p.language, p.slug
            limit 50000"#
@@ -135,17 +117,13 @@ pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Respo
 }
 
 /// `/library/feed/{en|es}.atom`: the 30 newest published articles in that language.
-pub async fn atom(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn atom(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let language = match file.as_str() {
         "en.atom" => "en",
         "es.atom" => "es",
         _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
-    let origin = origin(&state, &headers);
+    let origin = state.config.link_origin();
     let rows = sqlx::query!(
         r#"select slug, title, summary, author_name, visible_from, updated_at
            from published_article

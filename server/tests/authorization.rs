@@ -22,8 +22,8 @@ use app::household::{
 };
 use app::library::{
     ApproveArticle, CompareRevisions, ConfirmReview, EditorArticles, GetEditorArticle,
-    GetLibraryFront, ListArticles, PublishArticle, ReadArticle, RestoreRevision, SaveArticle,
-    SearchLibrary, SendBack, StartTranslation, SubmitForReview, UnpublishArticle,
+    GetLibraryFront, LibraryCategories, ListArticles, PublishArticle, ReadArticle, RestoreRevision,
+    SaveArticle, SearchLibrary, SendBack, StartTranslation, SubmitForReview, UnpublishArticle,
 };
 use app::organisation::GetOrganisation;
 use app::staff::{CreatePatient, FindPatients};
@@ -61,6 +61,7 @@ fn public() -> BTreeSet<&'static str> {
         <GetOrganisation as ServerFn>::PATH,
         // The public health library: published articles only (tested in tests/library.rs).
         <GetLibraryFront as ServerFn>::PATH,
+        <LibraryCategories as ServerFn>::PATH,
         <ListArticles as ServerFn>::PATH,
         <SearchLibrary as ServerFn>::PATH,
         <ReadArticle as ServerFn>::PATH,

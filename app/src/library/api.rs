@@ -68,6 +68,19 @@ pub async fn get_library_front(language: String) -> Result<LibraryFront, AppErro
     )
 }
 
+/// The library's topics, named in `language`. Anyone may call it.
+#[server]
+pub async fn library_categories(language: String) -> Result<Vec<Category>, AppError> {
+    crate::error::with_status(
+        async move {
+            let language = self::language(&language)?;
+            let pool = crate::state::db()?;
+            Ok(super::db::select_categories(&pool, language).await?)
+        }
+        .await,
+    )
+}
+
 /// Published articles in `language`, in a category or with a tag, a page at a time. Anyone may
 /// call it.
 #[server]
@@ -162,16 +175,13 @@ async fn search_inner(
         for word in q.split_whitespace().take(8) {
             let lower = word.to_lowercase();
             let letters = lower.chars().all(char::is_alphabetic) && lower.chars().count() >= 3;
-            match letters {
-                true => match super::db::correct_word(&pool, language, &lower).await? {
-                    Some(better) => {
-                        changed = true;
-                        words.push(better);
-                    }
-                    None => words.push(lower),
-                },
-                false => words.push(lower),
-            }
+            let better = if letters {
+                super::db::correct_word(&pool, language, &lower).await?
+            } else {
+                None
+            };
+            changed |= better.is_some();
+            words.push(better.unwrap_or(lower));
         }
         if changed {
             let fixed = words.join(" ");
@@ -331,9 +341,7 @@ async fn editor_article_inner(article_id: String) -> Result<EditorArticle, AppEr
                   a.kind, a.slug, a.review_note, a.approved_revision, a.review_interval_months,
                   rv.display_name as "reviewer_name?", r.saved_by, p.slug as "live_slug?",
                   p.visible_from as "visible_from?", p.review_due_at as "review_due_at?",
-                  coalesce(a.translation_of,
-                           (select t.article_id from article t where t.translation_of = a.article_id))
-                      as translation
+                  article_counterpart(a.article_id) as translation
            from article a
            join account u on u.account_id = a.author_id
            join article_revision r on r.article_id = a.article_id and r.number = a.version
@@ -450,25 +458,28 @@ async fn save_inner(
     form: ArticleForm,
 ) -> Result<String, AppError> {
     use crate::auth::{account::Role, server};
-    use crate::db::ResultExt;
     let caller = server::require_role(Role::Editor).await?;
-    let me = caller.account.account_id;
     let existing = article_id
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(parse_id)
         .transpose()?;
+    let language = self::language(language.as_deref().unwrap_or("en"))?;
     let pool = crate::state::db()?;
-    // A refused save keeps what was typed, for the page to fill the form with again.
-    let keep = |form: ArticleForm| {
-        let pool = pool.clone();
-        async move {
+    match save_revision(&pool, &caller, existing, version, language, &form).await {
+        Ok(id) => {
+            server::set_cookie(&crate::forms::forget_cookie(KEPT_FORM_COOKIE, "/editor"));
+            leptos_axum::redirect(&format!("/editor/articles/{id}?saved=1"));
+            Ok(id.to_string())
+        }
+        // A refused save keeps what was typed, for the page to fill the form with again.
+        Err(error @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let draft = uuid::Uuid::new_v4();
             sqlx::query!(
                 "insert into article_form_draft (draft_id, account_id, article_id, form)
                  values ($1, $2, $3, $4)",
                 draft,
-                me,
+                caller.account.account_id,
                 existing,
                 sqlx::types::Json(&form) as _
             )
@@ -479,52 +490,46 @@ async fn save_inner(
                 "/editor",
                 &draft,
             ));
-            Ok::<(), AppError>(())
+            Err(error)
         }
-    };
-    let checked = match check_article(&form) {
-        Ok(c) if c.slug == "search" => {
-            keep(form).await?;
-            return Err(AppError::Validation(
-                [("slug".to_string(), "taken".to_string())].into(),
-            ));
-        }
-        Ok(c) => c,
-        Err(problems) => {
-            keep(form).await?;
-            return Err(AppError::Validation(problems));
-        }
-    };
+        Err(error) => Err(error),
+    }
+}
+
+/// Checks the form and saves it as the article's next revision (or creates the article), in
+/// one transaction; any error rolls all of it back.
+#[cfg(feature = "ssr")]
+async fn save_revision(
+    pool: &sqlx::PgPool,
+    caller: &Caller,
+    existing: Option<uuid::Uuid>,
+    version: Option<i32>,
+    language: &str,
+    form: &ArticleForm,
+) -> Result<uuid::Uuid, AppError> {
+    use crate::db::ResultExt;
+    let slug_taken = || AppError::Validation([("slug".to_string(), "taken".to_string())].into());
+    let checked = check_article(form).map_err(AppError::Validation)?;
+    if checked.slug == "search" {
+        return Err(slug_taken());
+    }
+    let me = caller.account.account_id;
     let mut tx = pool.begin().await?;
-    let category = match &checked.category {
-        Some(slug) => match super::db::find_category(&mut *tx, slug).await? {
-            Some(id) => Some(id),
-            None => {
-                drop(tx);
-                keep(form).await?;
-                return Err(AppError::Validation(
-                    [("category".to_string(), "invalid".to_string())].into(),
-                ));
-            }
-        },
-        None => None,
-    };
+    let category =
+        match &checked.category {
+            Some(slug) => Some(super::db::find_category(&mut *tx, slug).await?.ok_or_else(
+                || AppError::Validation([("category".to_string(), "invalid".to_string())].into()),
+            )?),
+            None => None,
+        };
     let id = match existing {
         None => {
-            let language = self::language(language.as_deref().unwrap_or("en"))?;
             let id = uuid::Uuid::new_v4();
-            let inserted = super::db::insert_article(&mut tx, id, language, None, &checked, me)
+            super::db::insert_article(&mut tx, id, language, None, &checked, me)
                 .await
-                .on_constraint("article_language_slug_key", |_| {
-                    AppError::Validation([("slug".to_string(), "taken".to_string())].into())
-                });
-            if let Err(e) = inserted {
-                drop(tx);
-                keep(form).await?;
-                return Err(e);
-            }
+                .on_constraint("article_language_slug_key", |_| slug_taken())?;
             super::db::insert_revision(&mut tx, id, 1, &checked, category, me, None).await?;
-            audit_step(&mut tx, "article.create", &caller, id).await?;
+            audit_step(&mut tx, "article.create", caller, id).await?;
             id
         }
         Some(id) => {
@@ -532,21 +537,12 @@ async fn save_inner(
                 .await?
                 .ok_or(AppError::NotFound)?;
             if version != Some(row.version) {
-                drop(tx);
-                keep(form).await?;
                 return Err(AppError::Conflict("stale".into()));
             }
             let next = row.version + 1;
-            let updated = super::db::update_after_save(&mut tx, id, &checked, next)
+            super::db::update_after_save(&mut tx, id, &checked, next)
                 .await
-                .on_constraint("article_language_slug_key", |_| {
-                    AppError::Validation([("slug".to_string(), "taken".to_string())].into())
-                });
-            if let Err(e) = updated {
-                drop(tx);
-                keep(form).await?;
-                return Err(e);
-            }
+                .on_constraint("article_language_slug_key", |_| slug_taken())?;
             super::db::insert_revision(&mut tx, id, next, &checked, category, me, None).await?;
             id
         }
@@ -559,9 +555,7 @@ async fn save_inner(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    server::set_cookie(&crate::forms::forget_cookie(KEPT_FORM_COOKIE, "/editor"));
-    leptos_axum::redirect(&format!("/editor/articles/{id}?saved=1"));
-    Ok(id.to_string())
+    Ok(id)
 }
 
 /// Sends a draft for medical review. Editors only.
@@ -764,6 +758,31 @@ pub async fn confirm_review(article_id: String) -> Result<(), AppError> {
     )
 }
 
+/// An old revision as the article to save again (under the article's own slug and interval).
+#[cfg(feature = "ssr")]
+fn checked_from(
+    old: super::db::Revision,
+    slug: String,
+    row: &super::db::ArticleRow,
+) -> CheckedArticle {
+    CheckedArticle {
+        title: old.title,
+        slug,
+        summary: old.summary,
+        body: old.body,
+        kind: if row.kind == "condition_guide" {
+            "condition_guide"
+        } else {
+            "article"
+        },
+        category: old.category_slug,
+        tags: old.tags,
+        conditions: old.conditions,
+        sources: old.sources,
+        review_interval_months: row.review_interval_months,
+    }
+}
+
 /// Saves an old revision again as the newest (nothing is lost: it is one more revision).
 /// `version` guards against someone saving meanwhile, as in [`save_article`]. Editors only.
 #[server]
@@ -788,22 +807,8 @@ pub async fn restore_revision(
             let old = super::db::select_revision(&mut *tx, id, number)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let checked = CheckedArticle {
-                title: old.title,
-                slug: row.slug.clone(),
-                summary: old.summary,
-                body: old.body,
-                kind: if row.kind == "condition_guide" {
-                    "condition_guide"
-                } else {
-                    "article"
-                },
-                category: old.category_slug,
-                tags: old.tags,
-                conditions: old.conditions,
-                sources: old.sources,
-                review_interval_months: row.review_interval_months,
-            };
+            let category_id = old.category_id;
+            let checked = checked_from(old, row.slug.clone(), &row);
             let next = row.version + 1;
             super::db::update_after_save(&mut tx, id, &checked, next).await?;
             let note = format!("restored from revision {number}");
@@ -812,7 +817,7 @@ pub async fn restore_revision(
                 id,
                 next,
                 &checked,
-                old.category_id,
+                category_id,
                 caller.account.account_id,
                 Some(&note),
             )
@@ -870,24 +875,11 @@ pub async fn start_translation(article_id: String) -> Result<String, AppError> {
             let rev = super::db::select_revision(&mut *tx, id, row.version)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let checked = CheckedArticle {
-                title: rev.title,
-                slug: format!("{}-es", row.slug.chars().take(110).collect::<String>())
-                    .trim_matches('-')
-                    .to_string(),
-                summary: rev.summary,
-                body: rev.body,
-                kind: if row.kind == "condition_guide" {
-                    "condition_guide"
-                } else {
-                    "article"
-                },
-                category: rev.category_slug,
-                tags: rev.tags,
-                conditions: rev.conditions,
-                sources: rev.sources,
-                review_interval_months: row.review_interval_months,
-            };
+            let category_id = rev.category_id;
+            let slug = format!("{}-es", row.slug.chars().take(110).collect::<String>())
+                .trim_matches('-')
+                .to_string();
+            let checked = checked_from(rev, slug, &row);
             let es = uuid::Uuid::new_v4();
             let me = caller.account.account_id;
             super::db::insert_article(&mut tx, es, "es", Some(id), &checked, me)
@@ -900,7 +892,7 @@ pub async fn start_translation(article_id: String) -> Result<String, AppError> {
                 es,
                 1,
                 &checked,
-                rev.category_id,
+                category_id,
                 me,
                 Some("started from the English version"),
             )

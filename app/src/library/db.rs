@@ -12,7 +12,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// The working copy's workflow facts, read under a row lock before any change.
-pub(super) struct ArticleRow {
+pub struct ArticleRow {
     pub article_id: Uuid,
     pub language: String,
     pub kind: String,
@@ -88,7 +88,6 @@ pub(super) async fn select_categories(
     .await
 }
 
-#[allow(clippy::too_many_arguments, reason = "one column each")]
 pub(super) async fn insert_article(
     conn: &mut PgConnection,
     id: Uuid,
@@ -204,7 +203,7 @@ pub(super) async fn approve(
 }
 
 /// One saved revision, whole.
-pub(super) struct Revision {
+pub struct Revision {
     pub number: i32,
     pub title: String,
     pub summary: String,
@@ -322,14 +321,23 @@ pub(super) async fn upsert_published(
     )
     .execute(&mut *conn)
     .await?;
-    // The words typo correction chooses from.
+    insert_words(
+        conn,
+        &article.language,
+        &format!("{} {} {}", revision.title, revision.summary, body_text),
+    )
+    .await
+}
+
+/// Adds the words of `text` to the ones typo correction chooses from.
+pub async fn insert_words(conn: &mut PgConnection, language: &str, text: &str) -> sqlx::Result<()> {
     sqlx::query!(
         r#"insert into library_word (language, word)
            select distinct $1, w from regexp_split_to_table(lower($2), '[^[:alpha:]]+') w
            where length(w) between 3 and 40
            on conflict do nothing"#,
-        article.language,
-        format!("{} {} {}", revision.title, revision.summary, body_text)
+        language,
+        text
     )
     .execute(conn)
     .await?;
@@ -618,12 +626,10 @@ pub(super) async fn select_published(
                   p.visible_from, p.last_reviewed_at,
                   o.language as "other_language?", o.slug as "other_slug?"
            from published_article p
-           join article a on a.article_id = p.article_id
            left join library_category c on c.category_id = p.category_id
            left join published_article o
                   on o.visible_from <= now()
-                 and o.article_id = coalesce(a.translation_of,
-                         (select t.article_id from article t where t.translation_of = a.article_id))
+                 and o.article_id = article_counterpart(p.article_id)
            where p.slug = $1 and p.visible_from <= now()
            order by (p.language = $2) desc
            limit 1"#,

@@ -124,44 +124,30 @@ pub fn EditorPage() -> impl IntoView {
     }
 }
 
-/// The first error any of this page's forms came back with (a post without JavaScript returns
-/// here with the error in the address).
+/// The error server function `S` came back with, when a post without JavaScript returned
+/// here with it in the address.
+fn action_error<S>() -> Option<AppError>
+where
+    S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    ServerAction::<S>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+}
+
+/// The first error any of this page's forms came back with.
 fn page_error() -> Option<AppError> {
-    let errors = [
-        ServerAction::<SaveArticle>::new().value().get_untracked(),
-        ServerAction::<SubmitForReview>::new()
-            .value()
-            .get_untracked()
-            .map(|r| r.map(|_| String::new())),
-        ServerAction::<ApproveArticle>::new()
-            .value()
-            .get_untracked()
-            .map(|r| r.map(|_| String::new())),
-        ServerAction::<SendBack>::new()
-            .value()
-            .get_untracked()
-            .map(|r| r.map(|_| String::new())),
-        ServerAction::<PublishArticle>::new()
-            .value()
-            .get_untracked()
-            .map(|r| r.map(|_| String::new())),
-        ServerAction::<UnpublishArticle>::new()
-            .value()
-            .get_untracked()
-            .map(|r| r.map(|_| String::new())),
-        ServerAction::<ConfirmReview>::new()
-            .value()
-            .get_untracked()
-            .map(|r| r.map(|_| String::new())),
-        ServerAction::<RestoreRevision>::new()
-            .value()
-            .get_untracked()
-            .map(|r| r.map(|_| String::new())),
-        ServerAction::<StartTranslation>::new()
-            .value()
-            .get_untracked(),
-    ];
-    errors.into_iter().flatten().find_map(Result::err)
+    action_error::<SaveArticle>()
+        .or_else(action_error::<SubmitForReview>)
+        .or_else(action_error::<ApproveArticle>)
+        .or_else(action_error::<SendBack>)
+        .or_else(action_error::<PublishArticle>)
+        .or_else(action_error::<UnpublishArticle>)
+        .or_else(action_error::<ConfirmReview>)
+        .or_else(action_error::<RestoreRevision>)
+        .or_else(action_error::<StartTranslation>)
 }
 
 fn error_message(l: crate::locale::Locale, error: &AppError) -> &'static str {
@@ -236,8 +222,7 @@ pub fn EditorArticlePage() -> impl IntoView {
                         let form = super::api::kept_form(None).await.filter(|_| error.is_some()).unwrap_or_default();
                         #[cfg(not(feature = "ssr"))]
                         let form = ArticleForm::default();
-                        let categories = list_articles("en".into(), None, None, Some(1)).await
-                            .map(|l| l.categories).unwrap_or_default();
+                        let categories = library_categories("en".into()).await.unwrap_or_default();
                         return view! {
                             <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, ed_new)) />
                             <section class="page" aria-labelledby="page-title">

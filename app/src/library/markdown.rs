@@ -50,6 +50,34 @@ pub fn plain_text(markdown: &str) -> String {
     out.trim().to_string()
 }
 
+/// The only elements a rendered article may contain.
+const ALLOWED_TAGS: [&str; 24] = [
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "a",
+    "hr",
+    "br",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+];
+
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
@@ -57,34 +85,7 @@ fn options() -> Options {
 fn sanitiser() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
-        let tags: HashSet<&str> = [
-            "p",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "ul",
-            "ol",
-            "li",
-            "strong",
-            "em",
-            "del",
-            "code",
-            "pre",
-            "blockquote",
-            "a",
-            "hr",
-            "br",
-            "table",
-            "thead",
-            "tbody",
-            "tr",
-            "th",
-            "td",
-        ]
-        .into_iter()
-        .collect();
+        let tags: HashSet<&str> = ALLOWED_TAGS.into_iter().collect();
         let mut builder = ammonia::Builder::empty();
         builder
             .tags(tags)
@@ -109,32 +110,6 @@ mod tests {
     /// Reads every real tag of sanitised HTML (text has its `<` escaped, so each `<` opens a
     /// tag) and fails on any tag, attribute or link scheme outside the allow-list.
     fn assert_safe(html: &str) {
-        const TAGS: [&str; 24] = [
-            "p",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "ul",
-            "ol",
-            "li",
-            "strong",
-            "em",
-            "del",
-            "code",
-            "pre",
-            "blockquote",
-            "a",
-            "hr",
-            "br",
-            "table",
-            "thead",
-            "tbody",
-            "tr",
-            "th",
-            "td",
-        ];
         let mut rest = html;
         while let Some(open) = rest.find('<') {
             let after = &rest[open + 1..];
@@ -147,7 +122,10 @@ mod tests {
                 .chars()
                 .take_while(char::is_ascii_alphanumeric)
                 .collect();
-            assert!(TAGS.contains(&name.as_str()), "tag <{name}> in {html}");
+            assert!(
+                ALLOWED_TAGS.contains(&name.as_str()),
+                "tag <{name}> in {html}"
+            );
             let mut attrs = &tag[name.len()..];
             loop {
                 attrs = attrs.trim_start();

@@ -3,9 +3,10 @@
 //! article page with its trust signals, structured data and links to the other language.
 
 use super::api::{
-    get_library_front, list_articles, read_article, search_library, Listing, SearchResults,
+    get_library_front, library_categories, list_articles, read_article, search_library, Listing,
+    SearchResults,
 };
-use super::domain::{ArticleCard, Category, Paged, PublicArticle, SearchHit};
+use super::domain::{ArticleCard, Category, PublicArticle};
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::{use_locale, Locale};
@@ -19,26 +20,14 @@ fn code(l: Locale) -> String {
     leptos_i18n::Locale::as_str(l).to_string()
 }
 
-/// The site's origin for absolute links (canonical, Open Graph, structured data):
-/// `PUBLIC_URL` when set, else the request's own host.
+/// The site's origin for absolute links (canonical, Open Graph, structured data): the same as
+/// emails use, never a request's Host header, which a client chooses.
 pub fn site_origin() -> String {
     #[cfg(feature = "ssr")]
     {
-        if let Some(url) = crate::state::config()
-            .ok()
-            .and_then(|c| c.public_url.clone())
-        {
-            return url.origin().ascii_serialization();
-        }
-        let host = use_context::<http::request::Parts>()
-            .and_then(|p| p.headers.get(http::header::HOST).cloned())
-            .and_then(|h| h.to_str().ok().map(str::to_owned))
-            .filter(|h| {
-                h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-            })
-            .unwrap_or_else(|| "localhost".into());
-        format!("http://{host}")
+        crate::state::config()
+            .map(|c| c.link_origin())
+            .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     String::new()
@@ -77,8 +66,14 @@ fn SearchForm(
     }
 }
 
+/// One article in a list. Its title is an `h3` under a section's `h2`, or an `h2` when the list
+/// sits right under the page's `h1` (`top`), so headings never skip a level.
 #[component]
-fn Card(card: ArticleCard, #[prop(optional)] snippet: Option<Vec<String>>) -> impl IntoView {
+fn Card(
+    card: ArticleCard,
+    #[prop(optional)] snippet: Option<Vec<String>>,
+    #[prop(optional)] top: bool,
+) -> impl IntoView {
     let l = use_locale();
     let href = format!("/library/{}", card.slug);
     let kind = if card.kind == "condition_guide" {
@@ -90,7 +85,11 @@ fn Card(card: ArticleCard, #[prop(optional)] snippet: Option<Vec<String>>) -> im
     let minutes = card.reading_minutes.to_string();
     view! {
         <li class="article-card">
-            <h3 class="article-card__title"><a href=href>{card.title}</a></h3>
+            {if top {
+                view! { <h2 class="article-card__title"><a href=href>{card.title}</a></h2> }.into_any()
+            } else {
+                view! { <h3 class="article-card__title"><a href=href>{card.title}</a></h3> }.into_any()
+            }}
             <p class="article-card__meta muted">
                 {kind}
                 {card.category.map(|c| view! { " · " {c.name} })}
@@ -114,20 +113,19 @@ fn Card(card: ArticleCard, #[prop(optional)] snippet: Option<Vec<String>>) -> im
 }
 
 #[component]
-fn Cards(cards: Vec<ArticleCard>, label: String) -> impl IntoView {
+fn Cards(cards: Vec<ArticleCard>, label: String, #[prop(optional)] top: bool) -> impl IntoView {
     view! {
         <ul class="article-cards" aria-label=label>
-            {cards.into_iter().map(|card| view! { <Card card /> }).collect_view()}
+            {cards.into_iter().map(|card| view! { <Card card top /> }).collect_view()}
         </ul>
     }
 }
 
 /// Previous / next links that keep the rest of the query.
 #[component]
-fn Pager<T: 'static>(paged: Paged<T>, base: String) -> impl IntoView {
+fn Pager(page: i64, pages: i64, base: String) -> impl IntoView {
     let l = use_locale();
     let sep = if base.contains('?') { '&' } else { '?' };
-    let (page, pages) = (paged.page, paged.pages);
     let prev = (page > 1).then(|| format!("{base}{sep}page={}", page - 1));
     let next = (page < pages).then(|| format!("{base}{sep}page={}", page + 1));
     let (p, n) = (page.to_string(), pages.to_string());
@@ -212,8 +210,8 @@ pub fn SearchPage() -> impl IntoView {
             {move || {
                 let (q, category) = (q.clone(), category.clone());
                 Suspend::new(async move {
-                    let categories = match list_articles(code(l), None, None, Some(1)).await {
-                        Ok(listing) => listing.categories,
+                    let categories = match library_categories(code(l)).await {
+                        Ok(categories) => categories,
                         Err(error) => return view! { <ErrorView error /> }.into_any(),
                     };
                     let results = if q.trim().is_empty() {
@@ -257,10 +255,9 @@ fn Results(results: Result<SearchResults, AppError>, base: String) -> impl IntoV
             <p class="empty" role="status">{td_string!(l, lib_search_empty)}</p>
         }
         .into_any(),
-        Ok(found) => {
-            let total = found.hits.total.to_string();
-            let corrected = found.corrected.clone();
-            let items: Vec<SearchHit> = found.hits.items.clone();
+        Ok(SearchResults { hits, corrected }) => {
+            let total = hits.total.to_string();
+            let (page, pages, items) = (hits.page, hits.pages, hits.items);
             view! {
                 <p role="status">
                     {td!(l, lib_results_count, n = move || total.clone())}
@@ -269,9 +266,9 @@ fn Results(results: Result<SearchResults, AppError>, base: String) -> impl IntoV
                     })}
                 </p>
                 <ul class="article-cards" aria-label=td_string!(l, lib_results)>
-                    {items.into_iter().map(|hit| view! { <Card card=hit.card snippet=hit.snippet /> }).collect_view()}
+                    {items.into_iter().map(|hit| view! { <Card card=hit.card snippet=hit.snippet top=true /> }).collect_view()}
                 </ul>
-                <Pager paged=found.hits base />
+                <Pager page pages base />
             }
             .into_any()
         }
@@ -305,9 +302,9 @@ fn ListingPage(listing: Listing, heading: String, base: String) -> impl IntoView
             {if listing.cards.items.is_empty() {
                 view! { <p class="empty" role="status">{td_string!(l, lib_empty)}</p> }.into_any()
             } else {
-                view! { <Cards cards=listing.cards.items.clone() label=heading.clone() /> }.into_any()
+                view! { <Cards cards=listing.cards.items label=heading.clone() top=true /> }.into_any()
             }}
-            <Pager paged=listing.cards base />
+            <Pager page=listing.cards.page pages=listing.cards.pages base />
             <TopicLinks categories=listing.categories />
         </section>
     }
@@ -316,41 +313,22 @@ fn ListingPage(listing: Listing, heading: String, base: String) -> impl IntoView
 /// `/library/topics/:slug`.
 #[component]
 pub fn TopicPage() -> impl IntoView {
-    let l = use_locale();
-    let slug = use_params_map()
-        .get_untracked()
-        .get("slug")
-        .unwrap_or_default();
-    let page = use_query_map()
-        .get_untracked()
-        .get("page")
-        .and_then(|p| p.parse().ok());
-    view! {
-        <Suspense fallback=Loading>
-            {move || {
-                let slug = slug.clone();
-                Suspend::new(async move {
-                    match list_articles(code(l), Some(slug.clone()), None, page).await {
-                        Err(AppError::NotFound) => view! { <NotFoundPage /> }.into_any(),
-                        Err(error) => view! { <ErrorView error /> }.into_any(),
-                        Ok(listing) => {
-                            let heading = listing.category.as_ref().map(|c| c.name.clone()).unwrap_or_default();
-                            view! { <ListingPage listing heading base=format!("/library/topics/{slug}") /> }.into_any()
-                        }
-                    }
-                })
-            }}
-        </Suspense>
-    }
+    view! { <ListingRoute by_tag=false /> }
 }
 
 /// `/library/tags/:tag`.
 #[component]
 pub fn TagPage() -> impl IntoView {
+    view! { <ListingRoute by_tag=true /> }
+}
+
+/// A topic's or a tag's articles, named by the route's last segment.
+#[component]
+fn ListingRoute(by_tag: bool) -> impl IntoView {
     let l = use_locale();
-    let tag = use_params_map()
+    let key = use_params_map()
         .get_untracked()
-        .get("tag")
+        .get(if by_tag { "tag" } else { "slug" })
         .unwrap_or_default();
     let page = use_query_map()
         .get_untracked()
@@ -359,14 +337,20 @@ pub fn TagPage() -> impl IntoView {
     view! {
         <Suspense fallback=Loading>
             {move || {
-                let tag = tag.clone();
+                let key = key.clone();
                 Suspend::new(async move {
-                    match list_articles(code(l), None, Some(tag.clone()), page).await {
+                    let (category, tag) = if by_tag { (None, Some(key.clone())) } else { (Some(key.clone()), None) };
+                    match list_articles(code(l), category, tag, page).await {
                         Err(AppError::NotFound) => view! { <NotFoundPage /> }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                         Ok(listing) => {
-                            let heading = format!("{} “{tag}”", td_string!(l, lib_tagged));
-                            view! { <ListingPage listing heading base=format!("/library/tags/{}", urlencode(&tag)) /> }.into_any()
+                            let (heading, base) = if by_tag {
+                                (format!("{} “{key}”", td_string!(l, lib_tagged)), format!("/library/tags/{}", urlencode(&key)))
+                            } else {
+                                let name = listing.category.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+                                (name, format!("/library/topics/{key}"))
+                            };
+                            view! { <ListingPage listing heading base /> }.into_any()
                         }
                     }
                 })
