@@ -108,7 +108,7 @@ pub fn EditorPage() -> impl IntoView {
                                                     {a.live.then(|| view! { <span class="badge badge--live">{td_string!(l, ed_live)}</span> })}
                                                     {a.scheduled_for.map(|s| view! { <span class="badge">{td_string!(l, ed_scheduled)} " " {day(&s)} " UTC"</span> })}
                                                     {a.review_due.then(|| view! { <span class="badge badge--due">{td_string!(l, ed_due)}</span> })}
-                                                    <span class="muted">" · " {a.author_name} " · " {updated}</span>
+                                                    <span class="muted">" · " {a.author_name} " · " {updated} " UTC"</span>
                                                 </li>
                                             }
                                         }).collect_view()}
@@ -255,18 +255,14 @@ pub fn EditorArticlePage() -> impl IntoView {
                             {banner}
                             {notice}
                             <Workflow article=article.clone() editor reviewer />
-                            <div class="editor-columns">
-                                <div>
-                                    {if editor {
-                                        view! {
-                                            <ArticleFormView form fields categories=article.categories.clone()
-                                                article_id=article.article_id.clone() version=article.version
-                                                language=article.language.clone() />
-                                        }.into_any()
-                                    } else {
-                                        ().into_any()
-                                    }}
-                                </div>
+                            <div class="editor-columns" class:editor-columns--single=!editor>
+                                {editor.then(|| view! {
+                                    <div>
+                                        <ArticleFormView form fields categories=article.categories.clone()
+                                            article_id=article.article_id.clone() version=article.version
+                                            language=article.language.clone() />
+                                    </div>
+                                })}
                                 <section class="preview" aria-labelledby="preview-title" lang=article.language.clone()>
                                     <h2 id="preview-title">{td!(l, ed_preview, n = {let v = article.version.to_string(); move || v.clone()})}</h2>
                                     <p class="lead">{article.form.summary.clone()}</p>
