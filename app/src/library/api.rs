@@ -558,25 +558,51 @@ async fn save_revision(
     Ok(id)
 }
 
+/// An editorial step under way: who asked, on which article, in the transaction that holds the
+/// article's row lock.
+#[cfg(feature = "ssr")]
+struct Step {
+    caller: Caller,
+    id: uuid::Uuid,
+    row: super::db::ArticleRow,
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+}
+
+/// Checks the caller's role (with a second factor) first, then locks the article.
+#[cfg(feature = "ssr")]
+async fn begin_step(role: crate::auth::account::Role, article_id: &str) -> Result<Step, AppError> {
+    let caller = crate::auth::server::require_role(role).await?;
+    let id = parse_id(article_id)?;
+    let mut tx = crate::state::db()?.begin().await?;
+    let row = super::db::lock_article(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Step {
+        caller,
+        id,
+        row,
+        tx,
+    })
+}
+
+/// Audits the step, commits it, and sends a form post back to the article with `notice`.
+#[cfg(feature = "ssr")]
+async fn finish_step(mut step: Step, action: &'static str, notice: &str) -> Result<(), AppError> {
+    audit_step(&mut step.tx, action, &step.caller, step.id).await?;
+    step.tx.commit().await?;
+    leptos_axum::redirect(&format!("/editor/articles/{}?{notice}", step.id));
+    Ok(())
+}
+
 /// Sends a draft for medical review. Editors only.
 #[server]
 pub async fn submit_for_review(article_id: String) -> Result<(), AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::{account::Role, server};
-            let caller = server::require_role(Role::Editor).await?;
-            let id = parse_id(&article_id)?;
-            let pool = crate::state::db()?;
-            let mut tx = pool.begin().await?;
-            let row = super::db::lock_article(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            check_submit(row.status).map_err(refused)?;
-            super::db::set_status(&mut tx, id, ArticleStatus::InReview, None).await?;
-            audit_step(&mut tx, "article.submit", &caller, id).await?;
-            tx.commit().await?;
-            leptos_axum::redirect(&format!("/editor/articles/{id}?submitted=1"));
-            Ok(())
+            let mut step = begin_step(crate::auth::account::Role::Editor, &article_id).await?;
+            check_submit(step.row.status).map_err(refused)?;
+            super::db::set_status(&mut step.tx, step.id, ArticleStatus::InReview, None).await?;
+            finish_step(step, "article.submit", "submitted=1").await
         }
         .await,
     )
@@ -588,24 +614,16 @@ pub async fn submit_for_review(article_id: String) -> Result<(), AppError> {
 pub async fn approve_article(article_id: String, revision: i32) -> Result<(), AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::{account::Role, server};
-            let caller = server::require_role(Role::MedicalReviewer).await?;
-            let id = parse_id(&article_id)?;
-            let pool = crate::state::db()?;
-            let mut tx = pool.begin().await?;
-            let row = super::db::lock_article(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let me = caller.account.account_id;
+            let mut step =
+                begin_step(crate::auth::account::Role::MedicalReviewer, &article_id).await?;
+            let me = step.caller.account.account_id;
+            let row = &step.row;
             check_approve(row.status, &me, &row.author_id, &row.last_saved_by).map_err(refused)?;
             if revision != row.version {
                 return Err(AppError::Conflict("stale".into()));
             }
-            super::db::approve(&mut tx, id, revision, me).await?;
-            audit_step(&mut tx, "article.approve", &caller, id).await?;
-            tx.commit().await?;
-            leptos_axum::redirect(&format!("/editor/articles/{id}?approved=1"));
-            Ok(())
+            super::db::approve(&mut step.tx, step.id, revision, me).await?;
+            finish_step(step, "article.approve", "approved=1").await
         }
         .await,
     )
@@ -616,26 +634,17 @@ pub async fn approve_article(article_id: String, revision: i32) -> Result<(), Ap
 pub async fn send_back(article_id: String, note: String) -> Result<(), AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::{account::Role, server};
-            let caller = server::require_role(Role::MedicalReviewer).await?;
-            let id = parse_id(&article_id)?;
+            let mut step =
+                begin_step(crate::auth::account::Role::MedicalReviewer, &article_id).await?;
             let note = note.trim();
             if note.is_empty() || note.chars().count() > 2000 {
                 return Err(AppError::Validation(
                     [("note".to_string(), "required".to_string())].into(),
                 ));
             }
-            let pool = crate::state::db()?;
-            let mut tx = pool.begin().await?;
-            let row = super::db::lock_article(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            check_send_back(row.status).map_err(refused)?;
-            super::db::set_status(&mut tx, id, ArticleStatus::Draft, Some(note)).await?;
-            audit_step(&mut tx, "article.send_back", &caller, id).await?;
-            tx.commit().await?;
-            leptos_axum::redirect(&format!("/editor/articles/{id}?sent_back=1"));
-            Ok(())
+            check_send_back(step.row.status).map_err(refused)?;
+            super::db::set_status(&mut step.tx, step.id, ArticleStatus::Draft, Some(note)).await?;
+            finish_step(step, "article.send_back", "sent_back=1").await
         }
         .await,
     )
@@ -650,10 +659,8 @@ pub async fn publish_article(article_id: String, at: Option<String>) -> Result<(
 
 #[cfg(feature = "ssr")]
 async fn publish_inner(article_id: String, at: Option<String>) -> Result<(), AppError> {
-    use crate::auth::{account::Role, server};
     use crate::db::ResultExt;
-    let caller = server::require_role(Role::Editor).await?;
-    let id = parse_id(&article_id)?;
+    let mut step = begin_step(crate::auth::account::Role::Editor, &article_id).await?;
     let now = chrono::Utc::now();
     let visible_from = match at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         None => now,
@@ -663,24 +670,20 @@ async fn publish_inner(article_id: String, at: Option<String>) -> Result<(), App
                 AppError::Validation([("at".to_string(), "invalid".to_string())].into())
             })?,
     };
-    let pool = crate::state::db()?;
-    let mut tx = pool.begin().await?;
-    let row = super::db::lock_article(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    check_publish(row.status).map_err(refused)?;
-    let (Some(number), Some(reviewed_at)) = (row.approved_revision, row.reviewed_at) else {
+    check_publish(step.row.status).map_err(refused)?;
+    let (Some(number), Some(reviewed_at)) = (step.row.approved_revision, step.row.reviewed_at)
+    else {
         return Err(refused(WorkflowRefusal::WrongStatus));
     };
-    let revision = super::db::select_revision(&mut *tx, id, number)
+    let revision = super::db::select_revision(&mut *step.tx, step.id, number)
         .await?
         .ok_or(AppError::NotFound)?;
     let html = super::markdown::render(&revision.body);
     let text = super::markdown::plain_text(&revision.body);
-    let months = u32::try_from(row.review_interval_months).unwrap_or(12);
+    let months = u32::try_from(step.row.review_interval_months).unwrap_or(12);
     super::db::upsert_published(
-        &mut tx,
-        &row,
+        &mut step.tx,
+        &step.row,
         &revision,
         &html,
         &text,
@@ -692,11 +695,8 @@ async fn publish_inner(article_id: String, at: Option<String>) -> Result<(), App
     .on_constraint("published_article_language_slug_key", |_| {
         AppError::Conflict("slug_taken".into())
     })?;
-    super::db::set_status(&mut tx, id, ArticleStatus::Published, None).await?;
-    audit_step(&mut tx, "article.publish", &caller, id).await?;
-    tx.commit().await?;
-    leptos_axum::redirect(&format!("/editor/articles/{id}?published=1"));
-    Ok(())
+    super::db::set_status(&mut step.tx, step.id, ArticleStatus::Published, None).await?;
+    finish_step(step, "article.publish", "published=1").await
 }
 
 /// Takes an article off the public site at once (its revisions stay). Editors only.
@@ -704,24 +704,14 @@ async fn publish_inner(article_id: String, at: Option<String>) -> Result<(), App
 pub async fn unpublish_article(article_id: String) -> Result<(), AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::{account::Role, server};
-            let caller = server::require_role(Role::Editor).await?;
-            let id = parse_id(&article_id)?;
-            let pool = crate::state::db()?;
-            let mut tx = pool.begin().await?;
-            let row = super::db::lock_article(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if super::db::delete_published(&mut tx, id).await? == 0 {
+            let mut step = begin_step(crate::auth::account::Role::Editor, &article_id).await?;
+            if super::db::delete_published(&mut step.tx, step.id).await? == 0 {
                 return Err(refused(WorkflowRefusal::WrongStatus));
             }
-            if row.status == ArticleStatus::Published {
-                super::db::set_status(&mut tx, id, ArticleStatus::Approved, None).await?;
+            if step.row.status == ArticleStatus::Published {
+                super::db::set_status(&mut step.tx, step.id, ArticleStatus::Approved, None).await?;
             }
-            audit_step(&mut tx, "article.unpublish", &caller, id).await?;
-            tx.commit().await?;
-            leptos_axum::redirect(&format!("/editor/articles/{id}?unpublished=1"));
-            Ok(())
+            finish_step(step, "article.unpublish", "unpublished=1").await
         }
         .await,
     )
@@ -733,26 +723,18 @@ pub async fn unpublish_article(article_id: String) -> Result<(), AppError> {
 pub async fn confirm_review(article_id: String) -> Result<(), AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::{account::Role, server};
-            let caller = server::require_role(Role::MedicalReviewer).await?;
-            let id = parse_id(&article_id)?;
-            let pool = crate::state::db()?;
-            let mut tx = pool.begin().await?;
-            let row = super::db::lock_article(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if row.author_id == caller.account.account_id {
+            let mut step =
+                begin_step(crate::auth::account::Role::MedicalReviewer, &article_id).await?;
+            let me = step.caller.account.account_id;
+            if step.row.author_id == me {
                 return Err(refused(WorkflowRefusal::OwnWork));
             }
-            let months = u32::try_from(row.review_interval_months).unwrap_or(12);
+            let months = u32::try_from(step.row.review_interval_months).unwrap_or(12);
             let due = review_due(chrono::Utc::now(), months);
-            if super::db::confirm_review(&mut tx, id, caller.account.account_id, due).await? == 0 {
+            if super::db::confirm_review(&mut step.tx, step.id, me, due).await? == 0 {
                 return Err(refused(WorkflowRefusal::WrongStatus));
             }
-            audit_step(&mut tx, "article.confirm_review", &caller, id).await?;
-            tx.commit().await?;
-            leptos_axum::redirect(&format!("/editor/articles/{id}?confirmed=1"));
-            Ok(())
+            finish_step(step, "article.confirm_review", "confirmed=1").await
         }
         .await,
     )
@@ -793,38 +775,29 @@ pub async fn restore_revision(
 ) -> Result<(), AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::{account::Role, server};
-            let caller = server::require_role(Role::Editor).await?;
-            let id = parse_id(&article_id)?;
-            let pool = crate::state::db()?;
-            let mut tx = pool.begin().await?;
-            let row = super::db::lock_article(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if row.version != version {
+            let mut step = begin_step(crate::auth::account::Role::Editor, &article_id).await?;
+            if step.row.version != version {
                 return Err(AppError::Conflict("stale".into()));
             }
-            let old = super::db::select_revision(&mut *tx, id, number)
+            let old = super::db::select_revision(&mut *step.tx, step.id, number)
                 .await?
                 .ok_or(AppError::NotFound)?;
             let category_id = old.category_id;
-            let checked = checked_from(old, row.slug.clone(), &row);
-            let next = row.version + 1;
-            super::db::update_after_save(&mut tx, id, &checked, next).await?;
+            let checked = checked_from(old, step.row.slug.clone(), &step.row);
+            let next = step.row.version + 1;
+            super::db::update_after_save(&mut step.tx, step.id, &checked, next).await?;
             let note = format!("restored from revision {number}");
             super::db::insert_revision(
-                &mut tx,
-                id,
+                &mut step.tx,
+                step.id,
                 next,
                 &checked,
                 category_id,
-                caller.account.account_id,
+                step.caller.account.account_id,
                 Some(&note),
             )
             .await?;
-            tx.commit().await?;
-            leptos_axum::redirect(&format!("/editor/articles/{id}?restored={number}"));
-            Ok(())
+            finish_step(step, "article.restore", &format!("restored={number}")).await
         }
         .await,
     )
@@ -860,15 +833,13 @@ pub async fn compare_revisions(
 pub async fn start_translation(article_id: String) -> Result<String, AppError> {
     crate::error::with_status(
         async move {
-            use crate::auth::{account::Role, server};
             use crate::db::ResultExt;
-            let caller = server::require_role(Role::Editor).await?;
-            let id = parse_id(&article_id)?;
-            let pool = crate::state::db()?;
-            let mut tx = pool.begin().await?;
-            let row = super::db::lock_article(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let Step {
+                caller,
+                id,
+                row,
+                mut tx,
+            } = begin_step(crate::auth::account::Role::Editor, &article_id).await?;
             if row.language != "en" {
                 return Err(refused(WorkflowRefusal::WrongStatus));
             }

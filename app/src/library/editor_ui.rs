@@ -445,16 +445,8 @@ fn ArticleFormView(
                 <label class="choice"><input type="radio" name="kind" value="article" checked=kind != "condition_guide" /> " " {td_string!(l, lib_kind_article)}</label>
                 <label class="choice"><input type="radio" name="kind" value="condition_guide" checked=kind == "condition_guide" /> " " {td_string!(l, lib_kind_guide)}</label>
             </fieldset>
-            <div class="field">
-                <label for="article-category">{td_string!(l, lib_category_label)}</label>
-                <select id="article-category" name="category">
-                    <option value="">{td_string!(l, ed_no_category)}</option>
-                    {categories.into_iter().map(|c| {
-                        let selected = c.slug == category;
-                        view! { <option value=c.slug selected=selected>{c.name}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
+            <super::ui::CategorySelect id="article-category" none=td_string!(l, ed_no_category)
+                categories selected=category />
             {text("tags", td_string!(l, ed_field_tags), Some(td_string!(l, ed_field_tags_hint)), form.tags.clone(), None)}
             {text("conditions", td_string!(l, ed_field_conditions), Some(td_string!(l, ed_field_conditions_hint)), form.conditions.clone(), Some(3))}
             {text("sources", td_string!(l, ed_field_sources), Some(td_string!(l, ed_field_sources_hint)), form.sources.clone(), Some(3))}

@@ -50,16 +50,8 @@ fn SearchForm(
                     enterkeyhint="search" spellcheck="true" />
             </div>
             {with_categories.then(|| view! {
-                <div class="field">
-                    <label for="library-category">{td_string!(l, lib_category_label)}</label>
-                    <select id="library-category" name="category">
-                        <option value="">{td_string!(l, lib_all_topics)}</option>
-                        {categories.into_iter().map(|c| {
-                            let selected = c.slug == category;
-                            view! { <option value=c.slug selected=selected>{c.name}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <CategorySelect id="library-category" none=td_string!(l, lib_all_topics)
+                    categories selected=category />
             })}
             <button class="button" type="submit">{td_string!(l, lib_search_button)}</button>
         </form>
@@ -68,6 +60,29 @@ fn SearchForm(
 
 /// One article in a list. Its title is an `h3` under a section's `h2`, or an `h2` when the list
 /// sits right under the page's `h1` (`top`), so headings never skip a level.
+/// The topic picker (`name="category"`), with `none` as the empty choice.
+#[component]
+pub(super) fn CategorySelect(
+    id: &'static str,
+    none: &'static str,
+    categories: Vec<Category>,
+    selected: String,
+) -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <div class="field">
+            <label for=id>{td_string!(l, lib_category_label)}</label>
+            <select id=id name="category">
+                <option value="">{none}</option>
+                {categories.into_iter().map(|c| {
+                    let chosen = c.slug == selected;
+                    view! { <option value=c.slug selected=chosen>{c.name}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
 #[component]
 fn Card(
     card: ArticleCard,
