@@ -22,7 +22,7 @@ target/release/server demo-data --patients 100 --articles "$ARTICLES" >/dev/null
 echo "library loaded: $(psql "$DATABASE_URL" -tAc 'select count(*) from published_article') published articles ($(( $(date +%s) - t ))s)"
 
 PORT="${BENCH_PORT:-3210}"
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUN_WORKER=false RUST_LOG=error RATE_LIMIT_PER_IP_PER_MINUTE=1000000 \
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUN_WORKER=false RUST_LOG=error RATE_LIMIT_PER_IP_PER_MINUTE=100000 \
   target/release/server &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -f "${LUA:-}" "${SQL:-}" target/site/bench-article.html' EXIT
