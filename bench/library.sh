@@ -58,11 +58,15 @@ step "Bare search SQL (pgbench, ${CONNECTIONS:-16} clients, 10 s): the ceiling f
 SQL=$(mktemp --suffix .sql)
 cat > "$SQL" <<'EOF'
 with q as (select websearch_to_tsquery('english', 'blood pressure') as query, 'english'::regconfig as cfg),
-hits as (
-  select p.article_id, ts_rank_cd(p.search_document, q.query) as rank, count(*) over () as total
+matches as (
+  select p.article_id, p.rank_document, p.visible_from
   from published_article p cross join q
   where p.language = 'en' and p.visible_from <= now() and p.search_document @@ q.query
-  order by rank desc, p.visible_from desc, p.article_id limit 12)
+  limit 1001),
+hits as (
+  select m.article_id, ts_rank_cd(m.rank_document, q.query) as rank, count(*) over () as total
+  from matches m cross join q
+  order by rank desc, m.visible_from desc, m.article_id limit 12)
 select p.slug, ts_headline(q.cfg, p.body_text, q.query, 'MaxWords=30, MinWords=12, MaxFragments=1')
 from hits h join published_article p using (article_id) cross join q order by h.rank desc;
 EOF

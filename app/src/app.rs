@@ -5,6 +5,10 @@ use crate::auth::{
     AccountPage, CheckEmailPage, ForgotPasswordPage, PasskeysPage, ResetPasswordPage,
     SecondFactorPage, SignInPage, SignUpPage, TwoFactorPage, VerifyEmailPage,
 };
+use crate::directory::{
+    AdminClinicianPage, AdminDirectoryPage, AdminLocationPage, ClinicianPage, FindCarePage,
+    LocationPage,
+};
 use crate::home::HomePage;
 use crate::household::{AcceptInvitationPage, AccessLogPage, LinkPage, MePage, PeoplePage};
 use crate::library::{
@@ -87,6 +91,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/library/topics/:slug") view=TopicPage ssr=SsrMode::Async />
                     <Route path=path!("/library/tags/:tag") view=TagPage ssr=SsrMode::Async />
                     <Route path=path!("/library/:slug") view=ArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/find-care") view=FindCarePage ssr=SsrMode::Async />
+                    <Route path=path!("/find-care/clinicians/:slug") view=ClinicianPage ssr=SsrMode::Async />
+                    <Route path=path!("/find-care/locations/:slug") view=LocationPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/directory") view=AdminDirectoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/directory/locations/:id") view=AdminLocationPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/directory/clinicians/:id") view=AdminClinicianPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id/compare") view=EditorComparePage ssr=SsrMode::Async />

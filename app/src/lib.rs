@@ -8,6 +8,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cookies;
+pub mod directory;
 #[cfg(feature = "ssr")]
 pub mod email;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod library;
 pub mod locale;
+pub mod media;
 pub mod organisation;
 #[cfg(feature = "ssr")]
 pub mod security;

@@ -3,8 +3,10 @@
 //! Processes keep no state of their own, so any number can serve one database.
 
 pub mod demo;
+pub mod demo_directory;
 pub mod demo_library;
 pub mod feeds;
+pub mod media;
 pub mod ops;
 pub mod security;
 pub mod worker;
@@ -54,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/language/{code}", get(ops::switch_language))
         .route("/robots.txt", get(feeds::robots))
+        .route("/media/{file}", get(media::image))
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/library/feed/{file}", get(feeds::atom))
         .leptos_routes(&state, routes, move || shell(options.clone()))

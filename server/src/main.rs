@@ -12,8 +12,9 @@ const USAGE: &str = "usage:
   server                          run the portal (migrates first)
   server migrate                  apply database migrations and exit
   server demo-data [--patients N] [--articles N]
-                                  load deterministic demo data (default 1000 patients and
-                                  the 88-article demo library; more articles are synthetic)
+                                  load deterministic demo data (default 1000 patients, the
+                                  88-article demo library (more articles are synthetic) and
+                                  the 44-clinician Find care directory)
   server worker                   run only the background worker (jobs and email), no web
                                   server; any number may run beside the portal
   server api-paths                list the server functions' HTTP paths (one per line)
@@ -123,7 +124,16 @@ async fn main() -> anyhow::Result<()> {
             let added_articles = server::demo_library::load(&pool, articles)
                 .await
                 .context("loading the demo health library")?;
-            tracing::info!(patients, added, added_articles, "demo data loaded");
+            let added_clinicians = server::demo_directory::load(&pool)
+                .await
+                .context("loading the demo Find care directory")?;
+            tracing::info!(
+                patients,
+                added,
+                added_articles,
+                added_clinicians,
+                "demo data loaded"
+            );
             Ok(())
         }
         Command::VerifyAudit => {

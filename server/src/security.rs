@@ -67,7 +67,12 @@ pub fn is_cross_site(headers: &HeaderMap, public_url: Option<&url::Url>) -> bool
 /// answer instead of failing inside a handler. This is the only body limit: a declared length is
 /// enforced by hyper, and GET and HEAD bodies are never read.
 pub async fn limit_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limit = state.config.max_body_bytes;
+    // Image uploads are larger than anything else a form sends (and only editors and
+    // administrators get past the upload function's first line).
+    let limit = match app::media::upload_body_limit(request.uri().path()) {
+        Some(upload) => upload.max(state.config.max_body_bytes),
+        None => state.config.max_body_bytes,
+    };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -89,14 +89,16 @@ async fn run_one(pool: &PgPool, job: Job) {
             app::auth::server::purge_rate_limits(pool).await,
             outbox::purge_old(pool).await,
             app::auth::passkey::purge_expired_ceremonies(pool).await,
+            app::directory::db::purge_old_drafts(pool).await,
         ) {
-            (Ok(jobs), Ok(windows), Ok(emails), Ok(ceremonies)) => {
+            (Ok(jobs), Ok(windows), Ok(emails), Ok(ceremonies), Ok(drafts)) => {
                 tracing::info!(
                     jobs,
                     windows,
                     emails,
                     ceremonies,
-                    "purged old jobs, rate-limit windows, email bodies and passkey challenges"
+                    drafts,
+                    "purged old jobs, rate-limit windows, email bodies, passkey challenges and kept forms"
                 );
                 Ok(())
             }

@@ -15,6 +15,10 @@ use app::auth::{
     SignOut, SignUp, StartPasskeyRegistration, StartPasskeySignIn, StartTwoFactorSetup,
     StaySignedIn, TwoFactorState, VerifyEmail, VerifySecondFactor,
 };
+use app::directory::{
+    AdminDirectory, ClinicianEditor, FindCare, GetClinician, GetLocation, LocationEditor,
+    SaveClinician, SaveLocation, SetClinicianPhoto,
+};
 use app::household::{
     AcceptProxyInvitation, ActFor, CreateLinkInvitation, InviteProxy, LinkWithEmailedCode,
     LinkWithInvitation, MyPeople, PatientAccessLog, PatientGrants, PatientOverview,
@@ -22,9 +26,11 @@ use app::household::{
 };
 use app::library::{
     ApproveArticle, CompareRevisions, ConfirmReview, EditorArticles, GetEditorArticle,
-    GetLibraryFront, LibraryCategories, ListArticles, PublishArticle, ReadArticle, RestoreRevision,
-    SaveArticle, SearchLibrary, SendBack, StartTranslation, SubmitForReview, UnpublishArticle,
+    GetLibraryFront, LibraryCategories, ListArticles, PreviewMarkdown, PublishArticle, ReadArticle,
+    RestoreRevision, SaveArticle, SearchLibrary, SendBack, StartTranslation, SubmitForReview,
+    UnpublishArticle,
 };
+use app::media::UploadImage;
 use app::organisation::GetOrganisation;
 use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
@@ -65,6 +71,10 @@ fn public() -> BTreeSet<&'static str> {
         <ListArticles as ServerFn>::PATH,
         <SearchLibrary as ServerFn>::PATH,
         <ReadArticle as ServerFn>::PATH,
+        // Find care: listed entries only (tested in tests/directory.rs).
+        <FindCare as ServerFn>::PATH,
+        <GetClinician as ServerFn>::PATH,
+        <GetLocation as ServerFn>::PATH,
     ])
 }
 
@@ -204,6 +214,8 @@ enum Rule {
     ReviewerOnly,
     /// Editors and medical reviewers.
     Library,
+    /// Editors (article images) and administrators (clinician photos).
+    UploadsImages,
 }
 
 fn allowed(rule: Rule, who: Who) -> bool {
@@ -219,6 +231,7 @@ fn allowed(rule: Rule, who: Who) -> bool {
         Rule::EditorOnly => who == Editor,
         Rule::ReviewerOnly => who == Reviewer,
         Rule::Library => matches!(who, Editor | Reviewer),
+        Rule::UploadsImages => matches!(who, Editor | Administrator),
     }
 }
 
@@ -234,6 +247,11 @@ fn matrix(patient: &str) -> Vec<Entry> {
         (
             <GetEditorArticle as ServerFn>::PATH,
             vec![article()],
+            Rule::Library,
+        ),
+        (
+            <PreviewMarkdown as ServerFn>::PATH,
+            vec![("body", "## Preview".into())],
             Rule::Library,
         ),
         (
@@ -279,6 +297,13 @@ fn matrix(patient: &str) -> Vec<Entry> {
             <ApproveArticle as ServerFn>::PATH,
             vec![article(), ("revision", "1".into())],
             Rule::ReviewerOnly,
+        ),
+        // Sent as an ordinary form here: the role is checked before the body is read, so who
+        // is refused does not depend on it (tests/media.rs sends real multipart uploads).
+        (
+            <UploadImage as ServerFn>::PATH,
+            vec![("return_to", "/editor".into())],
+            Rule::UploadsImages,
         ),
         (
             <SendBack as ServerFn>::PATH,
@@ -353,6 +378,48 @@ fn matrix(patient: &str) -> Vec<Entry> {
         (
             <ListOutbox as ServerFn>::PATH,
             vec![],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <AdminDirectory as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <LocationEditor as ServerFn>::PATH,
+            vec![("location_id", "new".into())],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <ClinicianEditor as ServerFn>::PATH,
+            vec![("clinician_id", "new".into())],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SaveLocation as ServerFn>::PATH,
+            vec![
+                ("name", "Matrix Clinic".into()),
+                ("street", "1 Matrix Way".into()),
+                ("city", "Riverbend".into()),
+                ("region", "IL".into()),
+                ("postal_code", "61201".into()),
+                ("phone", "555-010-9999".into()),
+                ("time_zone", "America/Chicago".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SaveClinician as ServerFn>::PATH,
+            vec![
+                ("name", "Matrix Clinician".into()),
+                ("specialties%5B%5D", "cardiology".into()),
+                ("languages%5B%5D", "en".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SetClinicianPhoto as ServerFn>::PATH,
+            vec![("clinician_id", Uuid::new_v4().to_string())],
             Rule::AdministratorOnly,
         ),
         (

@@ -6,8 +6,8 @@
 
 use app::auth::account::Role;
 use app::library::{
-    ApproveArticle, ConfirmReview, EditorArticles, PublishArticle, ReadArticle, SaveArticle,
-    SearchLibrary, SubmitForReview,
+    ApproveArticle, ConfirmReview, EditorArticles, PreviewMarkdown, PublishArticle, ReadArticle,
+    SaveArticle, SearchLibrary, SubmitForReview,
 };
 use axum::{
     http::{header, StatusCode},
@@ -303,6 +303,37 @@ async fn an_article_reaches_the_public_only_after_review_by_someone_else_and_pub
     .await
     .2;
     assert!(listing.contains(&id));
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_live_preview_is_sanitised_and_a_script_never_comes_back_as_a_tag(pool: PgPool) {
+    // Arrange
+    let d = desk(&pool).await;
+    let path = <PreviewMarkdown as ServerFn>::PATH;
+    let body = "## Hello\n\nSafe <script>alert(1)</script> <img src=x onerror=alert(2)> \
+                [link](javascript:alert(3))";
+
+    // Act
+    let (editor_status, _, editor_html) =
+        call(&d.app, path, &[("body", body)], Some(&d.editor)).await;
+    let (reviewer_status, _, _) = call(&d.app, path, &[("body", body)], Some(&d.reviewer)).await;
+    let (anonymous_status, _, _) = call(&d.app, path, &[("body", body)], None).await;
+    let too_long = "a".repeat(app::library::MAX_BODY + 1);
+    let (long_status, _, _) = call(&d.app, path, &[("body", &too_long)], Some(&d.editor)).await;
+
+    // Assert
+    assert_eq!(editor_status, StatusCode::OK, "{editor_html}");
+    let html: String = serde_json::from_str(&editor_html).expect("a JSON string");
+    assert!(html.contains("<h2>Hello</h2>"), "{html}");
+    // Raw HTML is shown as text, never as a tag.
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script"), "{html}");
+    assert!(!lower.contains("<img"), "{html}");
+    assert!(lower.contains("&lt;script&gt;"), "{html}");
+    assert!(!lower.contains("href=\"javascript"), "{html}");
+    assert_eq!(reviewer_status, StatusCode::OK);
+    assert_eq!(anonymous_status, StatusCode::UNAUTHORIZED);
+    assert_eq!(long_status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

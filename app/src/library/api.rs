@@ -224,8 +224,9 @@ pub async fn read_article(language: String, slug: String) -> Result<PublicArticl
             let row = super::db::select_published(&pool, &slug, language)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let related = super::db::select_related(&pool, row.article_id).await?;
+            let related = super::db::select_related(&pool, &row).await?;
             super::db::count_view(&pool, row.article_id).await?;
+            let hero = row.hero();
             Ok(PublicArticle {
                 article_id: row.article_id.to_string(),
                 language: row.language,
@@ -246,6 +247,7 @@ pub async fn read_article(language: String, slug: String) -> Result<PublicArticl
                 reviewer_name: row.reviewer_name,
                 published_at: row.visible_from.to_rfc3339(),
                 last_reviewed_at: row.last_reviewed_at.to_rfc3339(),
+                hero,
                 other_language: row.other_language.zip(row.other_slug),
                 related,
             })
@@ -378,6 +380,8 @@ async fn editor_article_inner(article_id: String) -> Result<EditorArticle, AppEr
             conditions: conditions_text(&rev.conditions),
             sources: sources_text(&rev.sources),
             review_interval_months: a.review_interval_months.to_string(),
+            hero_image: rev.hero_image.unwrap_or_default(),
+            hero_alt: rev.hero_alt.unwrap_or_default(),
         },
         revisions,
         review_note: a.review_note,
@@ -418,7 +422,8 @@ pub const KEPT_FORM_COOKIE: &str = "kept_article_form";
 /// Saves a new revision of an article (or creates the article, in `language`, when `article_id`
 /// is empty). `version` is the revision the editor started from: when someone saved since, the
 /// save is refused with `Conflict("stale")` and what was typed is kept. Any save makes the
-/// article a draft again. Editors only.
+/// article a draft again. `hero_image` is the key of an uploaded image (see
+/// [`crate::media::upload_image`]) and needs `hero_alt`. Editors only.
 #[server]
 pub async fn save_article(
     article_id: Option<String>,
@@ -434,6 +439,8 @@ pub async fn save_article(
     conditions: Option<String>,
     sources: Option<String>,
     review_interval_months: Option<String>,
+    hero_image: Option<String>,
+    hero_alt: Option<String>,
 ) -> Result<String, AppError> {
     let form = ArticleForm {
         title,
@@ -446,6 +453,8 @@ pub async fn save_article(
         conditions: conditions.unwrap_or_default(),
         sources: sources.unwrap_or_default(),
         review_interval_months: review_interval_months.unwrap_or_default(),
+        hero_image: hero_image.unwrap_or_default(),
+        hero_alt: hero_alt.unwrap_or_default(),
     };
     crate::error::with_status(save_inner(article_id, version, language, form).await)
 }
@@ -509,6 +518,9 @@ async fn save_revision(
 ) -> Result<uuid::Uuid, AppError> {
     use crate::db::ResultExt;
     let slug_taken = || AppError::Validation([("slug".to_string(), "taken".to_string())].into());
+    // The key names no stored image (made up, or from another installation).
+    let no_such_image =
+        |_| AppError::Validation([("hero_image".to_string(), "invalid".to_string())].into());
     let checked = check_article(form).map_err(AppError::Validation)?;
     if checked.slug == "search" {
         return Err(slug_taken());
@@ -528,7 +540,9 @@ async fn save_revision(
             super::db::insert_article(&mut tx, id, language, None, &checked, me)
                 .await
                 .on_constraint("article_language_slug_key", |_| slug_taken())?;
-            super::db::insert_revision(&mut tx, id, 1, &checked, category, me, None).await?;
+            super::db::insert_revision(&mut tx, id, 1, &checked, category, me, None)
+                .await
+                .on_constraint("article_revision_hero_image_fkey", no_such_image)?;
             audit_step(&mut tx, "article.create", caller, id).await?;
             id
         }
@@ -543,7 +557,9 @@ async fn save_revision(
             super::db::update_after_save(&mut tx, id, &checked, next)
                 .await
                 .on_constraint("article_language_slug_key", |_| slug_taken())?;
-            super::db::insert_revision(&mut tx, id, next, &checked, category, me, None).await?;
+            super::db::insert_revision(&mut tx, id, next, &checked, category, me, None)
+                .await
+                .on_constraint("article_revision_hero_image_fkey", no_such_image)?;
             id
         }
     };
@@ -762,6 +778,8 @@ fn checked_from(
         conditions: old.conditions,
         sources: old.sources,
         review_interval_months: row.review_interval_months,
+        hero_image: old.hero_image,
+        hero_alt: old.hero_alt,
     }
 }
 
@@ -822,6 +840,24 @@ pub async fn compare_revisions(
                 .await?
                 .ok_or(AppError::NotFound)?;
             Ok(super::diff::between(&a, &b))
+        }
+        .await,
+    )
+}
+
+/// `body` (Markdown) rendered through the one sanitiser, exactly as it would be published, for
+/// the editor's live preview. Nothing is stored. Editors and medical reviewers.
+#[server]
+pub async fn preview_markdown(body: String) -> Result<String, AppError> {
+    crate::error::with_status(
+        async move {
+            require_library_staff().await?;
+            if body.len() > MAX_BODY {
+                return Err(AppError::Validation(
+                    [("body".to_string(), "too_long".to_string())].into(),
+                ));
+            }
+            Ok(super::markdown::render(&body))
         }
         .await,
     )

@@ -26,6 +26,16 @@ pub(super) fn between(a: &Revision, b: &Revision) -> RevisionDiff {
             sources_text(&a.sources),
             sources_text(&b.sources),
         ),
+        (
+            "hero_image",
+            a.hero_image.clone().unwrap_or_default(),
+            b.hero_image.clone().unwrap_or_default(),
+        ),
+        (
+            "hero_alt",
+            a.hero_alt.clone().unwrap_or_default(),
+            b.hero_alt.clone().unwrap_or_default(),
+        ),
     ];
     RevisionDiff {
         from: a.number,
@@ -68,6 +78,8 @@ mod tests {
             tags: vec!["heart".into()],
             conditions: vec![],
             sources: vec![],
+            hero_image: None,
+            hero_alt: None,
         }
     }
 

@@ -140,6 +140,12 @@ pub struct ArticleForm {
     /// One per line: `title | https://…`.
     pub sources: String,
     pub review_interval_months: String,
+    /// The hero image's key (see [`crate::media`]); empty for none.
+    #[serde(default)]
+    pub hero_image: String,
+    /// What the hero image shows, for people who cannot see it.
+    #[serde(default)]
+    pub hero_alt: String,
 }
 
 /// An [`ArticleForm`] that passed every check.
@@ -155,6 +161,9 @@ pub struct CheckedArticle {
     pub conditions: Vec<ConditionCode>,
     pub sources: Vec<Source>,
     pub review_interval_months: i32,
+    /// The hero image's key and its description: both or neither.
+    pub hero_image: Option<String>,
+    pub hero_alt: Option<String>,
 }
 
 pub const MAX_TITLE: usize = 200;
@@ -357,6 +366,27 @@ pub fn check_article(form: &ArticleForm) -> Result<CheckedArticle, BTreeMap<Stri
             }
         },
     };
+    let (hero_image, hero_alt) = match form.hero_image.trim() {
+        "" => (None, None),
+        key if !crate::media::is_media_hash(key) => {
+            problem("hero_image", "invalid");
+            (None, None)
+        }
+        key => {
+            // One line: the description is read out as a single phrase.
+            let alt = form
+                .hero_alt
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if alt.is_empty() {
+                problem("hero_alt", "required");
+            } else if alt.chars().count() > crate::media::MAX_ALT {
+                problem("hero_alt", "too_long");
+            }
+            (Some(key.to_string()), Some(alt))
+        }
+    };
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -371,6 +401,8 @@ pub fn check_article(form: &ArticleForm) -> Result<CheckedArticle, BTreeMap<Stri
         conditions,
         sources,
         review_interval_months,
+        hero_image,
+        hero_alt,
     })
 }
 
@@ -409,6 +441,8 @@ pub struct ArticleCard {
     /// `YYYY-MM-DD`.
     pub last_reviewed: String,
     pub reading_minutes: i32,
+    /// The hero image, shown small (its description is the title beside it).
+    pub image: Option<crate::media::ImageRef>,
 }
 
 /// A search result: the card plus a snippet whose matches are marked.
@@ -429,10 +463,19 @@ pub struct Paged<T> {
 }
 
 pub const PAGE_SIZE: i64 = 12;
+/// The most matches a search ranks and counts; a search finding more says "more than" this.
+pub const SEARCH_CAP: i64 = 1000;
 
 /// The number of pages `total` items fill, at least one.
 pub fn page_count(total: i64) -> i64 {
     ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+}
+
+/// An image at the top of an article, with its description.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeroImage {
+    pub image: crate::media::ImageRef,
+    pub alt: String,
 }
 
 /// The public article page.
@@ -459,6 +502,7 @@ pub struct PublicArticle {
     /// The other language's published version: (language, slug).
     pub other_language: Option<(String, String)>,
     pub related: Vec<ArticleCard>,
+    pub hero: Option<HeroImage>,
 }
 
 /// The library's front page.
@@ -682,6 +726,43 @@ mod tests {
                 .as_deref(),
             Some("invalid")
         );
+    }
+
+    #[test]
+    fn a_hero_image_needs_a_description_of_at_most_250_characters() {
+        let key = "ab".repeat(32);
+        let with = |image: &str, alt: &str| ArticleForm {
+            hero_image: image.into(),
+            hero_alt: alt.into(),
+            ..form()
+        };
+        let checked = check_article(&with(&key, "  A nurse  taking\na blood pressure ")).ok();
+        assert_eq!(
+            checked.as_ref().and_then(|c| c.hero_image.as_deref()),
+            Some(key.as_str())
+        );
+        assert_eq!(
+            checked.and_then(|c| c.hero_alt),
+            Some("A nurse taking a blood pressure".to_string())
+        );
+        let problem = |f: &ArticleForm, field: &str| {
+            check_article(f)
+                .err()
+                .and_then(|p| p.get(field).cloned())
+                .unwrap_or_default()
+        };
+        assert_eq!(problem(&with(&key, "  "), "hero_alt"), "required");
+        assert_eq!(
+            problem(&with(&key, &"x".repeat(251)), "hero_alt"),
+            "too_long"
+        );
+        assert_eq!(
+            problem(&with("../etc/passwd", "x"), "hero_image"),
+            "invalid"
+        );
+        // No image: a leftover description is dropped, not stored.
+        let none = check_article(&with("", "A description")).ok();
+        assert_eq!(none.map(|c| (c.hero_image, c.hero_alt)), Some((None, None)));
     }
 
     #[test]

@@ -9,8 +9,9 @@ use crate::admin::AccessProblem;
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::use_locale;
+use crate::media::{ImageRef, ImageUploadForm, ResponsiveImage};
 use crate::organisation::PRODUCT_NAME;
-use crate::shell::Loading;
+use crate::shell::{action_error, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -124,19 +125,6 @@ pub fn EditorPage() -> impl IntoView {
     }
 }
 
-/// The error server function `S` came back with, when a post without JavaScript returned
-/// here with it in the address.
-fn action_error<S>() -> Option<AppError>
-where
-    S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    ServerAction::<S>::new()
-        .value()
-        .get_untracked()
-        .and_then(Result::err)
-}
-
 /// The first error any of this page's forms came back with.
 fn page_error() -> Option<AppError> {
     action_error::<SaveArticle>()
@@ -164,6 +152,35 @@ fn error_message(l: crate::locale::Locale, error: &AppError) -> &'static str {
     }
 }
 
+/// The stored image a form names, for its preview (`None` for an empty or unknown key).
+async fn chosen_image(key: String) -> Option<ImageRef> {
+    #[cfg(feature = "ssr")]
+    {
+        let pool = crate::state::db().ok()?;
+        crate::media::find_image(&pool, &key).await.ok().flatten()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// The hero image upload, which comes back to this page with the new image chosen in the form.
+#[component]
+fn HeroUpload(return_to: String) -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <section class="card hero-upload" aria-labelledby="hero-upload-title">
+            <h2 id="hero-upload-title">{td_string!(l, ed_hero_title)}</h2>
+            <ImageUploadForm return_to id="hero-upload-file"
+                label=td_string!(l, ed_hero_upload_label)
+                hint=td_string!(l, ed_hero_upload_hint)
+                button=td_string!(l, ed_hero_upload_button) />
+        </section>
+    }
+}
+
 /// `/editor/articles/:id` (`new` for a new article).
 #[component]
 pub fn EditorArticlePage() -> impl IntoView {
@@ -187,15 +204,21 @@ pub fn EditorArticlePage() -> impl IntoView {
         ("confirmed", td_string!(l, ed_confirmed)),
         ("restored", td_string!(l, ed_restored)),
         ("translation", td_string!(l, ed_translation_started)),
+        ("uploaded", td_string!(l, ed_hero_uploaded)),
     ]
     .into_iter()
     .find(|(key, _)| query.get(key).is_some())
     .map(|(_, text)| text);
     let error = page_error();
+    // An image just uploaded for this article: chosen in the form until it is saved.
+    let uploaded = query
+        .get("uploaded")
+        .filter(|key| crate::media::is_media_hash(key));
     view! {
         <Suspense fallback=Loading>
             {move || {
                 let (id, new_language, error) = (id.clone(), new_language.clone(), error.clone());
+                let uploaded = uploaded.clone();
                 Suspend::new(async move {
                     let (editor, reviewer) = match library_roles().await {
                         Ok(roles) => roles,
@@ -222,14 +245,19 @@ pub fn EditorArticlePage() -> impl IntoView {
                         let form = super::api::kept_form(None).await.filter(|_| error.is_some()).unwrap_or_default();
                         #[cfg(not(feature = "ssr"))]
                         let form = ArticleForm::default();
+                        let form = with_upload(form, uploaded);
+                        let hero = chosen_image(form.hero_image.clone()).await;
                         let categories = library_categories("en".into()).await.unwrap_or_default();
+                        let return_to = if new_language == "es" { "/editor/articles/new?language=es" } else { "/editor/articles/new" };
                         return view! {
                             <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, ed_new)) />
                             <section class="page" aria-labelledby="page-title">
                                 <p class="breadcrumb"><a href="/editor">{td_string!(l, ed_title)}</a></p>
                                 <h1 id="page-title">{td_string!(l, ed_new)}</h1>
                                 {banner}
-                                <ArticleFormView form fields categories article_id=String::new() version=0 language=new_language />
+                                {notice}
+                                <HeroUpload return_to=return_to.to_string() />
+                                <ArticleFormView form fields categories hero article_id=String::new() version=0 language=new_language />
                             </section>
                         }.into_any();
                     }
@@ -247,6 +275,9 @@ pub fn EditorArticlePage() -> impl IntoView {
                     let form = kept.unwrap_or_else(|| article.form.clone());
                     #[cfg(not(feature = "ssr"))]
                     let form = article.form.clone();
+                    let form = with_upload(form, uploaded);
+                    let hero = chosen_image(form.hero_image.clone()).await;
+                    let return_to = format!("/editor/articles/{}", article.article_id);
                     view! {
                         <Title text=format!("{} · {PRODUCT_NAME}", article.form.title) />
                         <section class="page" aria-labelledby="page-title">
@@ -258,7 +289,8 @@ pub fn EditorArticlePage() -> impl IntoView {
                             <div class="editor-columns" class:editor-columns--single=!editor>
                                 {editor.then(|| view! {
                                     <div>
-                                        <ArticleFormView form fields categories=article.categories.clone()
+                                        <HeroUpload return_to />
+                                        <ArticleFormView form fields hero categories=article.categories.clone()
                                             article_id=article.article_id.clone() version=article.version
                                             language=article.language.clone() />
                                     </div>
@@ -266,7 +298,8 @@ pub fn EditorArticlePage() -> impl IntoView {
                                 <section class="preview" aria-labelledby="preview-title" lang=article.language.clone()>
                                     <h2 id="preview-title">{td!(l, ed_preview, n = {let v = article.version.to_string(); move || v.clone()})}</h2>
                                     <p class="lead">{article.form.summary.clone()}</p>
-                                    <div class="article__body" inner_html=article.preview_html.clone()></div>
+                                    {editor.then(|| view! { <super::live::LivePreview /> })}
+                                    <div class="article__body" id=super::live::PREVIEW_ID inner_html=article.preview_html.clone()></div>
                                 </section>
                             </div>
                             <Revisions article=article.clone() editor />
@@ -276,6 +309,17 @@ pub fn EditorArticlePage() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// `form` with the image just uploaded chosen as its hero image.
+fn with_upload(form: ArticleForm, uploaded: Option<String>) -> ArticleForm {
+    match uploaded {
+        Some(key) => ArticleForm {
+            hero_image: key,
+            ..form
+        },
+        None => form,
     }
 }
 
@@ -379,11 +423,15 @@ fn ArticleFormView(
     form: ArticleForm,
     fields: std::collections::BTreeMap<String, String>,
     categories: Vec<Category>,
+    /// The stored image `form.hero_image` names, if it names one.
+    hero: Option<ImageRef>,
     article_id: String,
     version: i32,
     language: String,
 ) -> impl IntoView {
     let l = use_locale();
+    let image_gone =
+        fields.contains_key("hero_image") || (hero.is_none() && !form.hero_image.is_empty());
     let problem = move |field: &str| {
         fields.get(field).map(|code| match (field, code.as_str()) {
             (_, "required") => td_string!(l, ed_required),
@@ -431,11 +479,33 @@ fn ArticleFormView(
     };
     let kind = form.kind.clone();
     let category = form.category.clone();
+    let hero_alt = form.hero_alt.clone();
+    let hero_field = match hero {
+        Some(image) => view! {
+            <fieldset class="field hero-field">
+                <legend>{td_string!(l, ed_hero_title)}</legend>
+                // The description is typed just below; the preview adds nothing to it.
+                <ResponsiveImage image=image.clone() alt=String::new() sizes="20rem" class="hero-field__preview" />
+                <label class="choice">
+                    <input type="checkbox" name="hero_image" value=image.hash checked=true />
+                    " " {td_string!(l, ed_hero_use)}
+                </label>
+                {text("hero_alt", td_string!(l, ed_hero_alt), Some(td_string!(l, ed_hero_alt_hint)), hero_alt, None)}
+            </fieldset>
+        }
+        .into_any(),
+        None if image_gone => view! {
+            <p class="field__error" role="alert">{td_string!(l, ed_hero_invalid)}</p>
+        }
+        .into_any(),
+        None => view! { <p class="muted">{td_string!(l, ed_hero_none)}</p> }.into_any(),
+    };
     view! {
         <form class="form article-form" method="post" action={<SaveArticle as ServerFn>::PATH} novalidate>
             <input type="hidden" name="article_id" value=article_id />
             <input type="hidden" name="version" value=version />
             <input type="hidden" name="language" value=language />
+            {hero_field}
             {text("title", td_string!(l, ed_field_title), None, form.title.clone(), None)}
             {text("slug", td_string!(l, ed_field_slug), Some(td_string!(l, ed_field_slug_hint)), form.slug.clone(), None)}
             {text("summary", td_string!(l, ed_field_summary), None, form.summary.clone(), Some(3))}

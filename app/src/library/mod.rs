@@ -17,6 +17,7 @@ pub mod db;
 mod diff;
 mod domain;
 mod editor_ui;
+mod live;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 mod ui;
@@ -24,4 +25,8 @@ mod ui;
 pub use api::*;
 pub use domain::*;
 pub use editor_ui::{EditorArticlePage, EditorComparePage, EditorPage};
-pub use ui::{ArticlePage, LibraryPage, SearchPage, TagPage, TopicPage};
+pub use live::{PreviewAsYouType, SearchAsYouType};
+pub(crate) use ui::urlencode;
+pub use ui::{
+    site_origin, ArticlePage, Cards, LibraryPage, Pager, SearchForm, SearchPage, TagPage, TopicPage,
+};

@@ -6,10 +6,11 @@ use super::api::{
     get_library_front, library_categories, list_articles, read_article, search_library, Listing,
     SearchResults,
 };
-use super::domain::{ArticleCard, Category, PublicArticle};
+use super::domain::{ArticleCard, Category, PublicArticle, SEARCH_CAP};
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::{use_locale, Locale};
+use crate::media::ResponsiveImage;
 use crate::organisation::PRODUCT_NAME;
 use crate::shell::{ErrorView, Loading, NotFoundPage};
 use leptos::prelude::*;
@@ -35,7 +36,7 @@ pub fn site_origin() -> String {
 
 /// The search box, on the front page and the search page.
 #[component]
-fn SearchForm(
+pub fn SearchForm(
     #[prop(optional)] q: String,
     #[prop(optional)] category: String,
     #[prop(optional)] categories: Vec<Category>,
@@ -98,8 +99,17 @@ fn Card(
     };
     let reviewed = card.last_reviewed.clone();
     let minutes = card.reading_minutes.to_string();
+    // Decorative beside the title (empty alt), and lazy: cards are rarely what is seen first.
+    let with_image = card.image.is_some();
+    let image = card.image.map(|image| {
+        view! {
+            <ResponsiveImage image alt=String::new() class="article-card__image"
+                sizes="(min-width: 64rem) 21rem, (min-width: 48rem) 50vw, 100vw" />
+        }
+    });
     view! {
-        <li class="article-card">
+        <li class="article-card" class:article-card--with-image=with_image>
+            {image}
             {if top {
                 view! { <h2 class="article-card__title"><a href=href>{card.title}</a></h2> }.into_any()
             } else {
@@ -128,7 +138,7 @@ fn Card(
 }
 
 #[component]
-fn Cards(cards: Vec<ArticleCard>, label: String, #[prop(optional)] top: bool) -> impl IntoView {
+pub fn Cards(cards: Vec<ArticleCard>, label: String, #[prop(optional)] top: bool) -> impl IntoView {
     view! {
         <ul class="article-cards" aria-label=label>
             {cards.into_iter().map(|card| view! { <Card card top /> }).collect_view()}
@@ -138,7 +148,7 @@ fn Cards(cards: Vec<ArticleCard>, label: String, #[prop(optional)] top: bool) ->
 
 /// Previous / next links that keep the rest of the query.
 #[component]
-fn Pager(page: i64, pages: i64, base: String) -> impl IntoView {
+pub fn Pager(page: i64, pages: i64, base: String) -> impl IntoView {
     let l = use_locale();
     let sep = if base.contains('?') { '&' } else { '?' };
     let prev = (page > 1).then(|| format!("{base}{sep}page={}", page - 1));
@@ -191,6 +201,7 @@ pub fn LibraryPage() -> impl IntoView {
                                 <h1 id="page-title">{td_string!(l, lib_title)}</h1>
                                 <p class="lead">{td_string!(l, lib_intro)}</p>
                                 <SearchForm />
+                                <super::live::LiveSearch />
                                 <TopicLinks categories=front.categories />
                                 {(!front.featured.is_empty()).then(|| view! {
                                     <h2>{td_string!(l, lib_featured)}</h2>
@@ -248,7 +259,10 @@ pub fn SearchPage() -> impl IntoView {
                         <section class="page library" aria-labelledby="page-title">
                             <h1 id="page-title">{td_string!(l, lib_search_title)}</h1>
                             <SearchForm q=q.clone() category=category.clone() categories=categories />
-                            {results.map(|r| view! { <Results results=r base=base.clone() /> })}
+                            <super::live::LiveSearch />
+                            <div id=super::live::RESULTS_ID>
+                                {results.map(|r| view! { <Results results=r base=base.clone() /> })}
+                            </div>
                         </section>
                     }
                     .into_any()
@@ -271,11 +285,16 @@ fn Results(results: Result<SearchResults, AppError>, base: String) -> impl IntoV
         }
         .into_any(),
         Ok(SearchResults { hits, corrected }) => {
+            let many = hits.total > SEARCH_CAP;
             let total = hits.total.to_string();
             let (page, pages, items) = (hits.page, hits.pages, hits.items);
             view! {
                 <p role="status">
-                    {td!(l, lib_results_count, n = move || total.clone())}
+                    {if many {
+                        td_string!(l, lib_results_many).into_any()
+                    } else {
+                        td!(l, lib_results_count, n = move || total.clone()).into_any()
+                    }}
                     {corrected.map(|c| view! {
                         " " {td!(l, lib_showing_for, words = move || c.clone())}
                     })}
@@ -290,7 +309,7 @@ fn Results(results: Result<SearchResults, AppError>, base: String) -> impl IntoV
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -376,8 +395,8 @@ fn ListingRoute(by_tag: bool) -> impl IntoView {
 
 /// schema.org structured data for an article: a MedicalWebPage with its author, reviewer and
 /// last review date. `<` is escaped so the text can never close the script element.
-fn structured_data(a: &PublicArticle, url: &str) -> String {
-    let data = serde_json::json!({
+fn structured_data(a: &PublicArticle, url: &str, image: Option<&str>) -> String {
+    let mut data = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "url": url,
@@ -399,6 +418,9 @@ fn structured_data(a: &PublicArticle, url: &str) -> String {
             "@type": "CreativeWork", "name": s.title, "url": s.url
         })).collect::<Vec<_>>(),
     });
+    if let (Some(image), Some(object)) = (image, data.as_object_mut()) {
+        object.insert("image".into(), image.into());
+    }
     data.to_string()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
@@ -434,7 +456,27 @@ fn ArticleView(article: PublicArticle) -> impl IntoView {
     let l = use_locale();
     let origin = site_origin();
     let url = format!("{origin}/library/{}", article.slug);
-    let json_ld = structured_data(&article, &url);
+    // Shared links and search results show the full-size image: an absolute address.
+    let hero_url = article
+        .hero
+        .as_ref()
+        .map(|h| format!("{origin}{}", h.image.full_url()));
+    let json_ld = structured_data(&article, &url, hero_url.as_deref());
+    let hero_meta = article.hero.clone().zip(hero_url).map(|(h, src)| {
+        view! {
+            <Meta property="og:image" content=src.clone() />
+            <Meta property="og:image:width" content=h.image.width.min(1600).to_string() />
+            <Meta property="og:image:height" content=h.image.height.to_string() />
+            <Meta property="og:image:alt" content=h.alt.clone() />
+            <Meta name="twitter:image" content=src />
+            <Meta name="twitter:image:alt" content=h.alt />
+        }
+    });
+    let twitter_card = if article.hero.is_some() {
+        "summary_large_image"
+    } else {
+        "summary"
+    };
     let lang = article.language.clone();
     let reviewed = article
         .last_reviewed_at
@@ -469,7 +511,8 @@ fn ArticleView(article: PublicArticle) -> impl IntoView {
         <Meta property="og:url" content=url.clone() />
         <Meta property="og:locale" content=og_locale />
         <Meta property="og:site_name" content=PRODUCT_NAME />
-        <Meta name="twitter:card" content="summary" />
+        <Meta name="twitter:card" content=twitter_card />
+        {hero_meta}
         <Meta name="twitter:title" content=article.title.clone() />
         <Meta name="twitter:description" content=article.summary.clone() />
         <article class="page article" lang=lang.clone() aria-labelledby="page-title">
@@ -482,6 +525,13 @@ fn ArticleView(article: PublicArticle) -> impl IntoView {
             <p class="article__kind muted">{kind}</p>
             <h1 id="page-title">{article.title.clone()}</h1>
             <p class="lead">{article.summary.clone()}</p>
+            // The page's largest element: loaded at once, at high priority.
+            {article.hero.clone().map(|h| view! {
+                <div class="article__hero">
+                    <ResponsiveImage image=h.image alt=h.alt eager=true
+                        sizes="(min-width: 46rem) 42rem, calc(100vw - 2rem)" />
+                </div>
+            })}
             <div class="trust" role="note">
                 <p>
                     <strong>{td!(l, lib_reviewed_by, name = move || reviewer.clone(), date = move || reviewed.clone())}</strong>
@@ -553,12 +603,18 @@ mod tests {
             last_reviewed_at: "2026-01-01T00:00:00+00:00".into(),
             other_language: None,
             related: vec![],
+            hero: None,
         };
-        let json = structured_data(&a, "https://example.org/library/s");
+        let json = structured_data(
+            &a,
+            "https://example.org/library/s",
+            Some("https://example.org/media/x-1600.jpg"),
+        );
         assert!(!json.contains('<') && !json.contains('>'));
         let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
         assert_eq!(back["headline"], "</script><script>alert(1)</script>");
         assert_eq!(back["@type"], "MedicalWebPage");
+        assert_eq!(back["image"], "https://example.org/media/x-1600.jpg");
         assert_eq!(urlencode("blood pressure"), "blood%20pressure");
     }
 }

@@ -114,7 +114,10 @@ pub fn SiteHeader() -> impl IntoView {
                                 let admin = me
                                     .as_ref()
                                     .is_some_and(|m| m.roles.iter().any(|r| r == "administrator"));
-                                let mut links = vec![("/library", td_string!(l, nav_library))];
+                                let mut links = vec![
+                                    ("/library", td_string!(l, nav_library)),
+                                    ("/find-care", td_string!(l, nav_find_care)),
+                                ];
                                 if me.as_ref().is_some_and(|m| m.roles.iter().any(|r| r == "editor" || r == "medical_reviewer")) {
                                     links.push(("/editor", td_string!(l, nav_editor)));
                                 }
@@ -126,6 +129,7 @@ pub fn SiteHeader() -> impl IntoView {
                                 }
                                 if admin {
                                     links.push(("/admin/accounts", td_string!(l, nav_accounts)));
+                                    links.push(("/admin/directory", td_string!(l, nav_directory)));
                                     links.push(("/admin/audit", td_string!(l, nav_audit)));
                                     links.push(("/admin/emails", td_string!(l, nav_emails)));
                                 }
@@ -260,4 +264,26 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
 pub fn Loading() -> impl IntoView {
     let l = use_locale();
     view! { <p class="loading" role="status">{td_string!(l, loading)}</p> }
+}
+
+/// schema.org structured data as the text of a `<script type="application/ld+json">`: `<`, `>`
+/// and `&` are escaped so no value can close the script element.
+pub fn json_ld(data: &serde_json::Value) -> String {
+    data.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The error the last post of server function `S`'s form came back with, when the page was
+/// reached by a post without JavaScript (the error travels in the redirect's address).
+pub fn action_error<S>() -> Option<AppError>
+where
+    S: server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    ServerAction::<S>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
 }
