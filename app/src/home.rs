@@ -84,7 +84,7 @@ pub fn HomePage() -> impl IntoView {
                             <section class="home-articles" aria-labelledby="latest-title">
                                 <h2 id="latest-title">{td_string!(l, lib_latest)}</h2>
                                 <Cards cards=latest label=td_string!(l, lib_latest).to_string() />
-                                <p><a href="/library">{td_string!(l, home_all_articles)}</a></p>
+                                <p><a class="more-link" href="/library">{td_string!(l, home_all_articles)}</a></p>
                             </section>
                         })}
                         <section class="card card--notice" aria-labelledby="status-title">
