@@ -52,15 +52,17 @@ pub(super) fn Portrait(name: String, photo: Option<Photo>, size: u32) -> impl In
         // Square in the layout whatever the upload's shape (`object-fit: cover`).
         Some(p) => {
             let srcset = format!("{} 1x, {} 2x", p.image.url(size), p.image.url(size * 2));
+            // A profile's own portrait is at the top of its page: load it at once.
+            let loading = if size >= 160 { "eager" } else { "lazy" };
             view! {
                 <img class="portrait" src=p.image.url(size) srcset=srcset
-                    width=size height=size alt=p.alt loading="lazy" decoding="async" />
+                    width=size height=size alt=p.alt loading=loading decoding="async" />
             }
             .into_any()
         }
         None => view! {
-            <span class="portrait portrait--initials" aria-hidden="true"
-                style=format!("--size:{size}px")>{initials(&name)}</span>
+            // Sized by the page's CSS (no inline style: the CSP allows none).
+            <span class="portrait portrait--initials" aria-hidden="true">{initials(&name)}</span>
         }
         .into_any(),
     }

@@ -255,6 +255,9 @@ pub fn SearchPage() -> impl IntoView {
                     );
                     view! {
                         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, lib_search_title)) />
+                        <Meta name="description" content=td_string!(l, lib_description) />
+                        // Result pages are thin copies of the articles: search engines should
+                        // index the articles, not every query (Lighthouse's SEO score says so).
                         <Meta name="robots" content="noindex, follow" />
                         <section class="page library" aria-labelledby="page-title">
                             <h1 id="page-title">{td_string!(l, lib_search_title)}</h1>
