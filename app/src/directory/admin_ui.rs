@@ -212,7 +212,7 @@ fn LocationFormView(editor: LocationEdit, error: Option<AppError>, saved: bool) 
             {editor.public_slug.map(|slug| view! {
                 <p><a href=format!("/find-care/locations/{slug}")>{td_string!(l, dc_view_public)}</a></p>
             })}
-            <form class="form" method="post" action={<SaveLocation as ServerFn>::PATH} novalidate>
+            <form class="form directory-form" method="post" action={<SaveLocation as ServerFn>::PATH} novalidate>
                 <input type="hidden" name="location_id" value=editor.location_id.unwrap_or_default() />
                 {text_field(l, &p, "name", td_string!(l, dc_f_name), None, f.name.clone(), None)}
                 {text_field(l, &p, "slug", td_string!(l, dc_f_slug), Some(td_string!(l, dc_f_slug_hint)), f.slug.clone(), None)}
@@ -324,7 +324,7 @@ fn ClinicianFormView(editor: ClinicianEdit, error: Option<AppError>, saved: bool
             {editor.clinician_id.is_some().then(|| view! {
                 <PhotoForm clinician_id=id.clone() name=f.name.clone() photo=editor.photo.clone() />
             })}
-            <form class="form" method="post" action={<SaveClinician as ServerFn>::PATH} novalidate>
+            <form class="form directory-form" method="post" action={<SaveClinician as ServerFn>::PATH} novalidate>
                 <input type="hidden" name="clinician_id" value=id.clone() />
                 {text_field(l, &p, "name", td_string!(l, dc_f_name), None, f.name.clone(), None)}
                 {text_field(l, &p, "credentials", td_string!(l, dc_f_credentials), Some(td_string!(l, dc_f_credentials_hint)), f.credentials.clone(), None)}
