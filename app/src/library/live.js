@@ -125,8 +125,10 @@ export function startSearch(path, dataId, statusId, listId, serverResultsId) {
       shown.push(el("p", "", more));
     }
     list.replaceChildren(...shown);
+    // Searches rank at most 1,000 matches (SEARCH_CAP); more is said as "more than 1,000".
     status.textContent =
-      fill(w.count, "n", total) + (r.corrected ? " " + fill(w.showing, "words", r.corrected) : "");
+      (total > 1000 ? w.many : fill(w.count, "n", total)) +
+      (r.corrected ? " " + fill(w.showing, "words", r.corrected) : "");
   });
 }
 

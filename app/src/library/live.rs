@@ -35,6 +35,7 @@ pub fn LiveSearch() -> impl IntoView {
         ("article", td_string!(l, lib_kind_article).to_string()),
         ("guide", td_string!(l, lib_kind_guide).to_string()),
         ("empty", td_string!(l, lib_search_empty).to_string()),
+        ("many", td_string!(l, lib_results_many).to_string()),
         ("results", td_string!(l, lib_results).to_string()),
         ("more", td_string!(l, live_search_more).to_string()),
         ("failed", td_string!(l, live_search_failed).to_string()),
