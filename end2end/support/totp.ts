@@ -1,7 +1,10 @@
 // RFC 6238 codes (HMAC-SHA1, 6 digits, 30-second steps) for the browser tests, and signing in
-// with them. The portal refuses a code whose step was already used for the account, so when two
-// tests sign the same account in within one step, the later one waits for the next step.
+// with them. The portal refuses a code whose step was already used for the account, so tests
+// that sign the same account in claim distinct steps (see `claimStep`).
 import { createHmac } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 
 /** The authenticator key every demo staff account has (README). */
@@ -39,21 +42,43 @@ export function totp(key: string, at = Date.now()): string {
 }
 
 /**
- * Enters the current code on the code step. If this step's code was already used for the
- * account, the next step's code is accepted at once (the portal allows one step of clock
- * drift); only if that one was used too does it wait for the next step.
+ * Claims a time step whose code no other test has used for `account`: this step or the next
+ * (the portal allows one step of clock drift), else waits for the next step. The portal refuses
+ * a code whose step was already used and locks the code step after a few refusals, so tests in
+ * parallel workers (separate processes) share their claims as files created exclusively.
  */
-export async function enterCode(page: Page, key: string): Promise<void> {
-  await expect(page).toHaveURL(/\/sign-in\/code$/);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt === 2) await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 500);
-    const code = totp(key, Date.now() + (attempt === 0 ? 0 : 30_000));
-    await page.getByLabel('6-digit code').fill(code);
-    await page.getByRole('button', { name: 'Continue' }).first().click();
-    await page.waitForLoadState();
-    if (!/\/sign-in\/code/.test(page.url())) return;
+async function claimStep(page: Page, account: string): Promise<number> {
+  const dir = join(tmpdir(), 'openwell-e2e-totp', (process.env.PORTAL_URL ?? 'default').replace(/\W/g, '_'));
+  mkdirSync(dir, { recursive: true });
+  for (;;) {
+    const now = Math.floor(Date.now() / 30_000);
+    for (const step of [now, now + 1]) {
+      try {
+        writeFileSync(join(dir, `${account.replace(/\W/g, '_')}-${step}`), '', { flag: 'wx' });
+        return step;
+      } catch {
+        // Taken by another test: try the next one.
+      }
+    }
+    await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 500);
   }
-  throw new Error('the code step refused three codes in a row');
+}
+
+/** A code no other test has used for `account` (an email address or any stable name). */
+export async function freshCode(page: Page, key: string, account: string = key): Promise<string> {
+  return totp(key, (await claimStep(page, account)) * 30_000 + 1_000);
+}
+
+/** Enters a fresh code on the code step for `account`. */
+export async function enterCode(page: Page, key: string, account: string = key): Promise<void> {
+  await expect(page).toHaveURL(/\/sign-in\/code$/);
+  await page.getByLabel('6-digit code').fill(await freshCode(page, key, account));
+  await page.getByRole('button', { name: 'Continue' }).first().click();
+  await page.waitForLoadState();
+  if (/\/sign-in\/code/.test(page.url())) {
+    const alert = await page.getByRole('alert').allTextContents();
+    throw new Error(`the code step refused a fresh code: ${alert.join(' ')}`);
+  }
 }
 
 /** Signs in with the password, then the authenticator code. */
@@ -62,5 +87,5 @@ export async function signInWithCode(page: Page, email: string, password: string
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await enterCode(page, key);
+  await enterCode(page, key, email);
 }
