@@ -50,7 +50,7 @@ test('on the search page, live results replace the ones the page was opened with
   await expect(results.getByRole('link', { name: /blood pressure/i }).first()).toBeVisible();
 });
 
-test('the editor preview follows the body as it is typed, rendered and sanitised by the server', async ({ page }) => {
+test('the editor preview follows the summary and body as they are typed, for a new article too', async ({ page }) => {
   test.setTimeout(90_000);
   let dialogs = 0;
   page.on('dialog', (d) => {
@@ -70,6 +70,20 @@ test('the editor preview follows the body as it is typed, rendered and sanitised
   await expect(preview).toContainText('<script>alert(1)</script>');
   await expect(preview.locator('script')).toHaveCount(0);
   await expect(preview.getByText('Preview of your unsaved changes.').filter({ visible: true })).toBeVisible();
+  await page.getByLabel('Summary').fill('A summary typed just now.');
+  await expect(preview.locator('.lead')).toHaveText('A summary typed just now.');
   expect(dialogs).toBe(0);
   // Nothing was saved: leaving without saving keeps the stored revision.
+
+  // A new article is previewed side by side too, summary and body.
+  await page.goto('/editor/articles/new');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const blank = page.getByRole('region', { name: 'Preview' });
+  await expect(blank).toContainText('The body appears here');
+  await page.getByLabel('Summary').fill('What to pack for a hospital stay.');
+  await expect(blank.locator('.lead')).toHaveText('What to pack for a hospital stay.');
+  await page.getByLabel('Body (Markdown)').fill('## Your bag\n\n- Medicines\n- Glasses');
+  await expect(blank.getByRole('heading', { level: 2, name: 'Your bag' })).toBeVisible();
+  await expect(blank.getByRole('listitem')).toHaveCount(2);
+  await expect(blank).not.toContainText('The body appears here');
 });

@@ -3,6 +3,7 @@
 // search and reads it with its trust signals. Plus the public pages of the demo library.
 import { test, expect } from '@playwright/test';
 import { DEMO_PASSWORD, DEMO_STAFF_KEY, signInWithCode } from '../support/totp';
+import { gradientPng } from '../support/png';
 
 test('an editor writes, a reviewer approves, and the article is public and found by search', async ({ page, browser }, testInfo) => {
   test.setTimeout(120_000);
@@ -16,7 +17,7 @@ test('an editor writes, a reviewer approves, and the article is public and found
   // A problem in the form keeps everything typed.
   await page.getByLabel('Title', { exact: true }).fill(`Staying hydrated ${word}`);
   await page.getByLabel('Body (Markdown)').fill(`## Why water matters\n\nDrink water through the day. ${word}.`);
-  await page.getByRole('button', { name: 'Save revision' }).click();
+  await page.getByRole('button', { name: 'Save revision' }).last().click();
   await expect(page.getByRole('alert')).toContainText('Please check');
   await expect(page.getByText('This is required.')).toBeVisible();
   await expect(page.getByLabel('Title', { exact: true })).toHaveValue(`Staying hydrated ${word}`);
@@ -24,7 +25,7 @@ test('an editor writes, a reviewer approves, and the article is public and found
 
   await page.getByLabel('Summary').fill('How much to drink and when.');
   await page.getByLabel('Tags').fill('water, healthy habits');
-  await page.getByRole('button', { name: 'Save revision' }).click();
+  await page.getByRole('button', { name: 'Save revision' }).last().click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved as a new revision' })).toBeVisible();
   await expect(page.getByRole('heading', { level: 2, name: 'Why water matters' })).toBeVisible();
   const articleUrl = page.url().split('?')[0];
@@ -83,4 +84,34 @@ test('the demo library: topics, an article in both languages, a typo corrected',
 
   const missing = await page.goto('/library/no-such-article');
   expect(missing?.status()).toBe(404);
+});
+
+test('uploading a hero image from the article form keeps everything typed', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const title = `Walking after meals ${testInfo.project.name} ${Date.now()}`;
+  await signInWithCode(page, 'editor@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
+  await page.goto('/editor/articles/new');
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Summary').fill('Ten minutes helps.');
+  await page.getByLabel('Body (Markdown)').fill('A short **walk** after eating.');
+  await page.getByLabel('Upload an image').setInputFiles({ name: 'walk.png', mimeType: 'image/png', buffer: gradientPng(800, 450) });
+  await page.getByRole('button', { name: 'Upload image' }).click();
+
+  await expect(page.getByRole('status').filter({ hasText: 'Image uploaded' })).toBeVisible();
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue(title);
+  await expect(page.getByLabel('Summary')).toHaveValue('Ten minutes helps.');
+  await expect(page.getByLabel('Body (Markdown)')).toHaveValue('A short **walk** after eating.');
+  await expect(page.getByLabel('Show this image at the top of the article')).toBeChecked();
+  // The kept body is already previewed.
+  await expect(page.getByRole('region', { name: 'Preview' }).locator('strong')).toHaveText('walk');
+
+  // Without a description the image cannot be saved; with one it can.
+  await page.getByRole('button', { name: 'Save revision' }).first().click();
+  await expect(page.getByRole('alert').first()).toContainText('Please check');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue(title);
+  await page.getByLabel('Image description (alt text)').fill('Two people walking on a path');
+  await page.getByRole('button', { name: 'Save revision' }).first().click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as a new revision' })).toBeVisible();
+  await expect(page.getByLabel('Show this image at the top of the article')).toBeChecked();
+  await expect(page.getByLabel('Image description (alt text)')).toHaveValue('Two people walking on a path');
 });

@@ -1,6 +1,8 @@
 //! The portal's HTTP server: the router (pages, server functions, files, operations endpoints),
 //! the layers every request passes through, the background worker and the demo data command.
 //! Processes keep no state of their own, so any number can serve one database.
+// The app's page types are deep (as in `app`): release builds, which do not erase them, need it.
+#![recursion_limit = "256"]
 
 pub mod demo;
 pub mod demo_directory;

@@ -69,7 +69,10 @@ pub fn is_cross_site(headers: &HeaderMap, public_url: Option<&url::Url>) -> bool
 pub async fn limit_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Image uploads are larger than anything else a form sends (and only editors and
     // administrators get past the upload function's first line).
-    let limit = match app::media::upload_body_limit(request.uri().path()) {
+    let path = request.uri().path();
+    let upload =
+        app::media::upload_body_limit(path).or_else(|| app::library::upload_body_limit(path));
+    let limit = match upload {
         Some(upload) => upload.max(state.config.max_body_bytes),
         None => state.config.max_body_bytes,
     };

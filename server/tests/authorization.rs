@@ -28,7 +28,7 @@ use app::library::{
     ApproveArticle, CompareRevisions, ConfirmReview, EditorArticles, GetEditorArticle,
     GetLibraryFront, LibraryCategories, ListArticles, PreviewMarkdown, PublishArticle, ReadArticle,
     RestoreRevision, SaveArticle, SearchLibrary, SendBack, StartTranslation, SubmitForReview,
-    UnpublishArticle,
+    UnpublishArticle, UploadHeroImage,
 };
 use app::media::UploadImage;
 use app::organisation::GetOrganisation;
@@ -304,6 +304,11 @@ fn matrix(patient: &str) -> Vec<Entry> {
             <UploadImage as ServerFn>::PATH,
             vec![("return_to", "/editor".into())],
             Rule::UploadsImages,
+        ),
+        (
+            <UploadHeroImage as ServerFn>::PATH,
+            vec![article(), ("title", "Matrix article".into())],
+            Rule::EditorOnly,
         ),
         (
             <SendBack as ServerFn>::PATH,

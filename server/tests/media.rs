@@ -4,7 +4,7 @@
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
 use app::auth::account::Role;
-use app::library::{ApproveArticle, PublishArticle, SaveArticle, SubmitForReview};
+use app::library::{ApproveArticle, PublishArticle, SaveArticle, SubmitForReview, UploadHeroImage};
 use app::media::UploadImage;
 use axum::{
     body::Body,
@@ -18,7 +18,8 @@ use tower::ServiceExt;
 
 mod common;
 use common::{
-    config, options, post, router_with, seed_account, signed_in, text, with_authenticator,
+    config, cookie_pair, options, post, router_with, seed_account, signed_in, text,
+    with_authenticator,
 };
 
 const PASSWORD: &str = "pebble harbour violet nine";
@@ -40,18 +41,42 @@ fn png() -> Vec<u8> {
 
 /// A browser's multipart post of the upload form: `return_to`, then the file as `image`.
 fn upload(file_name: &str, bytes: &[u8], cookie: Option<&str>, html: bool) -> Request<Body> {
+    multipart(
+        <UploadImage as ServerFn>::PATH,
+        &[("return_to", "/editor/articles/new")],
+        (file_name, bytes),
+        cookie,
+        html,
+    )
+}
+
+/// A browser's multipart post to `path`: the text `fields`, then the file as `image`.
+fn multipart(
+    path: &str,
+    fields: &[(&str, &str)],
+    (file_name, bytes): (&str, &[u8]),
+    cookie: Option<&str>,
+    html: bool,
+) -> Request<Body> {
     let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
     body.extend_from_slice(
         format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"return_to\"\r\n\r\n/editor/articles/new\r\n\
-             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{file_name}\"\r\n\
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{file_name}\"\r\n\
              Content-Type: image/jpeg\r\n\r\n"
         )
         .as_bytes(),
     );
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let mut request = Request::post(<UploadImage as ServerFn>::PATH)
+    let mut request = Request::post(path)
         .header(header::HOST, "127.0.0.1:3000")
         .header(
             header::CONTENT_TYPE,
@@ -181,8 +206,8 @@ async fn an_editor_uploads_an_image_and_it_is_served_immutable_and_never_sniffed
     assert_eq!(page.status(), StatusCode::OK);
     let html = text(page).await;
     for expected in [
-        "enctype=\"multipart/form-data\"".to_string(),
-        "name=\"return_to\" value=\"/editor/articles/new\"".to_string(),
+        "formenctype=\"multipart/form-data\"".to_string(),
+        format!("formaction=\"{}\"", <UploadHeroImage as ServerFn>::PATH),
         format!("name=\"hero_image\" value=\"{hash}\""),
         "name=\"hero_alt\"".to_string(),
         format!("/media/{hash}-400.jpg 400w"),
@@ -405,4 +430,165 @@ async fn uploads_may_exceed_the_general_body_limit_but_not_ten_megabytes(pool: P
     let body = text(response).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("too_large"), "{body}");
+}
+
+/// The article form's fields as typed, for the hero upload.
+const TYPED: &[(&str, &str)] = &[
+    ("article_id", ""),
+    ("version", "0"),
+    ("language", "es"),
+    ("title", "Cómo tomarse la presión"),
+    ("summary", "En casa, sentado y tranquilo."),
+    ("body", "Siéntese **cinco minutos** antes."),
+    ("kind", "article"),
+    ("tags", "presión, corazón"),
+    ("hero_alt", "Una enfermera coloca el manguito"),
+];
+
+/// GETs `path` as the editor whose cookies are `cookies`: status and page.
+async fn editor_page(app: &Router, path: &str, cookies: &str) -> (StatusCode, String) {
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get(path)
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::COOKIE, cookies)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    (response.status(), text(response).await)
+}
+
+/// The kept-form cookie a response set, as a `name=value` pair.
+fn kept_cookie(response: &Response) -> String {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kept_article_form="))
+        .map(cookie_pair)
+        .expect("kept-form cookie")
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn uploading_from_the_article_form_keeps_everything_typed(pool: PgPool) {
+    let (app, cookie) = editor(&pool).await;
+    let path = <UploadHeroImage as ServerFn>::PATH;
+
+    let response = app
+        .clone()
+        .oneshot(multipart(
+            path,
+            TYPED,
+            ("cuff.png", &png()),
+            Some(&cookie),
+            true,
+        ))
+        .await
+        .expect("response");
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = header_of(&response, header::LOCATION);
+    let hash = location
+        .strip_prefix("/editor/articles/new?language=es&uploaded=")
+        .expect(&location)
+        .to_string();
+    assert!(app::media::is_media_hash(&hash), "{hash}");
+    let cookies = format!("{cookie}; {}", kept_cookie(&response));
+    let (status, html) = editor_page(&app, &location, &cookies).await;
+    assert_eq!(status, StatusCode::OK);
+    for expected in [
+        "value=\"Cómo tomarse la presión\"".to_string(),
+        "En casa, sentado y tranquilo.</textarea>".to_string(),
+        "Siéntese **cinco minutos** antes.</textarea>".to_string(),
+        "value=\"presión, corazón\"".to_string(),
+        "value=\"Una enfermera coloca el manguito\"".to_string(),
+        format!("name=\"hero_image\" value=\"{hash}\""),
+        // The kept body is previewed as it will be published.
+        "<strong>cinco minutos</strong>".to_string(),
+    ] {
+        assert!(html.contains(&expected), "{expected} in {html}");
+    }
+    // Nothing is saved until the editor saves.
+    let articles: i64 = sqlx::query_scalar("select count(*) from article")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(articles, 0);
+
+    // A refused file is said beside the field, and the text is still there.
+    let response = app
+        .clone()
+        .oneshot(multipart(
+            path,
+            TYPED,
+            ("notes.jpg", b"not a photo"),
+            Some(&cookie),
+            false,
+        ))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let kept = kept_cookie(&response);
+    assert!(text(response).await.contains("not_an_image"));
+    let (_, html) = editor_page(
+        &app,
+        &format!("/editor/articles/new?language=es&uploaded={hash}"),
+        &format!("{cookie}; {kept}"),
+    )
+    .await;
+    assert!(html.contains("Siéntese **cinco minutos** antes."), "{html}");
+    assert_eq!(stored_images(&pool).await, 1);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn only_editors_upload_from_the_article_form(pool: PgPool) {
+    let app = router_with(pool.clone(), config(&[]), options());
+    seed_account(&pool, "patient@example.org", &[], PASSWORD).await;
+    let patient = signed_in(&app, "patient@example.org", PASSWORD, None).await;
+    let id = seed_account(&pool, "admin@example.org", &[Role::Administrator], PASSWORD).await;
+    with_authenticator(&pool, id, KEY).await;
+    let admin = signed_in(&app, "admin@example.org", PASSWORD, Some(KEY)).await;
+    let path = <UploadHeroImage as ServerFn>::PATH;
+    for (cookie, expected) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(patient.as_str()), StatusCode::FORBIDDEN),
+        // Administrators upload clinician photos, not articles' images.
+        (Some(admin.as_str()), StatusCode::FORBIDDEN),
+    ] {
+        let response = app
+            .clone()
+            .oneshot(multipart(path, TYPED, ("cuff.png", &png()), cookie, false))
+            .await
+            .expect("response");
+        assert_eq!(response.status(), expected);
+        assert!(header_of(&response, header::LOCATION).is_empty());
+    }
+    let drafts: i64 = sqlx::query_scalar("select count(*) from article_form_draft")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!((stored_images(&pool).await, drafts), (0, 0));
+
+    // An editor naming an article that does not exist: not found, nothing kept.
+    let (app, editor) = editor(&pool).await;
+    let mut fields = TYPED.to_vec();
+    fields.retain(|(k, _)| *k != "article_id");
+    let missing = uuid::Uuid::new_v4().to_string();
+    fields.push(("article_id", &missing));
+    let response = app
+        .clone()
+        .oneshot(multipart(
+            path,
+            &fields,
+            ("cuff.png", &png()),
+            Some(&editor),
+            false,
+        ))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(stored_images(&pool).await, 0);
 }

@@ -483,26 +483,134 @@ async fn save_inner(
         }
         // A refused save keeps what was typed, for the page to fill the form with again.
         Err(error @ (AppError::Validation(_) | AppError::Conflict(_))) => {
-            let draft = uuid::Uuid::new_v4();
-            sqlx::query!(
-                "insert into article_form_draft (draft_id, account_id, article_id, form)
-                 values ($1, $2, $3, $4)",
-                draft,
-                caller.account.account_id,
-                existing,
-                sqlx::types::Json(&form) as _
-            )
-            .execute(&pool)
-            .await?;
-            server::set_cookie(&crate::forms::remember_cookie(
-                KEPT_FORM_COOKIE,
-                "/editor",
-                &draft,
-            ));
+            keep_form(&pool, &caller, existing, &form).await?;
             Err(error)
         }
         Err(error) => Err(error),
     }
+}
+
+/// Keeps `form` for the caller's next visit to the article's page (see [`kept_form`]).
+#[cfg(feature = "ssr")]
+async fn keep_form(
+    pool: &sqlx::PgPool,
+    caller: &Caller,
+    existing: Option<uuid::Uuid>,
+    form: &ArticleForm,
+) -> Result<(), AppError> {
+    let draft = uuid::Uuid::new_v4();
+    sqlx::query!(
+        "insert into article_form_draft (draft_id, account_id, article_id, form)
+         values ($1, $2, $3, $4)",
+        draft,
+        caller.account.account_id,
+        existing,
+        sqlx::types::Json(form) as _
+    )
+    .execute(pool)
+    .await?;
+    crate::auth::server::set_cookie(&crate::forms::remember_cookie(
+        KEPT_FORM_COOKIE,
+        "/editor",
+        &draft,
+    ));
+    Ok(())
+}
+
+/// Uploads the article form's hero image (the file field `image`, checked and stored as
+/// [`crate::media::upload_image`] does) and sends the editor back to the form with the new image
+/// chosen and everything else they typed kept, not yet saved. A refused image keeps what was
+/// typed too. Editors only, with a second factor; the role is checked before the body is read.
+#[server(input = crate::media::UploadForm, input_derive = ())]
+pub async fn upload_hero_image(upload: crate::media::ImageUpload) -> Result<String, AppError> {
+    crate::error::with_status(upload_hero_inner(upload).await)
+}
+
+/// The largest article form with an image: the image, the longest body and the other fields.
+pub const HERO_UPLOAD_LIMIT: usize = crate::media::MAX_UPLOAD_BYTES + MAX_BODY + 64 * 1024;
+
+/// The body limit for a request to `path`, when it is the hero upload's.
+pub fn upload_body_limit(path: &str) -> Option<usize> {
+    (path == <UploadHeroImage as server_fn::ServerFn>::PATH).then_some(HERO_UPLOAD_LIMIT)
+}
+
+impl<E, R> server_fn::codec::FromReq<crate::media::UploadForm, R, E> for UploadHeroImage
+where
+    R: server_fn::request::Req<E> + Send + 'static,
+    E: server_fn::error::FromServerFnError + Send + Sync,
+{
+    async fn from_req(req: R) -> Result<Self, E> {
+        crate::media::ImageUpload::from_req(req, HERO_UPLOAD_LIMIT).map(Into::into)
+    }
+}
+
+impl<E, R> server_fn::codec::IntoReq<crate::media::UploadForm, R, E> for UploadHeroImage
+where
+    R: server_fn::request::ClientReq<E>,
+    E: server_fn::error::FromServerFnError,
+{
+    fn into_req(self, _path: &str, _accepts: &str) -> Result<R, E> {
+        Err(crate::media::posted_only())
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn upload_hero_inner(upload: crate::media::ImageUpload) -> Result<String, AppError> {
+    use crate::auth::{account::Role, server};
+    let caller = server::require_role(Role::Editor).await?;
+    let mut posted = crate::media::read_upload(upload).await?;
+    let mut field = |name: &str| posted.fields.remove(name).unwrap_or_default();
+    let existing = Some(field("article_id"))
+        .filter(|s| !s.trim().is_empty())
+        .as_deref()
+        .map(parse_id)
+        .transpose()?;
+    let language = self::language(
+        Some(field("language"))
+            .filter(|l| !l.is_empty())
+            .as_deref()
+            .unwrap_or("en"),
+    )?;
+    let mut form = ArticleForm {
+        title: field("title"),
+        slug: field("slug"),
+        summary: field("summary"),
+        body: field("body"),
+        kind: field("kind"),
+        category: field("category"),
+        tags: field("tags"),
+        conditions: field("conditions"),
+        sources: field("sources"),
+        review_interval_months: field("review_interval_months"),
+        hero_image: field("hero_image"),
+        hero_alt: field("hero_alt"),
+    };
+    let pool = crate::state::db()?;
+    if let Some(id) = existing {
+        // The draft belongs to an article; a made-up id is not found rather than a failure.
+        let found = sqlx::query_scalar!(
+            "select 1 as \"one!\" from article where article_id = $1",
+            id
+        )
+        .fetch_optional(&pool)
+        .await?;
+        if found.is_none() {
+            return Err(AppError::NotFound);
+        }
+    }
+    let stored = crate::media::store_upload(&caller, posted.image).await;
+    if let Ok(image) = &stored {
+        form.hero_image = image.hash.clone();
+    }
+    keep_form(&pool, &caller, existing, &form).await?;
+    let image = stored?;
+    let back = match existing {
+        Some(id) => format!("/editor/articles/{id}"),
+        None if language == "es" => "/editor/articles/new?language=es".to_string(),
+        None => "/editor/articles/new".to_string(),
+    };
+    leptos_axum::redirect(&crate::media::with_uploaded(&back, &image.hash));
+    Ok(image.hash)
 }
 
 /// Checks the form and saves it as the article's next revision (or creates the article), in

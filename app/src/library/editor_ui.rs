@@ -9,7 +9,7 @@ use crate::admin::AccessProblem;
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::use_locale;
-use crate::media::{ImageRef, ImageUploadForm, ResponsiveImage};
+use crate::media::{ImageRef, ResponsiveImage};
 use crate::organisation::PRODUCT_NAME;
 use crate::shell::{action_error, Loading};
 use leptos::prelude::*;
@@ -136,6 +136,7 @@ fn page_error() -> Option<AppError> {
         .or_else(action_error::<ConfirmReview>)
         .or_else(action_error::<RestoreRevision>)
         .or_else(action_error::<StartTranslation>)
+        .or_else(|| crate::shell::posted_error(<UploadHeroImage as ServerFn>::PATH))
 }
 
 fn error_message(l: crate::locale::Locale, error: &AppError) -> &'static str {
@@ -163,21 +164,6 @@ async fn chosen_image(key: String) -> Option<ImageRef> {
     {
         let _ = key;
         None
-    }
-}
-
-/// The hero image upload, which comes back to this page with the new image chosen in the form.
-#[component]
-fn HeroUpload(return_to: String) -> impl IntoView {
-    let l = use_locale();
-    view! {
-        <section class="card hero-upload" aria-labelledby="hero-upload-title">
-            <h2 id="hero-upload-title">{td_string!(l, ed_hero_title)}</h2>
-            <ImageUploadForm return_to id="hero-upload-file"
-                label=td_string!(l, ed_hero_upload_label)
-                hint=td_string!(l, ed_hero_upload_hint)
-                button=td_string!(l, ed_hero_upload_button) />
-        </section>
     }
 }
 
@@ -242,13 +228,21 @@ pub fn EditorArticlePage() -> impl IntoView {
                             return view! { <AccessProblem error=AppError::Forbidden /> }.into_any();
                         }
                         #[cfg(feature = "ssr")]
-                        let form = super::api::kept_form(None).await.filter(|_| error.is_some()).unwrap_or_default();
+                        let form = match error.is_some() || uploaded.is_some() {
+                            true => super::api::kept_form(None).await.unwrap_or_default(),
+                            false => ArticleForm::default(),
+                        };
                         #[cfg(not(feature = "ssr"))]
                         let form = ArticleForm::default();
                         let form = with_upload(form, uploaded);
                         let hero = chosen_image(form.hero_image.clone()).await;
                         let categories = library_categories("en".into()).await.unwrap_or_default();
-                        let return_to = if new_language == "es" { "/editor/articles/new?language=es" } else { "/editor/articles/new" };
+                        let lead = form.summary.clone();
+                        // A kept body (after an upload or a refused save) is previewed at once.
+                        #[cfg(feature = "ssr")]
+                        let body_html = (!form.body.trim().is_empty()).then(|| super::markdown::render(&form.body));
+                        #[cfg(not(feature = "ssr"))]
+                        let body_html: Option<String> = None;
                         return view! {
                             <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, ed_new)) />
                             <section class="page" aria-labelledby="page-title">
@@ -256,8 +250,22 @@ pub fn EditorArticlePage() -> impl IntoView {
                                 <h1 id="page-title">{td_string!(l, ed_new)}</h1>
                                 {banner}
                                 {notice}
-                                <HeroUpload return_to=return_to.to_string() />
-                                <ArticleFormView form fields categories hero article_id=String::new() version=0 language=new_language />
+                                <div class="editor-columns">
+                                    <ArticleFormView form fields categories hero article_id=String::new() version=0 language=new_language.clone() />
+                                    <section class="preview" aria-labelledby="preview-title" lang=new_language>
+                                        <h2 id="preview-title">{td_string!(l, ed_preview_new)}</h2>
+                                        <p class="lead" id=super::live::PREVIEW_LEAD_ID>{lead}</p>
+                                        <super::live::LivePreview />
+                                        {match body_html {
+                                            Some(html) => view! { <div class="article__body" id=super::live::PREVIEW_ID inner_html=html></div> }.into_any(),
+                                            None => view! {
+                                                <div class="article__body" id=super::live::PREVIEW_ID>
+                                                    <p class="muted">{td_string!(l, ed_preview_empty)}</p>
+                                                </div>
+                                            }.into_any(),
+                                        }}
+                                    </section>
+                                </div>
                             </section>
                         }.into_any();
                     }
@@ -267,8 +275,9 @@ pub fn EditorArticlePage() -> impl IntoView {
                         Err(error) => return view! { <AccessProblem error /> }.into_any(),
                     };
                     #[cfg(feature = "ssr")]
-                    let kept = match (&error, uuid::Uuid::parse_str(&article.article_id)) {
-                        (Some(_), Ok(uid)) => super::api::kept_form(Some(uid)).await,
+                    // What a refused save or an image upload kept of what was typed.
+                    let kept = match (error.is_some() || uploaded.is_some(), uuid::Uuid::parse_str(&article.article_id)) {
+                        (true, Ok(uid)) => super::api::kept_form(Some(uid)).await,
                         _ => None,
                     };
                     #[cfg(feature = "ssr")]
@@ -277,7 +286,6 @@ pub fn EditorArticlePage() -> impl IntoView {
                     let form = article.form.clone();
                     let form = with_upload(form, uploaded);
                     let hero = chosen_image(form.hero_image.clone()).await;
-                    let return_to = format!("/editor/articles/{}", article.article_id);
                     view! {
                         <Title text=format!("{} · {PRODUCT_NAME}", article.form.title) />
                         <section class="page" aria-labelledby="page-title">
@@ -288,16 +296,13 @@ pub fn EditorArticlePage() -> impl IntoView {
                             <Workflow article=article.clone() editor reviewer />
                             <div class="editor-columns" class:editor-columns--single=!editor>
                                 {editor.then(|| view! {
-                                    <div>
-                                        <HeroUpload return_to />
-                                        <ArticleFormView form fields hero categories=article.categories.clone()
-                                            article_id=article.article_id.clone() version=article.version
-                                            language=article.language.clone() />
-                                    </div>
+                                    <ArticleFormView form fields hero categories=article.categories.clone()
+                                        article_id=article.article_id.clone() version=article.version
+                                        language=article.language.clone() />
                                 })}
                                 <section class="preview" aria-labelledby="preview-title" lang=article.language.clone()>
                                     <h2 id="preview-title">{td!(l, ed_preview, n = {let v = article.version.to_string(); move || v.clone()})}</h2>
-                                    <p class="lead">{article.form.summary.clone()}</p>
+                                    <p class="lead" id=super::live::PREVIEW_LEAD_ID>{article.form.summary.clone()}</p>
                                     {editor.then(|| view! { <super::live::LivePreview /> })}
                                     <div class="article__body" id=super::live::PREVIEW_ID inner_html=article.preview_html.clone()></div>
                                 </section>
@@ -432,6 +437,10 @@ fn ArticleFormView(
     let l = use_locale();
     let image_gone =
         fields.contains_key("hero_image") || (hero.is_none() && !form.hero_image.is_empty());
+    // A refused upload's reason, beside the file field.
+    let image_problem = fields
+        .get(crate::media::UploadRefusal::FIELD)
+        .map(|code| crate::media::refusal_message(l, code));
     let problem = move |field: &str| {
         fields.get(field).map(|code| match (field, code.as_str()) {
             (_, "required") => td_string!(l, ed_required),
@@ -480,18 +489,15 @@ fn ArticleFormView(
     let kind = form.kind.clone();
     let category = form.category.clone();
     let hero_alt = form.hero_alt.clone();
-    let hero_field = match hero {
+    let chosen = match hero {
         Some(image) => view! {
-            <fieldset class="field hero-field">
-                <legend>{td_string!(l, ed_hero_title)}</legend>
-                // The description is typed just below; the preview adds nothing to it.
-                <ResponsiveImage image=image.clone() alt=String::new() sizes="20rem" class="hero-field__preview" />
-                <label class="choice">
-                    <input type="checkbox" name="hero_image" value=image.hash checked=true />
-                    " " {td_string!(l, ed_hero_use)}
-                </label>
-                {text("hero_alt", td_string!(l, ed_hero_alt), Some(td_string!(l, ed_hero_alt_hint)), hero_alt, None)}
-            </fieldset>
+            // The description is typed just below; the preview adds nothing to it.
+            <ResponsiveImage image=image.clone() alt=String::new() sizes="20rem" class="hero-field__preview" />
+            <label class="choice">
+                <input type="checkbox" name="hero_image" value=image.hash checked=true />
+                " " {td_string!(l, ed_hero_use)}
+            </label>
+            {text("hero_alt", td_string!(l, ed_hero_alt), Some(td_string!(l, ed_hero_alt_hint)), hero_alt, None)}
         }
         .into_any(),
         None if image_gone => view! {
@@ -500,12 +506,41 @@ fn ArticleFormView(
         .into_any(),
         None => view! { <p class="muted">{td_string!(l, ed_hero_none)}</p> }.into_any(),
     };
+    let image_described = match image_problem {
+        Some(_) => "article-image-error article-image-hint",
+        None => "article-image-hint",
+    };
+    // The upload posts this same form (as multipart, to the upload function) so that nothing
+    // typed is lost; it skips the form's checks, as an unfinished article may be uploaded for.
+    let hero_field = view! {
+        <fieldset class="field hero-field">
+            <legend>{td_string!(l, ed_hero_title)}</legend>
+            {chosen}
+            <div class="field" class:field--invalid=image_problem.is_some()>
+                <label for="article-image">{td_string!(l, ed_hero_upload_label)}</label>
+                <p class="field__hint" id="article-image-hint">{td_string!(l, ed_hero_upload_hint)}</p>
+                {image_problem.map(|p| view! { <p class="field__error" id="article-image-error" role="alert">{p}</p> })}
+                <input id="article-image" name="image" type="file" accept="image/jpeg,image/png,image/webp"
+                    aria-invalid=image_problem.map(|_| "true") aria-describedby=image_described />
+            </div>
+            <button class="button button--secondary" type="submit" formnovalidate
+                formaction={<UploadHeroImage as ServerFn>::PATH} formenctype="multipart/form-data">
+                {td_string!(l, ed_hero_upload_button)}
+            </button>
+        </fieldset>
+    }
+    // Type-erased: the whole form as one type is deeper than the compiler's query limit in a
+    // release build.
+    .into_any();
     view! {
         <form class="form article-form" method="post" action={<SaveArticle as ServerFn>::PATH} novalidate>
             <input type="hidden" name="article_id" value=article_id />
             <input type="hidden" name="version" value=version />
             <input type="hidden" name="language" value=language />
-            {hero_field}
+            // First in the form, so that Enter in a field saves rather than uploads.
+            <div class="article-form__bar">
+                <button class="button" type="submit">{td_string!(l, ed_save)}</button>
+            </div>
             {text("title", td_string!(l, ed_field_title), None, form.title.clone(), None)}
             {text("slug", td_string!(l, ed_field_slug), Some(td_string!(l, ed_field_slug_hint)), form.slug.clone(), None)}
             {text("summary", td_string!(l, ed_field_summary), None, form.summary.clone(), Some(3))}
@@ -521,6 +556,7 @@ fn ArticleFormView(
             {text("conditions", td_string!(l, ed_field_conditions), Some(td_string!(l, ed_field_conditions_hint)), form.conditions.clone(), Some(3))}
             {text("sources", td_string!(l, ed_field_sources), Some(td_string!(l, ed_field_sources_hint)), form.sources.clone(), Some(3))}
             {text("review_interval_months", td_string!(l, ed_field_interval), None, form.review_interval_months.clone(), None)}
+            {hero_field}
             <button class="button" type="submit">{td_string!(l, ed_save)}</button>
         </form>
     }

@@ -133,10 +133,16 @@ export function startSearch(path, dataId, statusId, listId, serverResultsId) {
 }
 
 // The editor's preview of `#article-body`: rendered and sanitised by the server (the same
-// renderer as publication) and put in place of `previewId`'s content.
-export function startPreview(path, dataId, statusId, previewId) {
+// renderer as publication) and put in place of `previewId`'s content. The summary is plain text
+// and follows `#article-summary` at once, as text.
+export function startPreview(path, dataId, statusId, previewId, leadId) {
   const w = words(dataId);
   const status = $(statusId);
+  document.addEventListener("input", (e) => {
+    if (e.target.id !== "article-summary" || !$(leadId)) return;
+    $(leadId).textContent = e.target.value;
+    status.textContent = w.unsaved;
+  });
   onPause(["article-body"], 400, async (fresh, paused) => {
     if (!paused) return;
     let html;

@@ -25,6 +25,8 @@ const PREVIEW_DATA: &str = "live-preview-data";
 pub(super) const RESULTS_ID: &str = "library-results";
 /// The editor's rendered body, replaced by the live preview.
 pub(super) const PREVIEW_ID: &str = "article-preview";
+/// The editor's preview of the summary, which follows the Summary field.
+pub(super) const PREVIEW_LEAD_ID: &str = "article-preview-lead";
 
 /// Live results under the search box: the island and its words, in the page's language.
 #[component]
@@ -54,7 +56,8 @@ pub fn LiveSearch() -> impl IntoView {
     }
 }
 
-/// The live preview of the article body, for the page's `#article-body` and `#article-preview`.
+/// The live preview of the article body and summary, for the page's `#article-body`,
+/// `#article-summary`, `#article-preview` and `#article-preview-lead`.
 #[component]
 pub fn LivePreview() -> impl IntoView {
     let l = use_locale();
@@ -107,6 +110,7 @@ pub fn PreviewAsYouType() -> impl IntoView {
             PREVIEW_DATA,
             "live-preview-status",
             PREVIEW_ID,
+            PREVIEW_LEAD_ID,
         );
     });
     view! { <p id="live-preview-status" class="live-preview__status muted" aria-live="polite"></p> }
@@ -127,6 +131,12 @@ mod browser {
             server_results_id: &str,
         );
         #[wasm_bindgen(js_name = startPreview)]
-        pub fn start_preview(path: &str, data_id: &str, status_id: &str, preview_id: &str);
+        pub fn start_preview(
+            path: &str,
+            data_id: &str,
+            status_id: &str,
+            preview_id: &str,
+            lead_id: &str,
+        );
     }
 }

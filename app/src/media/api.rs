@@ -58,37 +58,7 @@ where
     E: FromServerFnError + Send + Sync,
 {
     async fn from_req(req: R) -> Result<Self, E> {
-        #[cfg(feature = "ssr")]
-        {
-            use futures::StreamExt;
-            let boundary = req
-                .to_content_type()
-                .and_then(|ct| multer::parse_boundary(ct).ok());
-            let Some(boundary) = boundary else {
-                // Not multipart: the function says "choose a file" once it knows who asked.
-                return Ok(ImageUpload { body: None }.into());
-            };
-            let stream = req
-                .try_into_stream()?
-                .map(|chunk| chunk.map_err(|_| std::io::Error::other("upload interrupted")));
-            let limits = multer::Constraints::new().size_limit(
-                multer::SizeLimit::new()
-                    .whole_stream(UPLOAD_BODY_LIMIT as u64)
-                    .per_field(MAX_UPLOAD_BYTES as u64)
-                    .for_field("return_to", 1024),
-            );
-            Ok(ImageUpload {
-                body: Some(multer::Multipart::with_constraints(
-                    stream, boundary, limits,
-                )),
-            }
-            .into())
-        }
-        #[cfg(not(feature = "ssr"))]
-        {
-            let _ = req;
-            Ok(ImageUpload {}.into())
-        }
+        ImageUpload::from_req(req, UPLOAD_BODY_LIMIT).map(Into::into)
     }
 }
 
@@ -97,20 +67,63 @@ where
     R: ClientReq<E>,
     E: FromServerFnError,
 {
-    /// The browser posts the form itself; nothing calls this function from Rust.
     fn into_req(self, _path: &str, _accepts: &str) -> Result<R, E> {
-        Err(E::from_server_fn_error(ServerFnErrorErr::Request(
-            "an image is uploaded by posting its form".into(),
-        )))
+        Err(posted_only())
     }
+}
+
+impl ImageUpload {
+    /// Wraps a request's body, unread, for a server function whose input is [`UploadForm`];
+    /// the body may be at most `limit` bytes, and any one field at most the largest upload.
+    pub fn from_req<R, E>(req: R, limit: usize) -> Result<Self, E>
+    where
+        R: Req<E> + Send + 'static,
+        E: FromServerFnError + Send + Sync,
+    {
+        #[cfg(feature = "ssr")]
+        {
+            use futures::StreamExt;
+            let boundary = req
+                .to_content_type()
+                .and_then(|ct| multer::parse_boundary(ct).ok());
+            let Some(boundary) = boundary else {
+                // Not multipart: the function says "choose a file" once it knows who asked.
+                return Ok(ImageUpload { body: None });
+            };
+            let stream = req
+                .try_into_stream()?
+                .map(|chunk| chunk.map_err(|_| std::io::Error::other("upload interrupted")));
+            let limits = multer::Constraints::new().size_limit(
+                multer::SizeLimit::new()
+                    .whole_stream(limit as u64)
+                    .per_field(MAX_UPLOAD_BYTES as u64),
+            );
+            Ok(ImageUpload {
+                body: Some(multer::Multipart::with_constraints(
+                    stream, boundary, limits,
+                )),
+            })
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let _ = (req, limit);
+            Ok(ImageUpload {})
+        }
+    }
+}
+
+/// What an [`UploadForm`] function's client side answers: the browser posts the form itself,
+/// and nothing calls these functions from Rust.
+pub fn posted_only<E: FromServerFnError>() -> E {
+    E::from_server_fn_error(ServerFnErrorErr::Request(
+        "an image is uploaded by posting its form".into(),
+    ))
 }
 
 /// The error an upload came back with, when a post without JavaScript returned to the page
 /// with it in the address.
 pub fn upload_error() -> Option<AppError> {
-    use_context::<leptos::server::ServerActionError>()
-        .filter(|e| e.path() == <UploadImage as ServerFn>::PATH)
-        .map(|e| server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()))
+    crate::shell::posted_error(<UploadImage as ServerFn>::PATH)
 }
 
 /// The largest request body the upload function accepts: the file plus the form's other
@@ -135,30 +148,29 @@ async fn require_uploader() -> Result<crate::auth::server::Caller, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn upload_inner(upload: ImageUpload) -> Result<String, AppError> {
-    use crate::audit::{self, AuditEvent, Outcome};
     let caller = require_uploader().await?;
-    let (return_to, bytes) = read_form(upload).await?;
-    let processed = process(bytes).await?;
-    let mut tx = crate::state::db()?.begin().await?;
-    let image = super::db::insert_image(&mut tx, caller.account.account_id, &processed).await?;
-    let client = crate::auth::server::current_client();
-    let event = AuditEvent::new("media.upload", Outcome::Success)
-        .by(caller.account.account_id)
-        .on("media_image", &image.hash)
-        .from_client(client.ip, client.user_agent.as_deref());
-    audit::record(&mut *tx, &event).await?;
-    tx.commit().await?;
-    let back = return_to
-        .as_deref()
-        .and_then(super::domain::local_return_path)
+    let posted = read_upload(upload).await?;
+    let image = store_upload(&caller, posted.image).await?;
+    let back = posted
+        .fields
+        .get("return_to")
+        .and_then(|r| super::domain::local_return_path(r))
         .unwrap_or("/editor");
     leptos_axum::redirect(&super::domain::with_uploaded(back, &image.hash));
     Ok(image.hash)
 }
 
-/// The form's `return_to` and the bytes of its `image` file.
+/// A posted upload form: the bytes of its `image` file (empty when none was chosen) and its
+/// other fields as text (the last value of a repeated name).
 #[cfg(feature = "ssr")]
-async fn read_form(upload: ImageUpload) -> Result<(Option<String>, Vec<u8>), AppError> {
+pub struct PostedUpload {
+    pub image: Vec<u8>,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Reads an upload form. Call only once the caller may upload: this is where the body is read.
+#[cfg(feature = "ssr")]
+pub async fn read_upload(upload: ImageUpload) -> Result<PostedUpload, AppError> {
     let too_large = |e: &multer::Error| {
         matches!(
             e,
@@ -175,18 +187,50 @@ async fn read_form(upload: ImageUpload) -> Result<(Option<String>, Vec<u8>), App
     let Some(mut body) = upload.body else {
         return Err(UploadRefusal::Required.into_error());
     };
-    let (mut return_to, mut bytes) = (None, None);
+    let mut posted = PostedUpload {
+        image: Vec::new(),
+        fields: Default::default(),
+    };
+    let mut have_image = false;
     while let Some(field) = body.next_field().await.map_err(unreadable)? {
-        match field.name() {
-            Some("image") if bytes.is_none() => {
-                bytes = Some(field.bytes().await.map_err(unreadable)?.to_vec());
+        match field.name().map(str::to_owned) {
+            Some(name) if name == "image" => {
+                let bytes = field.bytes().await.map_err(unreadable)?;
+                if !have_image {
+                    posted.image = bytes.to_vec();
+                    have_image = true;
+                }
             }
-            Some("return_to") => return_to = Some(field.text().await.map_err(unreadable)?),
-            // Anything else is skipped unread (multer discards it on the next field).
+            Some(name) if field.file_name().is_none() => {
+                let value = field.text().await.map_err(unreadable)?;
+                posted.fields.insert(name, value);
+            }
+            // Any other file is skipped unread (multer discards it on the next field).
             _ => {}
         }
     }
-    Ok((return_to, bytes.unwrap_or_default()))
+    Ok(posted)
+}
+
+/// Checks, resizes and stores an uploaded image for `caller`, and audits the upload, in one
+/// transaction. Refusals are as for [`store_image`].
+#[cfg(feature = "ssr")]
+pub async fn store_upload(
+    caller: &crate::auth::server::Caller,
+    bytes: Vec<u8>,
+) -> Result<StoredImage, AppError> {
+    use crate::audit::{self, AuditEvent, Outcome};
+    let processed = process(bytes).await?;
+    let mut tx = crate::state::db()?.begin().await?;
+    let image = super::db::insert_image(&mut tx, caller.account.account_id, &processed).await?;
+    let client = crate::auth::server::current_client();
+    let event = AuditEvent::new("media.upload", Outcome::Success)
+        .by(caller.account.account_id)
+        .on("media_image", &image.hash)
+        .from_client(client.ip, client.user_agent.as_deref());
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(image)
 }
 
 /// At most this many images are decoded at once per process: a large upload holds a few

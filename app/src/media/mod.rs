@@ -24,4 +24,4 @@ mod ui;
 
 pub use api::*;
 pub use domain::*;
-pub use ui::{ImageUploadForm, ResponsiveImage};
+pub use ui::{refusal_message, ImageUploadForm, ResponsiveImage};

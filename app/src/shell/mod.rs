@@ -287,3 +287,11 @@ where
         .get_untracked()
         .and_then(Result::err)
 }
+
+/// As [`action_error`], for a server function whose input is not `Clone` (a file upload): the
+/// error the last post to `path` came back with.
+pub fn posted_error(path: &str) -> Option<AppError> {
+    use_context::<leptos::server::ServerActionError>()
+        .filter(|e| e.path() == path)
+        .map(|e| server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()))
+}
