@@ -23,6 +23,7 @@ pub mod library;
 pub mod locale;
 pub mod media;
 pub mod organisation;
+pub mod scheduling;
 #[cfg(feature = "ssr")]
 pub mod security;
 pub mod shell;
