@@ -37,11 +37,17 @@ took "$t"
 
 step "Browser tests (Chromium, JavaScript on and off, two server processes)"
 E2E_PORT="${E2E_PORT:-3100}"
-E2E_DB="portal_e2e"
+# A database of this run's own: any other portal process on the machine pointed at a shared one
+# (a developer's server, another run) would claim the outbox's jobs and swallow the test emails.
+E2E_DB="portal_e2e_$$"
 psql "$PG_SERVER_URL/postgres" -qc "drop database if exists $E2E_DB with (force)" >/dev/null
 E2E_URL="$(ensure_database "$E2E_DB")"
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql "$PG_SERVER_URL/postgres" -qc "drop database if exists $E2E_DB with (force)" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 export LEPTOS_SITE_ROOT=target/site
 DATABASE_URL="$E2E_URL" target/debug/server demo-data --patients 200
