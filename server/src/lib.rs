@@ -7,6 +7,7 @@
 pub mod demo;
 pub mod demo_directory;
 pub mod demo_library;
+pub mod demo_schedule;
 pub mod feeds;
 pub mod media;
 pub mod ops;

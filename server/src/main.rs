@@ -127,11 +127,15 @@ async fn main() -> anyhow::Result<()> {
             let added_clinicians = server::demo_directory::load(&pool)
                 .await
                 .context("loading the demo Find care directory")?;
+            let added_appointments = server::demo_schedule::load(&pool)
+                .await
+                .context("loading the demo schedules and bookings")?;
             tracing::info!(
                 patients,
                 added,
                 added_articles,
                 added_clinicians,
+                added_appointments,
                 "demo data loaded"
             );
             Ok(())

@@ -18,7 +18,7 @@ use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
     Weekday,
 };
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Weekly hours: every `weekday` from `valid_from` to `valid_until` (inclusive; open-ended when
