@@ -15,6 +15,9 @@ use crate::library::{
     ArticlePage, EditorArticlePage, EditorComparePage, EditorPage, LibraryPage, SearchPage,
     TagPage, TopicPage,
 };
+use crate::scheduling::{
+    AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, StaffSchedulePage,
+};
 use crate::shell::{
     provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
     SkipLink,
@@ -97,6 +100,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/directory") view=AdminDirectoryPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory/locations/:id") view=AdminLocationPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory/clinicians/:id") view=AdminClinicianPage ssr=SsrMode::Async />
+                    <Route path=path!("/appointments") view=AppointmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/appointments/book") view=BookPage ssr=SsrMode::Async />
+                    <Route path=path!("/appointments/book/confirm") view=ConfirmBookingPage ssr=SsrMode::Async />
+                    <Route path=path!("/appointments/:id") view=AppointmentPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id/compare") view=EditorComparePage ssr=SsrMode::Async />

@@ -56,6 +56,11 @@ pub struct Config {
     /// or `smtps://…:465`). Required in production. Unset in development: emails are kept in the
     /// portal's own mailbox, readable by administrators at `/admin/emails`.
     pub smtp_url: Option<SecretString>,
+    /// How many hours before a visit patients (and those acting for them) can still move or
+    /// cancel it online (`APPOINTMENT_CHANGE_CUTOFF_HOURS`, default 24; 0 allows changes until
+    /// an hour before). Later, the portal explains why and gives the location's phone number;
+    /// staff can change a visit until it starts.
+    pub appointment_change_cutoff_hours: u32,
     /// The sender of every email (`EMAIL_FROM`, e.g. `Openwell <no-reply@portal.example.org>`).
     pub email_from: String,
 }
@@ -81,6 +86,10 @@ impl fmt::Debug for Config {
                 &self.rate_limit_per_ip_per_minute,
             )
             .field("smtp", &self.smtp_url.is_some())
+            .field(
+                "appointment_change_cutoff_hours",
+                &self.appointment_change_cutoff_hours,
+            )
             .field("email_from", &self.email_from)
             .finish_non_exhaustive()
     }
@@ -261,6 +270,13 @@ impl Config {
             }
             None => None,
         };
+        let appointment_change_cutoff_hours = parse_number(
+            &get,
+            "APPOINTMENT_CHANGE_CUTOFF_HOURS",
+            24u32,
+            0..=336,
+            &mut errors,
+        );
         let email_from =
             get("EMAIL_FROM").unwrap_or_else(|| "Openwell <no-reply@localhost>".into());
         if email_from.parse::<lettre::message::Mailbox>().is_err() {
@@ -287,6 +303,7 @@ impl Config {
             client_ip_header,
             rate_limit_per_ip_per_minute,
             smtp_url: smtp_url.map(SecretString::from),
+            appointment_change_cutoff_hours,
             email_from,
         })
     }

@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod media;
 pub mod ops;
 pub mod security;
+pub mod visits;
 pub mod worker;
 
 use app::{
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/media/{file}", get(media::image))
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/library/feed/{file}", get(feeds::atom))
+        .route("/appointments/{id}/visit.ics", get(visits::calendar))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.

@@ -32,6 +32,10 @@ use app::library::{
 };
 use app::media::UploadImage;
 use app::organisation::GetOrganisation;
+use app::scheduling::{
+    BookAppointment, CancelAppointment, GetAppointment, ListAppointments, MarkAppointment,
+    SearchOpenTimes, StaffCalendar,
+};
 use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
 use server_fn::ServerFn;
@@ -111,6 +115,8 @@ const EVERYONE: [Who; 11] = [
 struct World {
     app: Router,
     patient: Uuid,
+    /// A visit of the patient's, a month ahead.
+    appointment: Uuid,
     cookies: BTreeMap<Who, String>,
 }
 
@@ -127,6 +133,25 @@ async fn world(pool: &PgPool) -> World {
     .execute(pool)
     .await
     .expect("patients");
+    let appointment = Uuid::new_v4();
+    sqlx::raw_sql(
+        "insert into care_location (location_id, slug, name, street, city, region, postal_code, phone, time_zone)
+         values ('00000000-0000-0000-0000-00000000000a', 'riverside', 'Riverside', '1 River Rd', 'Springfield', 'IL', '62701', '555-0100', 'America/Chicago');
+         insert into clinician (clinician_id, slug, name) values ('00000000-0000-0000-0000-00000000000c', 'ana-ruiz', 'Ana Ruiz');",
+    )
+    .execute(pool)
+    .await
+    .expect("place");
+    sqlx::query(
+        "insert into appointment (appointment_id, patient_id, clinician_id, location_id, visit_type, during)
+         values ($1, $2, '00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000a', 'follow-up',
+                 tstzrange(date_trunc('hour', now()) + interval '30 days', date_trunc('hour', now()) + interval '30 days 20 minutes'))",
+    )
+    .bind(appointment)
+    .bind(patient)
+    .execute(pool)
+    .await
+    .expect("appointment");
     let mut cookies = BTreeMap::new();
     let accounts: [(Who, &str, &[Role]); 10] = [
         (Who::Patient, "patient@example.org", &[]),
@@ -191,6 +216,7 @@ async fn world(pool: &PgPool) -> World {
     World {
         app,
         patient,
+        appointment,
         cookies,
     }
 }
@@ -202,6 +228,9 @@ enum Rule {
     SignedIn,
     /// Reads or changes the patient's record: the patient, a proxy with the scope, staff.
     Records,
+    /// Books and manages the patient's visits: the patient, a proxy with the scheduling scope
+    /// (`ProxyWithoutScope` holds scheduling, not records), staff.
+    Scheduling,
     /// Manages who can see the record: the patient (or a parent) and staff, not proxies.
     ManagesAccess,
     /// Chooses whom to act for: the patient and live proxies with any scope.
@@ -223,6 +252,7 @@ fn allowed(rule: Rule, who: Who) -> bool {
     match rule {
         Rule::SignedIn => who != Anonymous,
         Rule::Records => matches!(who, Patient | ProxyWithScope | Staff),
+        Rule::Scheduling => matches!(who, Patient | ProxyWithoutScope | Staff),
         Rule::ManagesAccess => matches!(who, Patient | Staff),
         Rule::Reaches => matches!(who, Patient | ProxyWithScope | ProxyWithoutScope),
         Rule::StaffOnly => who == Staff,
@@ -239,10 +269,51 @@ fn allowed(rule: Rule, who: Who) -> bool {
 type Entry = (&'static str, Vec<(&'static str, String)>, Rule);
 
 /// Every protected server function.
-fn matrix(patient: &str) -> Vec<Entry> {
+fn matrix(patient: &str, appointment: &str) -> Vec<Entry> {
     let p = || ("patient_id", patient.to_string());
+    let a = || ("appointment_id", appointment.to_string());
     let article = || ("article_id", Uuid::new_v4().to_string());
     vec![
+        (
+            <SearchOpenTimes as ServerFn>::PATH,
+            vec![p()],
+            Rule::Scheduling,
+        ),
+        (
+            <ListAppointments as ServerFn>::PATH,
+            vec![p()],
+            Rule::Scheduling,
+        ),
+        // Allowed callers get past the check to a refusal of the unknown clinician (422).
+        (
+            <BookAppointment as ServerFn>::PATH,
+            vec![
+                p(),
+                ("clinician", "nobody".into()),
+                ("location", "nowhere".into()),
+                ("visit_type", "follow-up".into()),
+                ("start", "2030-01-07T15:00:00Z".into()),
+            ],
+            Rule::Scheduling,
+        ),
+        (
+            <GetAppointment as ServerFn>::PATH,
+            vec![a()],
+            Rule::Scheduling,
+        ),
+        // The first allowed caller cancels it; the next are told it is already cancelled (409).
+        (
+            <CancelAppointment as ServerFn>::PATH,
+            vec![a()],
+            Rule::Scheduling,
+        ),
+        // A month ahead: staff are told it is too early to record (409), others are refused.
+        (
+            <MarkAppointment as ServerFn>::PATH,
+            vec![a(), ("status", "arrived".into())],
+            Rule::StaffOnly,
+        ),
+        (<StaffCalendar as ServerFn>::PATH, vec![], Rule::StaffOnly),
         (<EditorArticles as ServerFn>::PATH, vec![], Rule::Library),
         (
             <GetEditorArticle as ServerFn>::PATH,
@@ -546,7 +617,7 @@ fn matrix(patient: &str) -> Vec<Entry> {
 
 #[test]
 fn every_server_function_is_public_or_in_the_matrix() {
-    let covered: BTreeSet<&str> = matrix(&Uuid::nil().to_string())
+    let covered: BTreeSet<&str> = matrix(&Uuid::nil().to_string(), &Uuid::nil().to_string())
         .into_iter()
         .map(|(path, _, _)| path)
         .chain(public())
@@ -567,7 +638,7 @@ async fn each_protected_server_function_lets_through_exactly_whom_it_should(pool
     let w = world(&pool).await;
     let patient = w.patient.to_string();
     let mut wrong = Vec::new();
-    for (path, form, rule) in matrix(&patient) {
+    for (path, form, rule) in matrix(&patient, &w.appointment.to_string()) {
         for who in EVERYONE {
             let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let response = w

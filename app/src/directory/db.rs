@@ -8,7 +8,7 @@ use super::domain::{
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-pub(super) async fn select_specialties(
+pub(crate) async fn select_specialties(
     conn: impl PgExecutor<'_>,
     language: &str,
     in_use: bool,
@@ -29,7 +29,7 @@ pub(super) async fn select_specialties(
     .await
 }
 
-pub(super) async fn select_visit_types(
+pub(crate) async fn select_visit_types(
     conn: impl PgExecutor<'_>,
     language: &str,
 ) -> sqlx::Result<Vec<VisitTypeInfo>> {
@@ -46,7 +46,7 @@ pub(super) async fn select_visit_types(
 }
 
 /// Locations by name, with their ids; only listed ones unless `all`.
-pub(super) async fn select_locations(
+pub(crate) async fn select_locations(
     conn: impl PgExecutor<'_>,
     all: bool,
 ) -> sqlx::Result<Vec<(Uuid, LocationSummary)>> {
@@ -77,7 +77,7 @@ pub(super) async fn select_locations(
 }
 
 /// The languages listed clinicians speak, named in `language`.
-pub(super) async fn select_languages_spoken(
+pub(crate) async fn select_languages_spoken(
     conn: impl PgExecutor<'_>,
     language: &str,
 ) -> sqlx::Result<Vec<Choice>> {

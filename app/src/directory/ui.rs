@@ -130,7 +130,7 @@ fn Address(location: LocationSummary) -> impl IntoView {
 
 /// A phone number as a link that dials it.
 #[component]
-pub(super) fn Phone(phone: String) -> impl IntoView {
+pub fn Phone(phone: String) -> impl IntoView {
     let tel: String = phone
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '+')

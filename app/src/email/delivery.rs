@@ -53,25 +53,47 @@ impl Mailer {
 pub fn build_message(from: &Mailbox, email: &OutboxEmail) -> Result<Message, &'static str> {
     let to: Mailbox = email.to_address.parse().map_err(|_| "invalid recipient")?;
     let domain = from.email.domain().to_string();
-    Message::builder()
+    let alternative = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.body_text.clone()),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(email.body_html.clone()),
+        );
+    let builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone())
-        .message_id(Some(format!("<{}@{domain}>", email.email_id)))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(email.body_text.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(email.body_html.clone()),
-                ),
-        )
-        .map_err(|_| "could not build the message")
+        .message_id(Some(format!("<{}@{domain}>", email.email_id)));
+    match (&email.calendar, &email.calendar_method) {
+        (Some(calendar), Some(method)) => {
+            // Calendar programs act on a text/calendar part with the method in its type; the
+            // same file is also attached for people who save it by hand.
+            let content_type =
+                ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                    .map_err(|_| "invalid calendar method")?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .multipart(
+                        alternative.singlepart(
+                            SinglePart::builder()
+                                .header(content_type.clone())
+                                .body(calendar.clone()),
+                        ),
+                    )
+                    .singlepart(
+                        lettre::message::Attachment::new("visit.ics".into())
+                            .body(calendar.clone(), content_type),
+                    ),
+            )
+        }
+        _ => builder.multipart(alternative),
+    }
+    .map_err(|_| "could not build the message")
 }
 
 /// The kind of an SMTP failure, for the outbox row and the log (never the server's reply, which
@@ -135,4 +157,56 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> sqlx::Result<usize> 
         }
     }
     Ok(delivered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(calendar: Option<(&str, &str)>) -> OutboxEmail {
+        OutboxEmail {
+            email_id: uuid::Uuid::from_u128(1),
+            to_address: "maria@example.org".into(),
+            subject: "Your visit is booked".into(),
+            body_text: "Hello".into(),
+            body_html: "<p>Hello</p>".into(),
+            attempts: 1,
+            max_attempts: 8,
+            calendar: calendar.map(|c| c.0.to_string()),
+            calendar_method: calendar.map(|c| c.1.to_string()),
+        }
+    }
+
+    fn from() -> Mailbox {
+        "Openwell <no-reply@portal.example.org>"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_calendar_travels_as_an_invitation_part_and_an_attachment() {
+        let ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n";
+        let message = build_message(&from(), &email(Some((ics, "REQUEST"))))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let raw = String::from_utf8(message.formatted()).unwrap_or_default();
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert_eq!(
+            raw.matches("text/calendar; charset=utf-8; method=REQUEST")
+                .count(),
+            2,
+            "{raw}"
+        );
+        assert!(raw.contains("filename=\"visit.ics\""), "{raw}");
+        assert!(
+            raw.contains("Message-ID: <00000000-0000-0000-0000-000000000001@portal.example.org>")
+        );
+
+        let plain = String::from_utf8(
+            build_message(&from(), &email(None))
+                .unwrap_or_else(|e| panic!("{e}"))
+                .formatted(),
+        )
+        .unwrap_or_default();
+        assert!(plain.contains("multipart/alternative") && !plain.contains("text/calendar"));
+    }
 }

@@ -19,6 +19,17 @@ pub struct OutboxEmail {
     pub body_html: String,
     pub attempts: i32,
     pub max_attempts: i32,
+    /// An iCalendar file to attach, and its method (REQUEST or CANCEL).
+    pub calendar: Option<String>,
+    pub calendar_method: Option<String>,
+}
+
+/// An iCalendar file sent with an email.
+#[derive(Clone, Copy, Debug)]
+pub struct CalendarAttachment<'a> {
+    pub text: &'a str,
+    /// `REQUEST` or `CANCEL`.
+    pub method: &'a str,
 }
 
 /// Renders `template` in `language` and queues it for `to`, in the caller's transaction: the
@@ -29,12 +40,24 @@ pub async fn queue(
     language: &str,
     template: &Template,
 ) -> sqlx::Result<Uuid> {
+    queue_with_calendar(conn, to, language, template, None).await
+}
+
+/// As [`queue`], with an iCalendar file attached.
+pub async fn queue_with_calendar(
+    conn: impl PgExecutor<'_>,
+    to: &str,
+    language: &str,
+    template: &Template,
+    calendar: Option<CalendarAttachment<'_>>,
+) -> sqlx::Result<Uuid> {
     let r = template.render(language);
     let language = if language == "es" { "es" } else { "en" };
     sqlx::query_scalar!(
         r#"with inserted as (
-               insert into email_outbox (email_id, to_address, language, template, subject, body_text, body_html)
-               values ($1, $2, $3, $4, $5, $6, $7)
+               insert into email_outbox (email_id, to_address, language, template, subject, body_text, body_html,
+                                         calendar, calendar_method)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                returning email_id
            )
            select email_id as "email_id!" from inserted, lateral (select pg_notify('email_ready', '')) as announced"#,
@@ -45,6 +68,8 @@ pub async fn queue(
         r.subject,
         r.text,
         r.html,
+        calendar.map(|c| c.text),
+        calendar.map(|c| c.method),
     )
     .fetch_one(conn)
     .await
@@ -67,7 +92,8 @@ pub async fn claim_next(pool: &PgPool, lease_seconds: f64) -> sqlx::Result<Optio
                for update skip locked
            )
            returning email_id, to_address, subject,
-                     body_text as "body_text!", body_html as "body_html!", attempts, max_attempts"#,
+                     body_text as "body_text!", body_html as "body_html!", attempts, max_attempts,
+                     calendar, calendar_method"#,
         lease_seconds
     )
     .fetch_optional(pool)
@@ -122,7 +148,7 @@ pub async fn mark_failed(
 /// deletes rows older than 90 days. The subject and status stay for the operator meanwhile.
 pub async fn purge_old(conn: &PgPool) -> sqlx::Result<u64> {
     let cleared = sqlx::query!(
-        "update email_outbox set body_text = null, body_html = null
+        "update email_outbox set body_text = null, body_html = null, calendar = null
          where body_text is not null
            and coalesce(sent_at, kept_at, failed_at) < now() - interval '7 days'"
     )

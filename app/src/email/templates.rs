@@ -26,6 +26,23 @@ pub enum Template {
     AccountCreated { link: String },
     /// A code to link an account to the patient record this address is on.
     LinkCode { code: String, link: String },
+    /// A visit was booked, moved or cancelled. `when`, `with` and `place` are in the
+    /// recipient's language; the reason for the visit is never passed in.
+    Visit {
+        change: VisitChange,
+        when: String,
+        with: String,
+        place: String,
+        link: String,
+    },
+}
+
+/// What happened to a visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisitChange {
+    Booked,
+    Moved,
+    Cancelled,
 }
 
 /// One email ready to queue.
@@ -124,6 +141,11 @@ impl Template {
             Self::AccountCreated { .. } => "account_created",
             Self::ConfirmNewEmail { .. } => "confirm_new_email",
             Self::EmailChanged { .. } => "email_changed",
+            Self::Visit { change, .. } => match change {
+                VisitChange::Booked => "appointment_booked",
+                VisitChange::Moved => "appointment_moved",
+                VisitChange::Cancelled => "appointment_cancelled",
+            },
         }
     }
 
@@ -360,6 +382,58 @@ impl Template {
                         .into()
                 }],
             },
+            Self::Visit {
+                change,
+                when,
+                with,
+                place,
+                link,
+            } => Parts {
+                subject: match (change, es) {
+                    (VisitChange::Booked, false) => format!("Your visit is booked: {when}"),
+                    (VisitChange::Booked, true) => format!("Su consulta está reservada: {when}"),
+                    (VisitChange::Moved, false) => format!("Your visit has moved: {when}"),
+                    (VisitChange::Moved, true) => format!("Su consulta cambió de hora: {when}"),
+                    (VisitChange::Cancelled, false) => format!("Your visit is cancelled: {when}"),
+                    (VisitChange::Cancelled, true) => format!("Su consulta está cancelada: {when}"),
+                },
+                greeting: hello.into(),
+                paragraphs: match (change, es) {
+                    (VisitChange::Cancelled, false) => vec![format!(
+                        "This visit is cancelled: {when}, with {with}, at {place}."
+                    )],
+                    (VisitChange::Cancelled, true) => vec![format!(
+                        "Esta consulta está cancelada: {when}, con {with}, en {place}."
+                    )],
+                    (_, false) => vec![
+                        format!("When: {when}"),
+                        format!("With: {with}"),
+                        format!("Where: {place}"),
+                        "The attached calendar file adds it to your calendar.".into(),
+                    ],
+                    (_, true) => vec![
+                        format!("Cuándo: {when}"),
+                        format!("Con: {with}"),
+                        format!("Dónde: {place}"),
+                        "El archivo de calendario adjunto la agrega a su calendario.".into(),
+                    ],
+                },
+                action: Some((
+                    match (change, es) {
+                        (VisitChange::Cancelled, false) => "Book another time",
+                        (VisitChange::Cancelled, true) => "Reservar otra hora",
+                        (_, false) => "See, change or cancel the visit",
+                        (_, true) => "Ver, cambiar o cancelar la consulta",
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "Si usted no hizo este cambio, llámenos.".into()
+                } else {
+                    "If you did not make this change, call us.".into()
+                }],
+            },
         };
         Rendered {
             template: self.name(),
@@ -405,6 +479,27 @@ mod tests {
             Template::LinkCode {
                 code: "ABCD-EF23".into(),
                 link: "https://p.example/me/link".into(),
+            },
+            Template::Visit {
+                change: VisitChange::Booked,
+                when: "Monday, December 7, 2026, 9:20 AM CST".into(),
+                with: "Dr. Ana Ruiz, MD".into(),
+                place: "Riverside Clinic, 100 River Rd".into(),
+                link: "https://p.example/appointments/x".into(),
+            },
+            Template::Visit {
+                change: VisitChange::Moved,
+                when: "x".into(),
+                with: "y".into(),
+                place: "z".into(),
+                link: "https://p.example/appointments/x".into(),
+            },
+            Template::Visit {
+                change: VisitChange::Cancelled,
+                when: "x".into(),
+                with: "y".into(),
+                place: "z".into(),
+                link: "https://p.example/appointments/book".into(),
             },
         ]
     }

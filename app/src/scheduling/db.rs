@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// The answer when a time was booked by someone else first.
-pub const SLOT_TAKEN: &str = "slot_taken";
+pub const SLOT_TAKEN: &str = super::SLOT_TAKEN_CODE;
 
 /// An appointment about to be booked.
 #[derive(Clone, Debug)]
@@ -59,23 +59,26 @@ pub async fn insert_appointment(
     Ok(id)
 }
 
-/// The spans each of `clinicians` is busy in `within`: active appointments and blocks, in no
-/// particular order.
+/// The spans each of `clinicians` is busy in `within`: active appointments (except `ignoring`,
+/// the visit being moved) and blocks, in no particular order.
 pub async fn select_taken(
     conn: &mut PgConnection,
     clinicians: &[Uuid],
     within: Span,
+    ignoring: Option<Uuid>,
 ) -> sqlx::Result<Vec<(Uuid, Span)>> {
     let rows = sqlx::query!(
         r#"select clinician_id as "clinician_id!", lower(during) as "start!", upper(during) as "end!"
              from appointment
             where clinician_id = any($1) and status <> 'cancelled' and during && $2
+              and appointment_id is distinct from $3
            union all
            select clinician_id, lower(during), upper(during)
              from clinician_block
             where clinician_id = any($1) and during && $2"#,
         clinicians,
-        range(within)
+        range(within),
+        ignoring
     )
     .fetch_all(conn)
     .await?;
@@ -217,6 +220,20 @@ pub async fn open_times(
     to: NaiveDate,
     not_before: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<OpenTime>, AppError> {
+    open_times_ignoring(conn, clinicians, minutes, from, to, not_before, None).await
+}
+
+/// As [`open_times`], treating the visit `ignoring` as not booked (its own time is open to move
+/// it into).
+pub async fn open_times_ignoring(
+    conn: &mut PgConnection,
+    clinicians: &[Uuid],
+    minutes: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    not_before: chrono::DateTime<chrono::Utc>,
+    ignoring: Option<Uuid>,
+) -> Result<Vec<OpenTime>, AppError> {
     let places = select_schedules(conn, clinicians, from, to).await?;
     let windows: Vec<(&PlaceSchedule, Vec<Span>)> = places
         .iter()
@@ -229,7 +246,7 @@ pub async fn open_times(
     else {
         return Ok(Vec::new());
     };
-    let taken = select_taken(conn, clinicians, within).await?;
+    let taken = select_taken(conn, clinicians, within, ignoring).await?;
     let mut out = Vec::new();
     for (place, spans) in &windows {
         let busy: Vec<Span> = taken
@@ -253,6 +270,338 @@ pub async fn open_times(
     }
     out.sort();
     Ok(out)
+}
+
+/// Listed clinicians who offer `visit_type` and match the filters (slugs and a language code;
+/// empty means any). For a new patient, only those accepting new patients.
+pub async fn select_bookable_clinicians(
+    conn: &mut PgConnection,
+    visit_type: &str,
+    filter: &super::SearchQuery,
+    new_patient: bool,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select c.clinician_id from clinician c
+            where c.listed
+              and exists (select 1 from clinician_visit_type v
+                           where v.clinician_id = c.clinician_id and v.visit_type = $1)
+              and ($2 = '' or exists (select 1 from clinician_specialty s
+                                       where s.clinician_id = c.clinician_id and s.specialty = $2))
+              and ($3 = '' or c.slug = $3)
+              and ($4 = '' or exists (select 1 from clinician_location cl join care_location l using (location_id)
+                                       where cl.clinician_id = c.clinician_id and l.slug = $4))
+              and ($5 = '' or $5 = any(c.languages))
+              and (not $6 or c.accepting_new_patients)
+            order by c.name"#,
+        visit_type,
+        filter.specialty,
+        filter.clinician,
+        filter.location,
+        filter.speaks,
+        new_patient
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// A clinician or location as search results name it.
+#[derive(Clone, Debug)]
+pub struct Named {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    /// Locations only: the IANA zone.
+    pub time_zone: String,
+}
+
+/// Listed clinicians who offer any visit type, by name (the search form's choices).
+pub async fn select_clinician_names(
+    conn: &mut PgConnection,
+    ids: Option<&[Uuid]>,
+) -> sqlx::Result<Vec<Named>> {
+    sqlx::query_as!(
+        Named,
+        r#"select clinician_id as id, slug,
+                  case when credentials = '' then name else name || ', ' || credentials end as "name!",
+                  '' as "time_zone!"
+             from clinician c
+            where ($1::uuid[] is null and listed
+                   and exists (select 1 from clinician_visit_type v where v.clinician_id = c.clinician_id))
+               or clinician_id = any($1)
+            order by name"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Locations by id (or every listed one), with their time zones.
+pub async fn select_location_names(
+    conn: &mut PgConnection,
+    ids: Option<&[Uuid]>,
+) -> sqlx::Result<Vec<Named>> {
+    sqlx::query_as!(
+        Named,
+        r#"select location_id as id, slug, name, time_zone from care_location
+            where ($1::uuid[] is null and listed) or location_id = any($1)
+            order by name"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// How the portal knows a patient: established (a visit attended in the last three years) or
+/// new, and their own clinician (the one they last saw).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub established: bool,
+    pub preferred: Option<Uuid>,
+}
+
+pub async fn select_standing(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<Standing> {
+    let row = sqlx::query!(
+        r#"select exists (select 1 from appointment
+                           where patient_id = $1 and status in ('arrived', 'completed')
+                             and lower(during) > $2::timestamptz - interval '3 years') as "established!",
+                  (select clinician_id from appointment
+                    where patient_id = $1 and status in ('arrived', 'completed') and lower(during) <= $2
+                    order by lower(during) desc limit 1) as preferred"#,
+        patient,
+        now
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Standing {
+        established: row.established,
+        preferred: row.preferred,
+    })
+}
+
+/// A visit with everything its pages, emails and calendar files show.
+#[derive(Clone, Debug)]
+pub struct AppointmentRow {
+    pub appointment_id: Uuid,
+    pub patient_id: Uuid,
+    pub patient_name: String,
+    pub clinician_id: Uuid,
+    pub clinician_slug: String,
+    pub clinician_name: String,
+    pub location_id: Uuid,
+    pub location_slug: String,
+    pub location_name: String,
+    pub address: String,
+    pub phone: String,
+    pub time_zone: String,
+    pub visit_type: String,
+    pub visit_type_en: String,
+    pub visit_type_es: String,
+    pub video: bool,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+    pub status: String,
+    pub reason: String,
+    pub ical_sequence: i32,
+}
+
+/// The visits `ids`, earliest first.
+pub async fn select_appointments(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> sqlx::Result<Vec<AppointmentRow>> {
+    sqlx::query_as!(
+        AppointmentRow,
+        r#"select a.appointment_id, a.patient_id,
+                  p.given_name || ' ' || p.family_name as "patient_name!",
+                  a.clinician_id, c.slug as clinician_slug,
+                  case when c.credentials = '' then c.name else c.name || ', ' || c.credentials end as "clinician_name!",
+                  a.location_id, l.slug as location_slug, l.name as location_name,
+                  l.street || ', ' || l.city || ', ' || l.region || ' ' || l.postal_code as "address!",
+                  l.phone, l.time_zone, a.visit_type, v.name_en as visit_type_en, v.name_es as visit_type_es,
+                  v.mode = 'video' as "video!",
+                  lower(a.during) as "start!", upper(a.during) as "end!",
+                  a.status, a.reason, a.ical_sequence
+             from appointment a
+             join patient p using (patient_id)
+             join clinician c using (clinician_id)
+             join care_location l using (location_id)
+             join visit_type v on v.slug = a.visit_type
+            where a.appointment_id = any($1)
+            order by lower(a.during)"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// One visit, if it exists.
+pub async fn find_appointment(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<AppointmentRow>> {
+    Ok(select_appointments(conn, &[id]).await?.into_iter().next())
+}
+
+/// A patient's visits: every upcoming one and the `past` most recent others.
+pub async fn select_patient_appointment_ids(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+    past: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"(select appointment_id as "id!" from appointment
+             where patient_id = $1 and upper(during) > $2 and status <> 'cancelled')
+           union all
+           (select appointment_id from appointment
+             where patient_id = $1 and (upper(during) <= $2 or status = 'cancelled')
+             order by lower(during) desc limit $3)"#,
+        patient,
+        now,
+        past
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The visits (cancelled ones too) of one clinician or at one location that start in `within`.
+pub async fn select_calendar_ids(
+    conn: &mut PgConnection,
+    clinician: Option<Uuid>,
+    location: Option<Uuid>,
+    within: Span,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select appointment_id from appointment
+            where (clinician_id = $1 or location_id = $2)
+              and lower(during) >= $3 and lower(during) < $4"#,
+        clinician,
+        location,
+        within.start,
+        within.end
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Cancels a booked visit and raises its calendar sequence. False when it was not booked (already
+/// cancelled, or under way).
+pub async fn cancel_appointment(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update appointment
+            set status = 'cancelled', cancelled_at = now(), ical_sequence = ical_sequence + 1
+          where appointment_id = $1 and status = 'booked'",
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves a booked visit to another time (and perhaps clinician and location), keeping its id
+/// (the calendar's UID) and raising its sequence. `Conflict("slot_taken")` when the new time
+/// overlaps another booking; false when the visit is no longer booked.
+pub async fn move_appointment(
+    conn: &mut PgConnection,
+    id: Uuid,
+    clinician: Uuid,
+    location: Uuid,
+    during: Span,
+) -> Result<bool, AppError> {
+    let done = sqlx::query!(
+        "update appointment
+            set clinician_id = $2, location_id = $3, during = $4, ical_sequence = ical_sequence + 1
+          where appointment_id = $1 and status = 'booked'",
+        id,
+        clinician,
+        location,
+        range(during)
+    )
+    .execute(conn)
+    .await
+    .on_constraint("appointment_no_overlap", |_| {
+        AppError::Conflict(SLOT_TAKEN.into())
+    })?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records what happened to a visit (arrived, completed, no-show). Not for cancelled visits.
+pub async fn set_status(conn: &mut PgConnection, id: Uuid, status: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update appointment set status = $2
+          where appointment_id = $1 and status <> 'cancelled' and $2 in ('arrived', 'completed', 'no_show')",
+        id,
+        status
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Who hears about a change to a patient's visits: the patient's own accounts, a parent of a
+/// minor, and `also` (the proxy who made the change), each in their language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    pub email: String,
+    pub language: String,
+}
+
+pub async fn select_recipients(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    also: Option<Uuid>,
+) -> sqlx::Result<Vec<Recipient>> {
+    sqlx::query_as!(
+        Recipient,
+        r#"select distinct a.email, a.preferred_language as language
+             from patient_access pa
+             join account a using (account_id)
+             join patient p using (patient_id)
+            where pa.patient_id = $1 and pa.revoked_at is null and a.disabled_at is null
+              and a.email_verified_at is not null
+              and (pa.relationship = 'self'
+                   or (pa.relationship = 'parent' and p.birth_date > current_date - interval '18 years')
+                   or (pa.account_id = $2 and pa.accepted_at is not null))
+            order by a.email"#,
+        patient,
+        also
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// No-show rate per clinician and location: attended and missed visits that ended in `within`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NoShowRate {
+    pub clinician_id: Uuid,
+    pub location_id: Uuid,
+    pub visits: i64,
+    pub no_shows: i64,
+}
+
+pub async fn select_no_show_rates(
+    conn: &mut PgConnection,
+    within: Span,
+) -> sqlx::Result<Vec<NoShowRate>> {
+    sqlx::query_as!(
+        NoShowRate,
+        r#"select clinician_id, location_id,
+                  count(*) as "visits!",
+                  count(*) filter (where status = 'no_show') as "no_shows!"
+             from appointment
+            where status in ('arrived', 'completed', 'no_show')
+              and lower(during) >= $1 and lower(during) < $2
+            group by clinician_id, location_id
+            order by clinician_id, location_id"#,
+        within.start,
+        within.end
+    )
+    .fetch_all(conn)
+    .await
 }
 
 #[cfg(test)]
@@ -406,7 +755,7 @@ mod tests {
         .execute(&pool)
         .await?;
         let day = Span::new(at("2026-06-01T00:00:00Z"), at("2026-06-02T00:00:00Z"));
-        let mut taken: Vec<Span> = select_taken(&mut conn, &[clinician], day)
+        let mut taken: Vec<Span> = select_taken(&mut conn, &[clinician], day, None)
             .await?
             .into_iter()
             .map(|(_, s)| s)
@@ -520,6 +869,142 @@ mod tests {
             .map(|t| t.start.format("%m-%d %H:%M").to_string())
             .collect();
         assert_eq!(starts, ["06-15 14:00", "06-15 14:20", "06-15 18:00"]);
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_moved_visit_keeps_its_id_raises_its_sequence_and_cannot_land_on_another(
+        pool: PgPool,
+    ) -> sqlx::Result<()> {
+        let (location, clinician, patients) = seed(&pool, 2).await?;
+        let mut conn = pool.acquire().await?;
+        let mine = insert_appointment(
+            &mut conn,
+            &visit(patients[0], clinician, location, "2026-06-01T15:00:00Z", 20),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        insert_appointment(
+            &mut conn,
+            &visit(patients[1], clinician, location, "2026-06-01T16:00:00Z", 20),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+        // Onto the other patient's time: refused, nothing changes.
+        let onto = Span::new(at("2026-06-01T16:00:00Z"), at("2026-06-01T16:20:00Z"));
+        assert_eq!(
+            move_appointment(&mut conn, mine, clinician, location, onto).await,
+            Err(AppError::Conflict(SLOT_TAKEN.into()))
+        );
+        // Ten minutes later, overlapping only itself: fine.
+        let later = Span::new(at("2026-06-01T15:10:00Z"), at("2026-06-01T15:30:00Z"));
+        assert_eq!(
+            move_appointment(&mut conn, mine, clinician, location, later).await,
+            Ok(true)
+        );
+        let row = find_appointment(&mut conn, mine)
+            .await?
+            .unwrap_or_else(|| panic!("kept"));
+        assert_eq!((row.start, row.ical_sequence), (later.start, 1));
+
+        assert!(cancel_appointment(&mut conn, mine).await?);
+        assert!(!cancel_appointment(&mut conn, mine).await?, "only once");
+        let row = find_appointment(&mut conn, mine)
+            .await?
+            .unwrap_or_else(|| panic!("kept"));
+        assert_eq!((row.status.as_str(), row.ical_sequence), ("cancelled", 2));
+        assert_eq!(
+            move_appointment(&mut conn, mine, clinician, location, later).await,
+            Ok(false),
+            "a cancelled visit does not move"
+        );
+        assert!(!set_status(&mut conn, mine, "arrived").await?);
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_patient_is_established_by_an_attended_visit_and_prefers_the_last_clinician(
+        pool: PgPool,
+    ) -> sqlx::Result<()> {
+        let (location, clinician, patients) = seed(&pool, 1).await?;
+        let mut conn = pool.acquire().await?;
+        let now = at("2026-06-10T12:00:00Z");
+        let standing = select_standing(&mut conn, patients[0], now).await?;
+        assert_eq!(
+            standing,
+            Standing {
+                established: false,
+                preferred: None
+            }
+        );
+        let id = insert_appointment(
+            &mut conn,
+            &visit(patients[0], clinician, location, "2026-06-01T15:00:00Z", 20),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        // Booked but not attended: still new.
+        assert!(
+            !select_standing(&mut conn, patients[0], now)
+                .await?
+                .established
+        );
+        assert!(
+            !set_status(&mut conn, id, "booked").await?,
+            "not a staff status"
+        );
+        assert!(set_status(&mut conn, id, "completed").await?);
+        let standing = select_standing(&mut conn, patients[0], now).await?;
+        assert_eq!(
+            standing,
+            Standing {
+                established: true,
+                preferred: Some(clinician)
+            }
+        );
+        // Three years on, new again.
+        let later = at("2029-06-10T12:00:00Z");
+        assert!(
+            !select_standing(&mut conn, patients[0], later)
+                .await?
+                .established
+        );
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn no_show_rates_count_attended_and_missed_visits_per_clinician_and_location(
+        pool: PgPool,
+    ) -> sqlx::Result<()> {
+        let (location, clinician, patients) = seed(&pool, 4).await?;
+        let mut conn = pool.acquire().await?;
+        let outcomes = ["completed", "no_show", "arrived", "cancelled"];
+        for (n, (patient, outcome)) in patients.iter().zip(outcomes).enumerate() {
+            let start = format!("2026-06-01T1{n}:00:00Z");
+            let id =
+                insert_appointment(&mut conn, &visit(*patient, clinician, location, &start, 20))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+            if outcome == "cancelled" {
+                assert!(cancel_appointment(&mut conn, id).await?);
+            } else {
+                assert!(set_status(&mut conn, id, outcome).await?);
+            }
+        }
+        let june = Span::new(at("2026-06-01T00:00:00Z"), at("2026-07-01T00:00:00Z"));
+        let rates = select_no_show_rates(&mut conn, june).await?;
+        assert_eq!(
+            rates,
+            vec![NoShowRate {
+                clinician_id: clinician,
+                location_id: location,
+                visits: 3,
+                no_shows: 1
+            }]
+        );
+        let july = Span::new(at("2026-07-01T00:00:00Z"), at("2026-08-01T00:00:00Z"));
+        assert!(select_no_show_rates(&mut conn, july).await?.is_empty());
         Ok(())
     }
 }

@@ -121,11 +121,16 @@ pub fn SiteHeader() -> impl IntoView {
                                 if me.as_ref().is_some_and(|m| m.roles.iter().any(|r| r == "editor" || r == "medical_reviewer")) {
                                     links.push(("/editor", td_string!(l, nav_editor)));
                                 }
+                                let staff = me.as_ref().is_some_and(|m| m.roles.iter().any(|r| r == "staff"));
                                 if me.is_some() {
                                     links.push(("/me", td_string!(l, nav_record)));
                                 }
-                                if me.as_ref().is_some_and(|m| m.roles.iter().any(|r| r == "staff")) {
+                                if me.is_some() && !staff {
+                                    links.push(("/appointments", td_string!(l, nav_visits)));
+                                }
+                                if staff {
                                     links.push(("/staff/patients", td_string!(l, nav_patients)));
+                                    links.push(("/staff/schedule", td_string!(l, nav_schedule)));
                                 }
                                 if admin {
                                     links.push(("/admin/accounts", td_string!(l, nav_accounts)));

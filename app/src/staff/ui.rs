@@ -260,6 +260,7 @@ pub fn StaffPatientPage() -> impl IntoView {
                             <h1 id="page-title">{patient.name.clone()}</h1>
                             <p class="muted">{td!(l, staff_born, date = move || born.clone())}</p>
                             {created.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, staff_created)}</p> })}
+                            <crate::scheduling::UpcomingVisits patient_id=patient.patient_id.clone() />
                             <h2>{td_string!(l, staff_link_heading)}</h2>
                             <p>{td_string!(l, staff_link_intro)}</p>
                             {new_code.map(|code| view! {

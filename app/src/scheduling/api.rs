@@ -1,0 +1,1064 @@
+//! Scheduling's server functions. Each names who may call it; every one that touches a patient's
+//! visits goes through `auth::access::require_access` with the scheduling scope first (the
+//! patient, a parent of a minor, a proxy granted scheduling, or staff with a second factor),
+//! audits the read or change in the same transaction, and never logs or emails the reason.
+#![allow(
+    clippy::too_many_arguments,
+    reason = "one server-function argument per form field"
+)]
+
+use super::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The cookie that keeps a typed reason for five minutes when booking fails without JavaScript.
+#[cfg(feature = "ssr")]
+pub const REMEMBERED_BOOKING: &str = "booking_form";
+/// Where the booking pages live (the remembered reason is scoped to them).
+pub const BOOK_PATH: &str = "/appointments/book";
+
+/// Open times the patient may book: the patient themself, a parent, a proxy with the
+/// scheduling scope, or staff (naming the patient). Without `patient_id`, the person the caller
+/// is acting for. With `reschedule`, times to move that visit to.
+#[server]
+pub async fn search_open_times(
+    patient_id: Option<String>,
+    visit_type: Option<String>,
+    specialty: Option<String>,
+    clinician: Option<String>,
+    location: Option<String>,
+    speaks: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    reschedule: Option<String>,
+) -> Result<OpenTimes, AppError> {
+    let query = SearchQuery {
+        visit_type: visit_type.unwrap_or_default(),
+        specialty: specialty.unwrap_or_default(),
+        clinician: clinician.unwrap_or_default(),
+        location: location.unwrap_or_default(),
+        speaks: speaks.unwrap_or_default(),
+        from: from.unwrap_or_default(),
+        to: to.unwrap_or_default(),
+    };
+    crate::error::with_status(server::search(patient_id, query, reschedule).await)
+}
+
+/// Books a time, or moves the visit `reschedule` to it, and emails the invitation. The same
+/// callers as [`search_open_times`]; a patient's own change must respect the change policy.
+/// Answers `Conflict("slot_taken")` when someone else got the time first.
+#[server]
+pub async fn book_appointment(
+    patient_id: Option<String>,
+    clinician: String,
+    location: String,
+    visit_type: String,
+    start: String,
+    reason: Option<String>,
+    reschedule: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::with_status(
+        server::book(
+            patient_id,
+            server::Choice {
+                clinician,
+                location,
+                visit_type,
+                start,
+            },
+            reason.unwrap_or_default(),
+            reschedule,
+        )
+        .await,
+    )
+}
+
+/// Cancels a visit and emails the cancellation. The patient, a parent, a proxy with the
+/// scheduling scope (within the change policy), or staff.
+#[server]
+pub async fn cancel_appointment(appointment_id: String) -> Result<(), AppError> {
+    crate::error::with_status(server::cancel(appointment_id).await)
+}
+
+/// Records that the patient arrived, the visit was completed, or the patient did not come.
+/// Staff only (with a second factor).
+#[server]
+pub async fn mark_appointment(
+    appointment_id: String,
+    status: String,
+    back: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::with_status(server::mark(appointment_id, status, back).await)
+}
+
+/// One visit in full, reason included. The same callers as [`cancel_appointment`]; audited.
+#[server]
+pub async fn get_appointment(appointment_id: String) -> Result<AppointmentDetail, AppError> {
+    crate::error::with_status(server::detail(appointment_id).await)
+}
+
+/// A patient's upcoming and recent visits. The same callers as [`search_open_times`]; audited.
+#[server]
+pub async fn list_appointments(patient_id: Option<String>) -> Result<Appointments, AppError> {
+    crate::error::with_status(server::list(patient_id).await)
+}
+
+/// A day or week of one clinician's or one location's visits. Staff only (with a second
+/// factor); each patient shown is audited.
+#[server]
+pub async fn staff_calendar(
+    clinician: Option<String>,
+    location: Option<String>,
+    view: Option<String>,
+    day: Option<String>,
+) -> Result<ScheduleView, AppError> {
+    crate::error::with_status(server::calendar(clinician, location, view, day).await)
+}
+
+#[cfg(feature = "ssr")]
+pub mod server {
+    //! The work behind the server functions, callable from the server's own routes.
+    use super::super::calendar::{self, Method, VisitEvent};
+    use super::super::db::{self, AppointmentRow};
+    use super::super::domain::*;
+    use super::{BOOK_PATH, REMEMBERED_BOOKING};
+    use crate::auth::access::{require_access, Access, ActingAs, Scope};
+    use crate::directory::{Choice as Named, VisitTypeInfo};
+    use crate::email::outbox::{queue_with_calendar, CalendarAttachment};
+    use crate::email::templates::{Template, VisitChange};
+    use crate::error::AppError;
+    use chrono::{DateTime, Duration, NaiveDate, Utc};
+    use chrono_tz::Tz;
+    use sqlx::PgConnection;
+    use std::collections::{BTreeMap, HashMap};
+    use uuid::Uuid;
+
+    /// The earliest a visit can be booked online, from now.
+    const NOTICE: Duration = Duration::minutes(60);
+    /// Past visits listed beside the upcoming ones.
+    const PAST_SHOWN: i64 = 20;
+
+    /// What a booking form posts about the time chosen.
+    pub struct Choice {
+        pub clinician: String,
+        pub location: String,
+        pub visit_type: String,
+        pub start: String,
+    }
+
+    fn invalid(field: &str, problem: &str) -> AppError {
+        AppError::Validation(BTreeMap::from([(field.to_string(), problem.to_string())]))
+    }
+
+    /// The request's language ("en" or "es"), for names and times.
+    pub fn language() -> &'static str {
+        let locale = leptos::prelude::use_context::<crate::i18n::Locale>()
+            .unwrap_or_else(crate::locale::provide_request_locale);
+        if locale == crate::i18n::Locale::es {
+            "es"
+        } else {
+            "en"
+        }
+    }
+
+    fn parse_id(id: &str) -> Result<Uuid, AppError> {
+        // A malformed id and someone else's id look the same.
+        Uuid::parse_str(id.trim()).map_err(|_| AppError::Forbidden)
+    }
+
+    /// The patient named, or the one the caller is acting for.
+    async fn patient_for(patient_id: Option<String>) -> Result<Uuid, AppError> {
+        if let Some(id) = patient_id.filter(|p| !p.trim().is_empty()) {
+            return parse_id(&id);
+        }
+        let caller = crate::auth::server::require_user().await?;
+        let people = crate::household::people_of(caller.account.account_id).await?;
+        people
+            .into_iter()
+            .find(|p| p.acting_for)
+            .and_then(|p| Uuid::parse_str(&p.patient_id).ok())
+            .ok_or_else(|| AppError::Conflict("no_patient".into()))
+    }
+
+    fn zone(name: &str) -> Tz {
+        name.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// "9:20 AM" and the date label, at the location.
+    fn local(language: &str, tz: Tz, at: DateTime<Utc>) -> (String, String, String) {
+        let t = at.with_timezone(&tz);
+        (
+            date_label(language, t.date_naive()),
+            time_label(language, t.time()),
+            t.format("%Z").to_string(),
+        )
+    }
+
+    pub(super) fn card(
+        row: &AppointmentRow,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> AppointmentCard {
+        let tz = zone(&row.time_zone);
+        let (date, time, zone) = local(language, tz, row.start);
+        let (_, end_time, _) = local(language, tz, row.end);
+        AppointmentCard {
+            id: row.appointment_id.to_string(),
+            status: row.status.clone(),
+            start: row.start.to_rfc3339(),
+            date,
+            time,
+            end_time,
+            zone,
+            minutes: (row.end - row.start).num_minutes(),
+            clinician: row.clinician_slug.clone(),
+            clinician_name: row.clinician_name.clone(),
+            location: row.location_slug.clone(),
+            location_name: row.location_name.clone(),
+            address: row.address.clone(),
+            phone: row.phone.clone(),
+            visit_type: row.visit_type.clone(),
+            visit_type_name: if language == "es" {
+                row.visit_type_es.clone()
+            } else {
+                row.visit_type_en.clone()
+            },
+            video: row.video,
+            upcoming: row.end > now && row.status != "cancelled",
+        }
+    }
+
+    /// Where a video visit happens, as calendars and emails say it.
+    fn video_place(language: &str) -> &'static str {
+        if language == "es" {
+            "Consulta por video (el enlace aparece en el portal)"
+        } else {
+            "Video visit (the link appears in the portal)"
+        }
+    }
+
+    fn is_staff(access: &Access) -> bool {
+        access.allowed.acting_as == ActingAs::Staff
+    }
+
+    fn cutoff_hours() -> Result<u32, AppError> {
+        Ok(crate::state::config()?.appointment_change_cutoff_hours)
+    }
+
+    /// The visit types this patient may book.
+    fn eligible(types: Vec<VisitTypeInfo>, new_patient: bool) -> Vec<VisitTypeInfo> {
+        types
+            .into_iter()
+            .filter(|v| {
+                if new_patient {
+                    v.new_patients
+                } else {
+                    v.established_patients
+                }
+            })
+            .collect()
+    }
+
+    /// The visit type asked for if allowed, else the first meant only for this kind of patient.
+    fn pick_visit_type<'a>(
+        types: &'a [VisitTypeInfo],
+        asked: &str,
+        new_patient: bool,
+    ) -> Option<&'a VisitTypeInfo> {
+        types
+            .iter()
+            .find(|v| v.slug == asked)
+            .or_else(|| {
+                types.iter().find(|v| {
+                    if new_patient {
+                        !v.established_patients
+                    } else {
+                        !v.new_patients
+                    }
+                })
+            })
+            .or_else(|| types.first())
+    }
+
+    fn parse_date(value: &str, field: &str) -> Result<Option<NaiveDate>, AppError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| invalid(field, "date"))
+    }
+
+    /// The visit being moved: it must be this patient's, booked, and changeable by the caller.
+    async fn movable(
+        conn: &mut PgConnection,
+        access: &Access,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentRow, AppError> {
+        let row = db::find_appointment(conn, parse_id(id)?)
+            .await?
+            .filter(|r| r.patient_id == access.patient_id)
+            .ok_or(AppError::Forbidden)?;
+        match change_rule(
+            &row.status,
+            row.start,
+            now,
+            cutoff_hours()?,
+            is_staff(access),
+        ) {
+            ChangeRule::Allowed => Ok(row),
+            ChangeRule::TooLate { .. } => Err(AppError::Conflict("too_late".into())),
+            ChangeRule::Closed => Err(AppError::Conflict("closed".into())),
+        }
+    }
+
+    pub async fn search(
+        patient_id: Option<String>,
+        mut query: SearchQuery,
+        reschedule: Option<String>,
+    ) -> Result<OpenTimes, AppError> {
+        let patient = patient_for(patient_id).await?;
+        let access = require_access(patient, Scope::Scheduling).await?;
+        let language = language();
+        let now = Utc::now();
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+
+        let rescheduling = match reschedule.as_deref().filter(|r| !r.trim().is_empty()) {
+            Some(id) => Some(movable(&mut conn, &access, id, now).await?),
+            None => None,
+        };
+        let standing = db::select_standing(&mut conn, patient, now).await?;
+        let new_patient = !standing.established;
+        let types = eligible(
+            crate::directory::db::select_visit_types(&mut *conn, language).await?,
+            new_patient,
+        );
+        if let Some(r) = &rescheduling {
+            // A visit keeps its type when it moves.
+            query.visit_type = r.visit_type.clone();
+        }
+        let visit = match &rescheduling {
+            Some(r) => crate::directory::db::select_visit_types(&mut *conn, language)
+                .await?
+                .into_iter()
+                .find(|v| v.slug == r.visit_type),
+            None => pick_visit_type(&types, &query.visit_type, new_patient).cloned(),
+        };
+
+        let today = now.date_naive();
+        let from = parse_date(&query.from, "from")?.unwrap_or(today).max(today);
+        let to = parse_date(&query.to, "to")?
+            .unwrap_or(from + Duration::days(SEARCH_DAYS - 1))
+            .max(from)
+            .min(from + Duration::days(SEARCH_DAYS_MAX - 1));
+        query.from = from.to_string();
+        query.to = to.to_string();
+
+        let mut open = Vec::new();
+        if let Some(visit) = &visit {
+            query.visit_type = visit.slug.clone();
+            let clinicians = db::select_bookable_clinicians(
+                &mut conn,
+                &visit.slug,
+                &query,
+                new_patient && rescheduling.is_none(),
+            )
+            .await?;
+            open = db::open_times_ignoring(
+                &mut conn,
+                &clinicians,
+                i64::from(visit.minutes),
+                from,
+                to,
+                now + NOTICE,
+                rescheduling.as_ref().map(|r| r.appointment_id),
+            )
+            .await?;
+        }
+        let locations = db::select_location_names(&mut conn, None).await?;
+        if !query.location.is_empty() {
+            open.retain(|t| {
+                locations
+                    .iter()
+                    .any(|l| l.id == t.location_id && l.slug == query.location)
+            });
+        }
+        let clinician_names = db::select_clinician_names(&mut conn, None).await?;
+        let by_clinician: HashMap<Uuid, &db::Named> =
+            clinician_names.iter().map(|c| (c.id, c)).collect();
+        let by_location: HashMap<Uuid, &db::Named> = locations.iter().map(|l| (l.id, l)).collect();
+        let item = |t: &db::OpenTime| -> Option<OpenTimeItem> {
+            let c = by_clinician.get(&t.clinician_id)?;
+            let l = by_location.get(&t.location_id)?;
+            let (date, time, zone) = local(language, zone(&l.time_zone), t.start);
+            Some(OpenTimeItem {
+                clinician: c.slug.clone(),
+                clinician_name: c.name.clone(),
+                location: l.slug.clone(),
+                location_name: l.name.clone(),
+                start: t.start.to_rfc3339(),
+                time: format!("{time} {zone}"),
+                date,
+            })
+        };
+
+        let preferred_clinician = standing
+            .preferred
+            .filter(|p| open.iter().any(|t| t.clinician_id == *p));
+        let preferred: Vec<OpenTimeItem> = match preferred_clinician {
+            Some(p) => open
+                .iter()
+                .filter(|t| t.clinician_id == p)
+                .take(PREFERRED_LIMIT)
+                .filter_map(item)
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut days: Vec<OpenDay> = Vec::new();
+        for t in open.iter().take(SEARCH_LIMIT).filter_map(item) {
+            match days.last_mut() {
+                Some(day) if day.date == t.date => day.times.push(t),
+                _ => days.push(OpenDay {
+                    date: t.date.clone(),
+                    times: vec![t],
+                }),
+            }
+        }
+
+        let options = SearchOptions {
+            visit_types: types,
+            specialties: crate::directory::db::select_specialties(&mut *conn, language, true)
+                .await?,
+            clinicians: clinician_names
+                .iter()
+                .map(|c| Named {
+                    value: c.slug.clone(),
+                    name: c.name.clone(),
+                })
+                .collect(),
+            locations: locations
+                .iter()
+                .map(|l| Named {
+                    value: l.slug.clone(),
+                    name: l.name.clone(),
+                })
+                .collect(),
+            languages: crate::directory::db::select_languages_spoken(&mut *conn, language).await?,
+        };
+        let patient_name = sqlx::query_scalar!(
+            r#"select given_name || ' ' || family_name as "n!" from patient where patient_id = $1"#,
+            patient
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        crate::audit::record(
+            &mut *conn,
+            &access.audit("appointment.search").on("patient", patient),
+        )
+        .await?;
+        Ok(OpenTimes {
+            patient_id: patient.to_string(),
+            patient_name,
+            new_patient,
+            query,
+            options,
+            preferred_name: preferred_clinician
+                .and_then(|p| by_clinician.get(&p).map(|c| c.name.clone())),
+            preferred,
+            more: open.len() > SEARCH_LIMIT,
+            days,
+            rescheduling: rescheduling.as_ref().map(|r| card(r, language, now)),
+        })
+    }
+
+    /// Keeps the typed reason when the booking fails, so the form can show it again.
+    fn remember_reason(reason: &str) {
+        crate::auth::server::set_cookie(&crate::forms::remember_cookie(
+            REMEMBERED_BOOKING,
+            BOOK_PATH,
+            &reason,
+        ));
+    }
+
+    pub async fn book(
+        patient_id: Option<String>,
+        choice: Choice,
+        reason: String,
+        reschedule: Option<String>,
+    ) -> Result<(), AppError> {
+        let patient = patient_for(patient_id).await?;
+        let access = require_access(patient, Scope::Scheduling).await?;
+        let result = book_checked(&access, choice, &reason, reschedule).await;
+        match &result {
+            Ok(_) => crate::auth::server::set_cookie(&crate::forms::forget_cookie(
+                REMEMBERED_BOOKING,
+                BOOK_PATH,
+            )),
+            Err(_) => remember_reason(&reason),
+        }
+        let (id, moved) = result?;
+        leptos_axum::redirect(&format!(
+            "/appointments/{id}?{}=1",
+            if moved { "moved" } else { "booked" }
+        ));
+        Ok(())
+    }
+
+    async fn book_checked(
+        access: &Access,
+        choice: Choice,
+        reason: &str,
+        reschedule: Option<String>,
+    ) -> Result<(Uuid, bool), AppError> {
+        let reason = check_reason(reason).map_err(AppError::Validation)?;
+        let start = DateTime::parse_from_rfc3339(choice.start.trim())
+            .map_err(|_| invalid("start", "time"))?
+            .with_timezone(&Utc);
+        let now = Utc::now();
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+
+        let moving = match reschedule.as_deref().filter(|r| !r.trim().is_empty()) {
+            Some(id) => Some(movable(&mut tx, access, id, now).await?),
+            None => None,
+        };
+        let clinician = sqlx::query_scalar!(
+            "select clinician_id from clinician where slug = $1 and listed",
+            choice.clinician.trim()
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| invalid("clinician", "unknown"))?;
+        let location = sqlx::query_scalar!(
+            "select location_id from care_location where slug = $1 and listed",
+            choice.location.trim()
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| invalid("location", "unknown"))?;
+        let visit_slug = moving.as_ref().map_or_else(
+            || choice.visit_type.trim().to_string(),
+            |m| m.visit_type.clone(),
+        );
+        let language = language();
+        let visit = crate::directory::db::select_visit_types(&mut *tx, language)
+            .await?
+            .into_iter()
+            .find(|v| v.slug == visit_slug)
+            .ok_or_else(|| invalid("visit_type", "unknown"))?;
+        let standing = db::select_standing(&mut tx, access.patient_id, now).await?;
+        if moving.is_none() {
+            let new_patient = !standing.established;
+            if (new_patient && !visit.new_patients) || (!new_patient && !visit.established_patients)
+            {
+                return Err(invalid("visit_type", "not_for_you"));
+            }
+        }
+        let bookable = db::select_bookable_clinicians(
+            &mut tx,
+            &visit.slug,
+            &SearchQuery {
+                clinician: choice.clinician.trim().to_string(),
+                ..SearchQuery::default()
+            },
+            !standing.established && moving.is_none(),
+        )
+        .await?;
+        if !bookable.contains(&clinician) {
+            return Err(invalid("clinician", "unknown"));
+        }
+
+        // The time must be one the schedule offers; the exclusion constraint then decides
+        // between people taking it at the same moment.
+        let minutes = i64::from(visit.minutes);
+        let day = start.date_naive();
+        let open = db::open_times_ignoring(
+            &mut tx,
+            &[clinician],
+            minutes,
+            day - Duration::days(1),
+            day + Duration::days(1),
+            now + NOTICE,
+            moving.as_ref().map(|m| m.appointment_id),
+        )
+        .await?;
+        if !open
+            .iter()
+            .any(|t| t.start == start && t.location_id == location)
+        {
+            let taken = db::select_taken(
+                &mut tx,
+                &[clinician],
+                super::super::slots::Span::new(start, start + Duration::minutes(minutes)),
+                moving.as_ref().map(|m| m.appointment_id),
+            )
+            .await?;
+            return Err(if taken.is_empty() {
+                AppError::Conflict("not_open".into())
+            } else {
+                AppError::Conflict(db::SLOT_TAKEN.into())
+            });
+        }
+        let during = super::super::slots::Span::new(start, start + Duration::minutes(minutes));
+        let (id, change) = match &moving {
+            Some(m) => {
+                if !db::move_appointment(&mut tx, m.appointment_id, clinician, location, during)
+                    .await?
+                {
+                    return Err(AppError::Conflict("closed".into()));
+                }
+                (m.appointment_id, VisitChange::Moved)
+            }
+            None => {
+                let id = db::insert_appointment(
+                    &mut tx,
+                    &db::NewAppointment {
+                        patient_id: access.patient_id,
+                        clinician_id: clinician,
+                        location_id: location,
+                        visit_type: &visit.slug,
+                        during,
+                        reason: &reason,
+                        booked_by: Some(access.caller.account.account_id),
+                    },
+                )
+                .await?;
+                (id, VisitChange::Booked)
+            }
+        };
+        if moving.is_some() && !reason.is_empty() {
+            sqlx::query!(
+                "update appointment set reason = $2 where appointment_id = $1",
+                id,
+                reason
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let action = if moving.is_some() {
+            "appointment.move"
+        } else {
+            "appointment.book"
+        };
+        crate::audit::record(&mut *tx, &access.audit(action).on("appointment", id)).await?;
+        notify(&mut tx, access, id, change).await?;
+        tx.commit().await?;
+        tracing::info!(appointment_id = %id, action, "appointment changed");
+        Ok((id, moving.is_some()))
+    }
+
+    /// Queues the email (with its calendar file) about a change to visit `id`, to each person
+    /// who should hear of it, in their language.
+    async fn notify(
+        conn: &mut PgConnection,
+        access: &Access,
+        id: Uuid,
+        change: VisitChange,
+    ) -> Result<(), AppError> {
+        let row = db::find_appointment(conn, id)
+            .await?
+            .ok_or(AppError::Internal)?;
+        let also = (!matches!(access.allowed.acting_as, ActingAs::Staff))
+            .then_some(access.caller.account.account_id);
+        let recipients = db::select_recipients(conn, row.patient_id, also).await?;
+        let config = crate::state::config()?;
+        let origin = config.link_origin();
+        let domain = config
+            .public_url
+            .as_ref()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        let organizer = config
+            .email_from
+            .parse::<lettre::message::Mailbox>()
+            .map(|m| m.email.to_string())
+            .ok();
+        let link = match change {
+            VisitChange::Cancelled => format!("{origin}{BOOK_PATH}"),
+            _ => format!("{origin}/appointments/{id}"),
+        };
+        let method = if change == VisitChange::Cancelled {
+            Method::Cancel
+        } else {
+            Method::Request
+        };
+        let stamp = Utc::now();
+        for r in recipients {
+            let c = card(&row, &r.language, stamp);
+            let when = format!("{}, {} {}", c.date, c.time, c.zone);
+            let place = if row.video {
+                video_place(&r.language).to_string()
+            } else {
+                format!("{}, {}", row.location_name, row.address)
+            };
+            let summary = if r.language == "es" {
+                format!("Consulta con {}", row.clinician_name)
+            } else {
+                format!("Visit with {}", row.clinician_name)
+            };
+            let description = if r.language == "es" {
+                format!("Vea, cambie o cancele la consulta: {origin}/appointments/{id}")
+            } else {
+                format!("See, change or cancel the visit: {origin}/appointments/{id}")
+            };
+            let url = format!("{origin}/appointments/{id}");
+            let ics = calendar::render(
+                &VisitEvent {
+                    appointment_id: id,
+                    domain: &domain,
+                    sequence: row.ical_sequence,
+                    start: row.start,
+                    end: row.end,
+                    summary: &summary,
+                    location: &place,
+                    description: &description,
+                    url: &url,
+                    cancelled: change == VisitChange::Cancelled,
+                    organizer: organizer.as_deref(),
+                    attendee: Some(&r.email),
+                    stamp,
+                },
+                method,
+            );
+            queue_with_calendar(
+                &mut *conn,
+                &r.email,
+                &r.language,
+                &Template::Visit {
+                    change,
+                    when,
+                    with: row.clinician_name.clone(),
+                    place,
+                    link: link.clone(),
+                },
+                Some(CalendarAttachment {
+                    text: &ics,
+                    method: method.as_str(),
+                }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Loads visit `id` and checks the caller may act on its patient.
+    async fn load(id: &str) -> Result<(AppointmentRow, Access), AppError> {
+        // Check who is calling before reading anything.
+        crate::auth::server::require_user().await?;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let row = db::find_appointment(&mut conn, parse_id(id)?)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        let access = require_access(row.patient_id, Scope::Scheduling).await?;
+        Ok((row, access))
+    }
+
+    pub async fn cancel(appointment_id: String) -> Result<(), AppError> {
+        let (row, access) = load(&appointment_id).await?;
+        let now = Utc::now();
+        match change_rule(
+            &row.status,
+            row.start,
+            now,
+            cutoff_hours()?,
+            is_staff(&access),
+        ) {
+            ChangeRule::Allowed => {}
+            ChangeRule::TooLate { .. } => return Err(AppError::Conflict("too_late".into())),
+            ChangeRule::Closed => return Err(AppError::Conflict("closed".into())),
+        }
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        if !db::cancel_appointment(&mut tx, row.appointment_id).await? {
+            return Err(AppError::Conflict("closed".into()));
+        }
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("appointment.cancel")
+                .on("appointment", row.appointment_id),
+        )
+        .await?;
+        notify(&mut tx, &access, row.appointment_id, VisitChange::Cancelled).await?;
+        tx.commit().await?;
+        tracing::info!(appointment_id = %row.appointment_id, "appointment cancelled");
+        leptos_axum::redirect(&format!("/appointments/{}?cancelled=1", row.appointment_id));
+        Ok(())
+    }
+
+    pub async fn mark(
+        appointment_id: String,
+        status: String,
+        back: Option<String>,
+    ) -> Result<(), AppError> {
+        crate::auth::server::require_role(crate::auth::account::Role::Staff).await?;
+        let (row, access) = load(&appointment_id).await?;
+        let status = status.trim();
+        if !STAFF_STATUSES.contains(&status) {
+            return Err(invalid("status", "unknown"));
+        }
+        if row.start > Utc::now() + Duration::hours(12) {
+            // Arrival and outcomes are recorded on the day, not ahead of it.
+            return Err(AppError::Conflict("not_yet".into()));
+        }
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        if !db::set_status(&mut tx, row.appointment_id, status).await? {
+            return Err(AppError::Conflict("closed".into()));
+        }
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("appointment.status")
+                .on("appointment", row.appointment_id),
+        )
+        .await?;
+        tx.commit().await?;
+        let back = back
+            .filter(|b| b.starts_with("/staff/schedule") && !b.contains("//"))
+            .unwrap_or_else(|| format!("/appointments/{}?marked=1", row.appointment_id));
+        leptos_axum::redirect(&back);
+        Ok(())
+    }
+
+    pub async fn detail(appointment_id: String) -> Result<AppointmentDetail, AppError> {
+        let (row, access) = load(&appointment_id).await?;
+        let pool = crate::state::db()?;
+        crate::audit::record(
+            &pool,
+            &access
+                .audit("appointment.read")
+                .on("appointment", row.appointment_id),
+        )
+        .await?;
+        let now = Utc::now();
+        Ok(AppointmentDetail {
+            card: card(&row, language(), now),
+            patient_id: row.patient_id.to_string(),
+            patient_name: row.patient_name.clone(),
+            reason: row.reason.clone(),
+            change: change_rule(
+                &row.status,
+                row.start,
+                now,
+                cutoff_hours()?,
+                is_staff(&access),
+            ),
+            staff_view: is_staff(&access),
+        })
+    }
+
+    /// The iCalendar file of visit `id` for the portal's download. The same callers as
+    /// [`detail`]; audited.
+    pub async fn calendar_file(appointment_id: &str) -> Result<String, AppError> {
+        let (row, access) = load(appointment_id).await?;
+        let pool = crate::state::db()?;
+        crate::audit::record(
+            &pool,
+            &access
+                .audit("appointment.calendar")
+                .on("appointment", row.appointment_id),
+        )
+        .await?;
+        let config = crate::state::config()?;
+        let origin = config.link_origin();
+        let domain = config
+            .public_url
+            .as_ref()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        let language = language();
+        let url = format!("{origin}/appointments/{}", row.appointment_id);
+        let (summary, description) = if language == "es" {
+            (
+                format!("Consulta con {}", row.clinician_name),
+                format!("Vea, cambie o cancele la consulta: {url}"),
+            )
+        } else {
+            (
+                format!("Visit with {}", row.clinician_name),
+                format!("See, change or cancel the visit: {url}"),
+            )
+        };
+        let place = if row.video {
+            video_place(language).to_string()
+        } else {
+            format!("{}, {}", row.location_name, row.address)
+        };
+        Ok(calendar::render(
+            &VisitEvent {
+                appointment_id: row.appointment_id,
+                domain: &domain,
+                sequence: row.ical_sequence,
+                start: row.start,
+                end: row.end,
+                summary: &summary,
+                location: &place,
+                description: &description,
+                url: &url,
+                cancelled: row.status == "cancelled",
+                organizer: None,
+                attendee: None,
+                stamp: Utc::now(),
+            },
+            Method::Publish,
+        ))
+    }
+
+    pub async fn list(patient_id: Option<String>) -> Result<Appointments, AppError> {
+        let patient = patient_for(patient_id).await?;
+        let access = require_access(patient, Scope::Scheduling).await?;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let now = Utc::now();
+        let ids = db::select_patient_appointment_ids(&mut conn, patient, now, PAST_SHOWN).await?;
+        let rows = db::select_appointments(&mut conn, &ids).await?;
+        crate::audit::record(
+            &mut *conn,
+            &access.audit("appointment.list").on("patient", patient),
+        )
+        .await?;
+        let patient_name = sqlx::query_scalar!(
+            r#"select given_name || ' ' || family_name as "n!" from patient where patient_id = $1"#,
+            patient
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let language = language();
+        let (upcoming, mut past): (Vec<_>, Vec<_>) = rows
+            .iter()
+            .map(|r| card(r, language, now))
+            .partition(|c| c.upcoming);
+        past.reverse();
+        Ok(Appointments {
+            patient_id: patient.to_string(),
+            patient_name,
+            upcoming,
+            past,
+        })
+    }
+
+    pub async fn calendar(
+        clinician: Option<String>,
+        location: Option<String>,
+        view: Option<String>,
+        day: Option<String>,
+    ) -> Result<ScheduleView, AppError> {
+        let caller = crate::auth::server::require_role(crate::auth::account::Role::Staff).await?;
+        let language = language();
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let clinicians = db::select_clinician_names(&mut conn, None).await?;
+        let locations = db::select_location_names(&mut conn, None).await?;
+        let clinician = clinician.unwrap_or_default();
+        let location = location.unwrap_or_default();
+        let chosen_clinician = clinicians.iter().find(|c| c.slug == clinician.trim());
+        let chosen_location = locations.iter().find(|l| l.slug == location.trim());
+        let (clinician, location) = match (chosen_clinician, chosen_location) {
+            (Some(c), _) => (Some(c), None),
+            (None, Some(l)) => (None, Some(l)),
+            (None, None) => (clinicians.first(), None),
+        };
+        // Days are the location's, or the clinician's first location's; Chicago when unknown.
+        let tz = match (clinician, location) {
+            (_, Some(l)) => zone(&l.time_zone),
+            (Some(c), None) => {
+                let tz = sqlx::query_scalar!(
+                    "select l.time_zone from clinician_location cl join care_location l using (location_id)
+                      where cl.clinician_id = $1 order by l.name limit 1",
+                    c.id
+                )
+                .fetch_optional(&mut *conn)
+                .await?;
+                tz.map_or(chrono_tz::America::Chicago, |z| zone(&z))
+            }
+            (None, None) => chrono_tz::America::Chicago,
+        };
+        let week = view.as_deref() == Some("week");
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        let mut first = parse_date(day.as_deref().unwrap_or_default(), "day")?.unwrap_or(today);
+        if week {
+            use chrono::Datelike;
+            first -= Duration::days(i64::from(first.weekday().num_days_from_monday()));
+        }
+        let length = if week { 7 } else { 1 };
+        let last = first + Duration::days(length);
+        let span = super::super::slots::Span::new(
+            super::super::slots::instant(tz, first, chrono::NaiveTime::MIN, false),
+            super::super::slots::instant(tz, last, chrono::NaiveTime::MIN, false),
+        );
+        let ids = db::select_calendar_ids(
+            &mut conn,
+            clinician.map(|c| c.id),
+            location.map(|l| l.id),
+            span,
+        )
+        .await?;
+        let rows = db::select_appointments(&mut conn, &ids).await?;
+        let now = Utc::now();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &rows {
+            if seen.insert(r.patient_id) {
+                let client = crate::auth::server::current_client();
+                crate::audit::record(
+                    &mut *conn,
+                    &crate::audit::AuditEvent::new(
+                        "appointment.calendar_view",
+                        crate::audit::Outcome::Success,
+                    )
+                    .by(caller.account.account_id)
+                    .about_patient(r.patient_id)
+                    .from_client(client.ip, client.user_agent.as_deref()),
+                )
+                .await?;
+            }
+        }
+        let mut days: Vec<(String, Vec<CalendarEntry>)> = (0..length)
+            .map(|d| (date_label(language, first + Duration::days(d)), Vec::new()))
+            .collect();
+        for r in &rows {
+            let local_day = r.start.with_timezone(&tz).date_naive();
+            let index = usize::try_from((local_day - first).num_days()).unwrap_or(usize::MAX);
+            if let Some((_, entries)) = days.get_mut(index) {
+                entries.push(CalendarEntry {
+                    card: card(r, language, now),
+                    patient_id: r.patient_id.to_string(),
+                    patient_name: r.patient_name.clone(),
+                });
+            }
+        }
+        let title = match (clinician, location) {
+            (Some(c), _) => c.name.clone(),
+            (None, Some(l)) => l.name.clone(),
+            (None, None) => String::new(),
+        };
+        Ok(ScheduleView {
+            clinicians: clinicians
+                .iter()
+                .map(|c| Named {
+                    value: c.slug.clone(),
+                    name: c.name.clone(),
+                })
+                .collect(),
+            locations: locations
+                .iter()
+                .map(|l| Named {
+                    value: l.slug.clone(),
+                    name: l.name.clone(),
+                })
+                .collect(),
+            clinician: clinician.map(|c| c.slug.clone()).unwrap_or_default(),
+            location: location.map(|l| l.slug.clone()).unwrap_or_default(),
+            view: if week { "week" } else { "day" }.into(),
+            day: first.to_string(),
+            previous: (first - Duration::days(length)).to_string(),
+            next: last.to_string(),
+            title,
+            days,
+        })
+    }
+}

@@ -1,0 +1,48 @@
+//! A visit's calendar file, downloaded from its page ("Add to calendar"). A plain route rather
+//! than a server function because calendar programs and browsers expect a GET of a `.ics` file;
+//! it runs the same access check as the page, inside the request's own reactive owner.
+
+use app::state::AppState;
+use axum::{
+    extract::{Path, Request, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use leptos::prelude::{provide_context, Owner};
+use leptos::reactive::computed::ScopedFuture;
+
+pub async fn calendar(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let owner = Owner::new();
+    let file = owner.with(|| {
+        provide_context(state);
+        provide_context(parts);
+        ScopedFuture::new(async move { app::scheduling::server::calendar_file(&id).await })
+    });
+    match file.await {
+        Ok(text) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/calendar; charset=utf-8"),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_static("attachment; filename=\"visit.ics\""),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(error) => (
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            error.to_string(),
+        )
+            .into_response(),
+    }
+}

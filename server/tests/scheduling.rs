@@ -1,0 +1,541 @@
+//! Booking, moving and cancelling visits through the real router: the change policy, who may act
+//! for whom, the emails with their calendar files (read back with an iCalendar parser), the
+//! calendar download and the staff calendar.
+#![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
+
+use app::auth::account::Role;
+use app::scheduling::{
+    Appointments, BookAppointment, CancelAppointment, GetAppointment, ListAppointments,
+    MarkAppointment, OpenTimes, SearchOpenTimes, StaffCalendar,
+};
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+    response::Response,
+    Router,
+};
+use icalendar::{Calendar, Component};
+use server_fn::ServerFn;
+use sqlx::PgPool;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+mod common;
+use common::{
+    config, options, post, router_with, seed_account, signed_in, text, with_authenticator,
+};
+
+const PASSWORD: &str = "lantern meadow copper nine";
+const KEY: &[u8] = b"scheduling-test-key!";
+const REASON: &str = "chest pain since Tuesday";
+
+struct Clinic {
+    app: Router,
+    maria: Uuid,
+    maria_cookie: String,
+    ben_cookie: String,
+    proxy_cookie: String,
+    staff_cookie: String,
+}
+
+/// A clinic open every day 8:00–17:00 Chicago time, one clinician offering follow-ups and new
+/// patient visits; Maria and Ben (patients), Maria's daughter as her proxy for scheduling, and
+/// a member of staff.
+async fn clinic(pool: &PgPool) -> Clinic {
+    let app = router_with(pool.clone(), config(&[]), options());
+    sqlx::raw_sql(
+        "insert into care_location (location_id, slug, name, street, city, region, postal_code, phone, time_zone)
+         values ('00000000-0000-0000-0000-00000000000a', 'riverside', 'Riverside Clinic', '1 River Rd', 'Springfield', 'IL', '62701', '555-0100', 'America/Chicago');
+         insert into clinician (clinician_id, slug, name, credentials) values ('00000000-0000-0000-0000-00000000000c', 'ana-ruiz', 'Ana Ruiz', 'MD');
+         insert into clinician_location values ('00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000a');
+         insert into clinician_visit_type values ('00000000-0000-0000-0000-00000000000c', 'new-patient'),
+                                                 ('00000000-0000-0000-0000-00000000000c', 'follow-up');
+         insert into schedule_hours (schedule_hours_id, clinician_id, location_id, weekday, starts, ends, valid_from)
+         select gen_random_uuid(), '00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000a',
+                d, '08:00', '17:00', current_date - 1
+           from generate_series(1, 7) d;",
+    )
+    .execute(pool)
+    .await
+    .expect("clinic");
+    let (maria, ben) = (Uuid::new_v4(), Uuid::new_v4());
+    sqlx::query(
+        "insert into patient (patient_id, given_name, family_name, birth_date, sex)
+         values ($1, 'Maria', 'Garcia', '1970-01-01', 'female'), ($2, 'Ben', 'Ortiz', '1980-01-01', 'male')",
+    )
+    .bind(maria)
+    .bind(ben)
+    .execute(pool)
+    .await
+    .expect("patients");
+    let grant = |account: Uuid, patient: Uuid, relationship: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "insert into patient_access (access_id, account_id, patient_id, relationship, scopes, accepted_at)
+                 values (gen_random_uuid(), $1, $2, $3, '{scheduling}', now())",
+            )
+            .bind(account)
+            .bind(patient)
+            .bind(relationship)
+            .execute(&pool)
+            .await
+            .expect("grant");
+        }
+    };
+    let a = seed_account(pool, "maria@example.org", &[], PASSWORD).await;
+    grant(a, maria, "self").await;
+    let b = seed_account(pool, "ben@example.org", &[], PASSWORD).await;
+    grant(b, ben, "self").await;
+    let p = seed_account(pool, "daughter@example.org", &[], PASSWORD).await;
+    grant(p, maria, "proxy").await;
+    let s = seed_account(pool, "staff@example.org", &[Role::Staff], PASSWORD).await;
+    with_authenticator(pool, s, KEY).await;
+    Clinic {
+        maria_cookie: signed_in(&app, "maria@example.org", PASSWORD, None).await,
+        ben_cookie: signed_in(&app, "ben@example.org", PASSWORD, None).await,
+        proxy_cookie: signed_in(&app, "daughter@example.org", PASSWORD, None).await,
+        staff_cookie: signed_in(&app, "staff@example.org", PASSWORD, Some(KEY)).await,
+        app,
+        maria,
+    }
+}
+
+async fn call(app: &Router, path: &str, form: &[(&str, &str)], cookie: &str) -> Response {
+    app.clone()
+        .oneshot(post(path, form, Some(cookie)))
+        .await
+        .expect("response")
+}
+
+fn location(r: &Response) -> String {
+    r.headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn search(app: &Router, cookie: &str, form: &[(&str, &str)]) -> OpenTimes {
+    let r = call(app, <SearchOpenTimes as ServerFn>::PATH, form, cookie).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    serde_json::from_str(&text(r).await).expect("open times")
+}
+
+/// The days from `days` ahead, as a search's `from`.
+fn ahead(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+struct Email {
+    template: String,
+    body: String,
+    calendar: Option<String>,
+    method: Option<String>,
+}
+
+async fn emails_to(pool: &PgPool, to: &str) -> Vec<Email> {
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "select template, coalesce(body_text, '') || coalesce(body_html, ''), calendar, calendar_method
+           from email_outbox where to_address = $1 order by created_at",
+    )
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    .expect("emails");
+    rows.into_iter()
+        .map(|(template, body, calendar, method)| Email {
+            template,
+            body,
+            calendar,
+            method,
+        })
+        .collect()
+}
+
+fn parse(ics: &str) -> Calendar {
+    ics.parse::<Calendar>()
+        .unwrap_or_else(|e| panic!("not iCalendar: {e}\n{ics}"))
+}
+
+fn event_of(calendar: &Calendar) -> (String, u32, String) {
+    let event = calendar.events().next().expect("one event");
+    (
+        event.get_uid().unwrap_or_default().to_string(),
+        event.get_sequence().unwrap_or(99),
+        event
+            .property_value("STATUS")
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_patient_books_moves_and_cancels_a_visit_and_each_change_is_emailed_with_its_calendar(
+    pool: PgPool,
+) {
+    let c = clinic(&pool).await;
+    let from = ahead(3);
+    let times = search(&c.app, &c.maria_cookie, &[("from", &from)]).await;
+    assert!(times.new_patient, "no attended visit yet");
+    assert_eq!(times.query.visit_type, "new-patient");
+    assert!(
+        times.options.visit_types.iter().all(|v| v.new_patients),
+        "new patients only see visit types open to them"
+    );
+    let first = times.days[0].times[0].clone();
+    assert_eq!(first.clinician, "ana-ruiz");
+    assert!(first.time.starts_with("8:00 AM"), "{}", first.time);
+
+    // Book it, with a reason.
+    let book = |start: String, reschedule: Option<String>, cookie: String| {
+        let app = c.app.clone();
+        async move {
+            let mut form = vec![
+                ("clinician", "ana-ruiz".to_string()),
+                ("location", "riverside".to_string()),
+                ("visit_type", "new-patient".to_string()),
+                ("start", start),
+                ("reason", REASON.to_string()),
+            ];
+            if let Some(r) = reschedule {
+                form.push(("reschedule", r));
+            }
+            let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            call(&app, <BookAppointment as ServerFn>::PATH, &fields, &cookie).await
+        }
+    };
+    let r = book(first.start.clone(), None, c.maria_cookie.clone()).await;
+    let to = location(&r);
+    assert!(to.ends_with("?booked=1"), "{} {to}", r.status());
+    let id: Uuid = to
+        .trim_start_matches("/appointments/")
+        .trim_end_matches("?booked=1")
+        .parse()
+        .expect("id");
+
+    // The confirmation email carries an invitation, and neither carries the reason.
+    let emails = emails_to(&pool, "maria@example.org").await;
+    assert_eq!(emails.len(), 1);
+    let booked = &emails[0];
+    assert_eq!(booked.template, "appointment_booked");
+    assert_eq!(booked.method.as_deref(), Some("REQUEST"));
+    let ics = booked.calendar.clone().expect("calendar");
+    assert!(
+        !booked.body.contains("chest") && !ics.contains("chest"),
+        "no reason in email or calendar"
+    );
+    assert!(booked.body.contains("Ana Ruiz, MD") && booked.body.contains(" 8:00 "));
+    let invite = parse(&ics);
+    assert_eq!(invite.property_value("METHOD"), Some("REQUEST"));
+    let (uid, sequence, status) = event_of(&invite);
+    assert!(uid.contains(&id.to_string()));
+    assert_eq!((sequence, status.as_str()), (0, "CONFIRMED"));
+
+    // Ben cannot take the same time, read the visit, or download it.
+    let taken = book(first.start.clone(), None, c.ben_cookie.clone()).await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert!(text(taken).await.contains("slot_taken"));
+    let r = call(
+        &c.app,
+        <GetAppointment as ServerFn>::PATH,
+        &[("appointment_id", &id.to_string())],
+        &c.ben_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(!text(r).await.contains("chest"));
+    let download = |cookie: Option<String>| {
+        let app = c.app.clone();
+        async move {
+            let mut request = Request::get(format!("/appointments/{id}/visit.ics"));
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            app.oneshot(request.body(Body::empty()).expect("request"))
+                .await
+                .expect("response")
+        }
+    };
+    assert_eq!(
+        download(Some(c.ben_cookie.clone())).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(download(None).await.status(), StatusCode::UNAUTHORIZED);
+    let mine = download(Some(c.maria_cookie.clone())).await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    assert!(mine.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/calendar"));
+    let file = parse(&text(mine).await);
+    assert_eq!(file.property_value("METHOD"), Some("PUBLISH"));
+    assert_eq!(event_of(&file).0, uid);
+
+    // Maria sees her reason; her list has the visit as upcoming.
+    let r = call(
+        &c.app,
+        <GetAppointment as ServerFn>::PATH,
+        &[("appointment_id", &id.to_string())],
+        &c.maria_cookie,
+    )
+    .await;
+    assert!(text(r).await.contains(REASON));
+    let r = call(
+        &c.app,
+        <ListAppointments as ServerFn>::PATH,
+        &[],
+        &c.maria_cookie,
+    )
+    .await;
+    let list: Appointments = serde_json::from_str(&text(r).await).expect("list");
+    assert_eq!(list.upcoming.len(), 1);
+
+    // Move it an hour later: same visit, same UID, next sequence.
+    let times = search(
+        &c.app,
+        &c.maria_cookie,
+        &[("from", &from), ("reschedule", &id.to_string())],
+    )
+    .await;
+    assert!(times.rescheduling.is_some());
+    let later = times.days[0]
+        .times
+        .iter()
+        .find(|t| t.time.starts_with("9:00 AM"))
+        .expect("9:00 open")
+        .clone();
+    let r = book(
+        later.start.clone(),
+        Some(id.to_string()),
+        c.maria_cookie.clone(),
+    )
+    .await;
+    assert_eq!(location(&r), format!("/appointments/{id}?moved=1"));
+    let emails = emails_to(&pool, "maria@example.org").await;
+    let moved = emails.last().expect("moved email");
+    assert_eq!(moved.template, "appointment_moved");
+    let (moved_uid, sequence, _) = event_of(&parse(moved.calendar.as_deref().unwrap_or_default()));
+    assert_eq!((moved_uid, sequence), (uid.clone(), 1));
+
+    // Cancel it: a CANCEL with the same UID and the next sequence.
+    let r = call(
+        &c.app,
+        <CancelAppointment as ServerFn>::PATH,
+        &[("appointment_id", &id.to_string())],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(location(&r), format!("/appointments/{id}?cancelled=1"));
+    let emails = emails_to(&pool, "maria@example.org").await;
+    let cancelled = emails.last().expect("cancel email");
+    assert_eq!(cancelled.method.as_deref(), Some("CANCEL"));
+    let cancel = parse(cancelled.calendar.as_deref().unwrap_or_default());
+    assert_eq!(cancel.property_value("METHOD"), Some("CANCEL"));
+    assert_eq!(event_of(&cancel), (uid, 2, "CANCELLED".into()));
+    // The freed time is open again.
+    let times = search(&c.app, &c.ben_cookie, &[("from", &from)]).await;
+    assert!(times.days[0].times.iter().any(|t| t.start == later.start));
+
+    let audited: Vec<String> = sqlx::query_scalar(
+        "select distinct action from audit_event where object_id = $1 order by action",
+    )
+    .bind(id.to_string())
+    .fetch_all(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(
+        audited,
+        [
+            "appointment.book",
+            "appointment.calendar",
+            "appointment.cancel",
+            "appointment.move",
+            "appointment.read"
+        ]
+    );
+}
+
+async fn visit_in(pool: &PgPool, patient: Uuid, hours: i64) -> Uuid {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "insert into appointment (appointment_id, patient_id, clinician_id, location_id, visit_type, during)
+         values ($1, $2, '00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000a', 'follow-up',
+                 tstzrange(now() + make_interval(hours => $3::int), now() + make_interval(hours => $3::int, mins => 20)))",
+    )
+    .bind(id)
+    .bind(patient)
+    .bind(hours as i32)
+    .execute(pool)
+    .await
+    .expect("visit");
+    id
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn inside_the_cutoff_the_patient_is_told_to_call_and_staff_can_still_change_it(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let soon = visit_in(&pool, c.maria, 5).await.to_string();
+    let r = call(
+        &c.app,
+        <CancelAppointment as ServerFn>::PATH,
+        &[("appointment_id", &soon)],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(text(r).await.contains("too_late"));
+    let r = call(
+        &c.app,
+        <SearchOpenTimes as ServerFn>::PATH,
+        &[("reschedule", &soon)],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "no moving it either");
+    // The page explains the rule and how to reach the location.
+    let r = c
+        .app
+        .clone()
+        .oneshot(
+            Request::get(format!("/appointments/{soon}"))
+                .header(header::COOKIE, &c.maria_cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("page");
+    let html = text(r).await;
+    assert!(
+        html.contains("can no longer be moved or cancelled online") && html.contains("tel:5550100"),
+        "{html}"
+    );
+
+    let r = call(
+        &c.app,
+        <CancelAppointment as ServerFn>::PATH,
+        &[("appointment_id", &soon)],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(location(&r), format!("/appointments/{soon}?cancelled=1"));
+    let status: String =
+        sqlx::query_scalar("select status from appointment where appointment_id = $1::uuid")
+            .bind(&soon)
+            .fetch_one(&pool)
+            .await
+            .expect("status");
+    assert_eq!(status, "cancelled");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_proxy_books_for_the_patient_and_both_hear_of_it(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let maria = c.maria.to_string();
+    let times = search(
+        &c.app,
+        &c.proxy_cookie,
+        &[("patient_id", &maria), ("from", &ahead(2))],
+    )
+    .await;
+    assert_eq!(times.patient_name, "Maria Garcia");
+    let start = times.days[0].times[0].start.clone();
+    let r = call(
+        &c.app,
+        <BookAppointment as ServerFn>::PATH,
+        &[
+            ("patient_id", &maria),
+            ("clinician", "ana-ruiz"),
+            ("location", "riverside"),
+            ("visit_type", "new-patient"),
+            ("start", &start),
+        ],
+        &c.proxy_cookie,
+    )
+    .await;
+    assert!(location(&r).ends_with("?booked=1"), "{}", r.status());
+    assert_eq!(emails_to(&pool, "maria@example.org").await.len(), 1);
+    assert_eq!(emails_to(&pool, "daughter@example.org").await.len(), 1);
+    // Ben, who is nobody's proxy, cannot book for Maria.
+    let r = call(
+        &c.app,
+        <SearchOpenTimes as ServerFn>::PATH,
+        &[("patient_id", &maria)],
+        &c.ben_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_see_the_day_and_record_arrival_on_the_day(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let today = visit_in(&pool, c.maria, 2).await.to_string();
+    let r = call(
+        &c.app,
+        <StaffCalendar as ServerFn>::PATH,
+        &[("clinician", "ana-ruiz"), ("view", "week")],
+        &c.staff_cookie,
+    )
+    .await;
+    let body = text(r).await;
+    assert!(
+        body.contains("Maria Garcia") && body.contains(&today),
+        "{body}"
+    );
+    assert!(!body.contains("chest"));
+    let back = "/staff/schedule?clinician=ana-ruiz&view=day";
+    let r = call(
+        &c.app,
+        <MarkAppointment as ServerFn>::PATH,
+        &[
+            ("appointment_id", &today),
+            ("status", "arrived"),
+            ("back", back),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(location(&r), back);
+    // Somewhere else than the schedule is not a place to send staff back to.
+    let r = call(
+        &c.app,
+        <MarkAppointment as ServerFn>::PATH,
+        &[
+            ("appointment_id", &today),
+            ("status", "completed"),
+            ("back", "https://evil.example/"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(location(&r), format!("/appointments/{today}?marked=1"));
+    let r = call(
+        &c.app,
+        <MarkAppointment as ServerFn>::PATH,
+        &[("appointment_id", &today), ("status", "cancelled")],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "cancelling has its own path"
+    );
+    let status: String =
+        sqlx::query_scalar("select status from appointment where appointment_id = $1::uuid")
+            .bind(&today)
+            .fetch_one(&pool)
+            .await
+            .expect("status");
+    assert_eq!(status, "completed");
+    // The patient cannot record their own arrival.
+    let r = call(
+        &c.app,
+        <MarkAppointment as ServerFn>::PATH,
+        &[("appointment_id", &today), ("status", "arrived")],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
