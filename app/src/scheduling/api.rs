@@ -393,14 +393,17 @@ pub mod server {
         let item = |t: &db::OpenTime| -> Option<OpenTimeItem> {
             let c = by_clinician.get(&t.clinician_id)?;
             let l = by_location.get(&t.location_id)?;
-            let (date, time, zone) = local(language, zone(&l.time_zone), t.start);
+            let tz = zone(&l.time_zone);
+            let (date, time, zone) = local(language, tz, t.start);
             Some(OpenTimeItem {
+                day: t.start.with_timezone(&tz).date_naive().to_string(),
                 clinician: c.slug.clone(),
                 clinician_name: c.name.clone(),
                 location: l.slug.clone(),
                 location_name: l.name.clone(),
                 start: t.start.to_rfc3339(),
-                time: format!("{time} {zone}"),
+                time,
+                zone,
                 date,
             })
         };
@@ -418,13 +421,39 @@ pub mod server {
             None => Vec::new(),
         };
         let mut days: Vec<OpenDay> = Vec::new();
-        for t in open.iter().take(SEARCH_LIMIT).filter_map(item) {
-            match days.last_mut() {
-                Some(day) if day.date == t.date => day.times.push(t),
-                _ => days.push(OpenDay {
-                    date: t.date.clone(),
-                    times: vec![t],
+        let mut more = false;
+        let mut later = None;
+        for t in &open {
+            let Some(item) = item(t) else { continue };
+            if days.last().is_none_or(|d| d.date != item.date) {
+                if days.len() == DAYS_SHOWN {
+                    more = true;
+                    later = Some(item.day.clone());
+                    break;
+                }
+                days.push(OpenDay {
+                    date: item.date.clone(),
+                    groups: Vec::new(),
+                });
+            }
+            let Some(day) = days.last_mut() else { continue };
+            let at = day
+                .groups
+                .iter()
+                .position(|g| g.clinician == item.clinician && g.location == item.location);
+            match at {
+                Some(i) => match day.groups.get_mut(i) {
+                    Some(g) if g.times.len() < TIMES_PER_GROUP => g.times.push(item),
+                    _ => more = true,
+                },
+                None if day.groups.len() < GROUPS_PER_DAY => day.groups.push(OpenGroup {
+                    clinician: item.clinician.clone(),
+                    clinician_name: item.clinician_name.clone(),
+                    location: item.location.clone(),
+                    location_name: item.location_name.clone(),
+                    times: vec![item],
                 }),
+                None => more = true,
             }
         }
 
@@ -468,7 +497,10 @@ pub mod server {
             preferred_name: preferred_clinician
                 .and_then(|p| by_clinician.get(&p).map(|c| c.name.clone())),
             preferred,
-            more: open.len() > SEARCH_LIMIT,
+            first: open.first().and_then(item),
+            found: open.len(),
+            more,
+            later,
             days,
             rescheduling: rescheduling.as_ref().map(|r| card(r, language, now)),
         })

@@ -13,8 +13,12 @@ pub const REASON_MAX: usize = 500;
 pub const SEARCH_DAYS: i64 = 14;
 /// The longest range one search covers, in days.
 pub const SEARCH_DAYS_MAX: i64 = 62;
-/// The most open times one search lists (the first ones).
-pub const SEARCH_LIMIT: usize = 60;
+/// Days with open times one search lists (the first ones).
+pub const DAYS_SHOWN: usize = 5;
+/// Clinicians (at a location) listed per day, earliest first.
+pub const GROUPS_PER_DAY: usize = 4;
+/// Times listed per clinician and day.
+pub const TIMES_PER_GROUP: usize = 6;
 /// The preferred clinician's times shown before everyone's.
 pub const PREFERRED_LIMIT: usize = 6;
 
@@ -42,15 +46,28 @@ pub struct OpenTimeItem {
     pub start: String,
     /// Wall-clock time at the location, e.g. "9:20 AM" or "9:20".
     pub time: String,
-    /// The location's date, e.g. "Monday, December 7, 2026".
+    /// The zone's abbreviation then, e.g. "CST".
+    pub zone: String,
+    /// The location's date, e.g. "Monday, December 7, 2026", and as `YYYY-MM-DD`.
     pub date: String,
+    pub day: String,
 }
 
-/// Open times of one day, earliest first.
+/// One clinician's open times at one location on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenGroup {
+    pub clinician: String,
+    pub clinician_name: String,
+    pub location: String,
+    pub location_name: String,
+    pub times: Vec<OpenTimeItem>,
+}
+
+/// Open times of one day, by clinician, earliest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenDay {
     pub date: String,
-    pub times: Vec<OpenTimeItem>,
+    pub groups: Vec<OpenGroup>,
 }
 
 /// What the search form offers.
@@ -77,9 +94,14 @@ pub struct OpenTimes {
     /// The patient's own clinician's first times, when they have one and it matches.
     pub preferred_name: Option<String>,
     pub preferred: Vec<OpenTimeItem>,
+    /// The earliest open time of all.
+    pub first: Option<OpenTimeItem>,
     pub days: Vec<OpenDay>,
-    /// More open times exist than are listed.
+    /// How many open times the search found, and whether more exist than are listed.
+    pub found: usize,
     pub more: bool,
+    /// Where the next page of days starts (`YYYY-MM-DD`), when there are more days.
+    pub later: Option<String>,
     /// The visit being moved, when this search is to reschedule it.
     pub rescheduling: Option<AppointmentCard>,
 }

@@ -246,14 +246,15 @@ fn select_field(
 }
 
 /// A time to choose: a link to the booking form with everything it needs in its address (no
-/// health information: who, where and when).
+/// health information: who, where and when). Its accessible name says all of it; what shows is
+/// the time (and the date, the clinician and place when `full`).
 #[component]
 fn TimeLink(
     item: OpenTimeItem,
     visit_type: String,
     patient: String,
     reschedule: String,
-    #[prop(optional)] show_date: bool,
+    #[prop(optional)] full: bool,
 ) -> impl IntoView {
     let href = format!(
         "{BOOK_PATH}/confirm{}",
@@ -267,22 +268,18 @@ fn TimeLink(
         ])
     );
     let label = format!(
-        "{}{}, {}, {}",
-        if show_date {
-            format!("{}, ", item.date)
-        } else {
-            String::new()
-        },
-        item.time,
-        item.clinician_name,
-        item.location_name
+        "{}, {} {}, {}, {}",
+        item.date, item.time, item.zone, item.clinician_name, item.location_name
     );
     view! {
         <li>
-            <a class="time" href=href aria-label=label>
-                <strong>{item.time.clone()}</strong>
-                <span>{item.clinician_name.clone()}</span>
-                <span class="muted">{item.location_name.clone()}</span>
+            <a class="time" class:time--full=full href=href aria-label=label>
+                {full.then(|| view! { <span>{item.date.clone()}</span> })}
+                <strong>{item.time.clone()} " " <abbr>{item.zone.clone()}</abbr></strong>
+                {full.then(|| view! {
+                    <span>{item.clinician_name.clone()}</span>
+                    <span class="muted">{item.location_name.clone()}</span>
+                })}
             </a>
         </li>
     }
@@ -368,10 +365,14 @@ fn SearchResults(
         })
         .collect();
     let name = times.patient_name.clone();
-    let count: usize = times.days.iter().map(|d| d.times.len()).sum();
+    let count = times.found;
     let moving = times.rescheduling.clone();
     let visit_type = q.visit_type.clone();
-    let first = times.days.first().and_then(|d| d.times.first()).cloned();
+    let first = times.first.clone();
+    let narrowed = !(q.specialty.is_empty()
+        && q.clinician.is_empty()
+        && q.location.is_empty()
+        && q.speaks.is_empty());
     view! {
         <section class="page booking" aria-labelledby="page-title">
             <h1 id="page-title">
@@ -394,10 +395,15 @@ fn SearchResults(
                 } else {
                     view! { <input type="hidden" name="visit_type" value=q.visit_type.clone() /> }.into_any()
                 }}
-                {select_field("sc-specialty", "specialty", td_string!(l, dc_specialty), Some(td_string!(l, dc_any_specialty)), times.options.specialties.clone(), q.specialty.clone())}
-                {select_field("sc-clinician", "clinician", td_string!(l, sc_clinician), Some(td_string!(l, sc_any_clinician)), times.options.clinicians.clone(), q.clinician.clone())}
-                {select_field("sc-location", "location", td_string!(l, dc_location), Some(td_string!(l, dc_any_location)), times.options.locations.clone(), q.location.clone())}
-                {select_field("sc-speaks", "speaks", td_string!(l, dc_language), Some(td_string!(l, dc_any_language)), times.options.languages.clone(), q.speaks.clone())}
+                <details class="more-filters" open=narrowed>
+                    <summary>{td_string!(l, sc_more_filters)}</summary>
+                    <div class="more-filters__fields">
+                        {select_field("sc-specialty", "specialty", td_string!(l, dc_specialty), Some(td_string!(l, dc_any_specialty)), times.options.specialties.clone(), q.specialty.clone())}
+                        {select_field("sc-clinician", "clinician", td_string!(l, sc_clinician), Some(td_string!(l, sc_any_clinician)), times.options.clinicians.clone(), q.clinician.clone())}
+                        {select_field("sc-location", "location", td_string!(l, dc_location), Some(td_string!(l, dc_any_location)), times.options.locations.clone(), q.location.clone())}
+                        {select_field("sc-speaks", "speaks", td_string!(l, dc_language), Some(td_string!(l, dc_any_language)), times.options.languages.clone(), q.speaks.clone())}
+                    </div>
+                </details>
                 <div class="field">
                     <label for="sc-from">{td_string!(l, sc_from)}</label>
                     <input id="sc-from" type="date" name="from" value=q.from.clone() />
@@ -412,14 +418,32 @@ fn SearchResults(
             </form>
             {(!times.preferred.is_empty()).then(|| {
                 let who = times.preferred_name.clone().unwrap_or_default();
-                let (vt, p, r) = (visit_type.clone(), patient.clone(), reschedule.clone());
+                let mut places: Vec<String> = times.preferred.iter().map(|t| t.location_name.clone()).collect();
+                places.dedup();
+                let place = places.join(" · ");
+                let mut by_day: Vec<(String, Vec<OpenTimeItem>)> = Vec::new();
+                for t in times.preferred.clone() {
+                    match by_day.last_mut() {
+                        Some((d, items)) if *d == t.date => items.push(t),
+                        _ => by_day.push((t.date.clone(), vec![t])),
+                    }
+                }
                 view! {
-                    <h2>{td!(l, sc_preferred, name = move || who.clone())}</h2>
-                    <ul class="times">
-                        {times.preferred.clone().into_iter().map(|item| view! {
-                            <TimeLink item visit_type=vt.clone() patient=p.clone() reschedule=r.clone() show_date=true />
+                    <section class="preferred" aria-labelledby="preferred-title">
+                        <h2 id="preferred-title">{td!(l, sc_preferred, name = move || who.clone())}</h2>
+                        <p class="muted">{place}</p>
+                        {by_day.into_iter().map(|(date, items)| {
+                            let (vt, p, r) = (visit_type.clone(), patient.clone(), reschedule.clone());
+                            view! {
+                                <p class="preferred__day">{date}</p>
+                                <ul class="times">
+                                    {items.into_iter().map(|item| view! {
+                                        <TimeLink item visit_type=vt.clone() patient=p.clone() reschedule=r.clone() />
+                                    }).collect_view()}
+                                </ul>
+                            }
                         }).collect_view()}
-                    </ul>
+                    </section>
                 }
             })}
             <h2 id="times-title">{td_string!(l, sc_open_times)}</h2>
@@ -438,8 +462,8 @@ fn SearchResults(
                 let (vt, p, r) = (visit_type.clone(), patient.clone(), reschedule.clone());
                 view! {
                     <h3>{td_string!(l, sc_first_available)}</h3>
-                    <ul class="times times--first">
-                        <TimeLink item visit_type=vt patient=p reschedule=r show_date=true />
+                    <ul class="times times--full times--first">
+                        <TimeLink item visit_type=vt patient=p reschedule=r full=true />
                     </ul>
                 }
             })}
@@ -450,14 +474,35 @@ fn SearchResults(
                     let (vt, p, r) = (visit_type.clone(), patient.clone(), reschedule.clone());
                     view! {
                         <h3>{day.date.clone()}</h3>
-                        <ul class="times">
-                            {day.times.into_iter().map(|item| view! {
-                                <TimeLink item visit_type=vt.clone() patient=p.clone() reschedule=r.clone() />
+                        <ul class="open-groups">
+                            {day.groups.into_iter().map(|g| {
+                                let (vt, p, r) = (vt.clone(), p.clone(), r.clone());
+                                view! {
+                                    <li class="open-group">
+                                        <p class="open-group__who">
+                                            <strong>{g.clinician_name.clone()}</strong>
+                                            <span class="muted">{g.location_name.clone()}</span>
+                                        </p>
+                                        <ul class="times">
+                                            {g.times.into_iter().map(|item| view! {
+                                                <TimeLink item visit_type=vt.clone() patient=p.clone() reschedule=r.clone() />
+                                            }).collect_view()}
+                                        </ul>
+                                    </li>
+                                }
                             }).collect_view()}
                         </ul>
                     }
                 }).collect_view().into_any()
             }}
+            {times.later.clone().map(|from| {
+                let href = format!("{BOOK_PATH}{}", query_string(&[
+                    ("patient", &patient), ("reschedule", &reschedule), ("visit_type", &q.visit_type),
+                    ("specialty", &q.specialty), ("clinician", &q.clinician), ("location", &q.location),
+                    ("speaks", &q.speaks), ("from", &from),
+                ]));
+                view! { <nav class="pager" aria-label=td_string!(l, sc_open_times)><a href=href rel="next">{td_string!(l, sc_later)}</a></nav> }
+            })}
         </section>
     }
 }
@@ -504,7 +549,7 @@ pub fn ConfirmBookingPage() -> impl IntoView {
                     let same = |t: &OpenTimeItem| {
                         chrono_eq(&t.start, &start) && t.clinician == clinician && t.location == location
                     };
-                    let item = times.days.iter().flat_map(|d| d.times.iter()).find(|t| same(t)).cloned();
+                    let item = times.days.iter().flat_map(|d| d.groups.iter()).flat_map(|g| g.times.iter()).find(|t| same(t)).cloned();
                     let visit_name = times.options.visit_types.iter()
                         .find(|v| v.slug == times.query.visit_type)
                         .map(|v| (v.name.clone(), v.minutes, v.video));
@@ -537,7 +582,7 @@ pub fn ConfirmBookingPage() -> impl IntoView {
                                 <dt>{td_string!(l, sc_for)}</dt>
                                 <dd>{name}</dd>
                                 <dt>{td_string!(l, sc_when)}</dt>
-                                <dd>{item.date.clone()} ", " {item.time.clone()}</dd>
+                                <dd>{item.date.clone()} ", " {item.time.clone()} " " {item.zone.clone()}</dd>
                                 <dt>{td_string!(l, sc_with)}</dt>
                                 <dd>{item.clinician_name.clone()}</dd>
                                 <dt>{td_string!(l, sc_where)}</dt>
@@ -564,7 +609,7 @@ pub fn ConfirmBookingPage() -> impl IntoView {
                                 {(!reschedule.is_empty()).then(|| view! { <input type="hidden" name="reschedule" value=reschedule.clone() /> })}
                                 <div class="field">
                                     <label for="sc-reason">{td_string!(l, sc_reason)}</label>
-                                    <p class="hint" id="sc-reason-hint">{td_string!(l, sc_reason_hint)}</p>
+                                    <p class="field__hint muted" id="sc-reason-hint">{td_string!(l, sc_reason_hint)}</p>
                                     <textarea id="sc-reason" name="reason" rows="4" maxlength=REASON_MAX.to_string()
                                         aria-describedby="sc-reason-hint">{kept.clone()}</textarea>
                                 </div>
