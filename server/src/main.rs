@@ -115,7 +115,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ApiPaths => Ok(()),
         Command::Worker => {
-            server::worker::run(pool.clone(), mailer, server::shutdown_signal()).await;
+            server::worker::run(
+                pool.clone(),
+                mailer,
+                Arc::new(config.clone()),
+                server::shutdown_signal(),
+            )
+            .await;
             pool.close().await;
             Ok(())
         }
@@ -186,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
                 tokio::spawn(server::worker::run(
                     pool.clone(),
                     mailer,
+                    state.config.clone(),
                     server::shutdown_signal(),
                 ))
             });

@@ -15,7 +15,13 @@ const POLL: Duration = Duration::from_secs(30);
 pub const PURGE_KIND: &str = "jobs.purge";
 
 /// Runs jobs until `shutdown` resolves; the job in hand is finished first.
-pub async fn run(pool: PgPool, mailer: Mailer, shutdown: impl std::future::Future<Output = ()>) {
+pub async fn run(
+    pool: PgPool,
+    mailer: Mailer,
+    config: std::sync::Arc<app::config::Config>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let sender = app::scheduling::notify::Sender::from_config(&config);
     tokio::pin!(shutdown);
     let mut listener = match PgListener::connect_with(&pool).await {
         Ok(mut l) => match l
@@ -39,7 +45,7 @@ pub async fn run(pool: PgPool, mailer: Mailer, shutdown: impl std::future::Futur
         // Drain what is due before waiting.
         loop {
             match jobs::claim_next(&pool).await {
-                Ok(Some(job)) => run_one(&pool, job).await,
+                Ok(Some(job)) => run_one(&pool, &sender, job).await,
                 Ok(None) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "worker could not claim a job");
@@ -79,7 +85,7 @@ async fn schedule_housekeeping(pool: &PgPool) {
     }
 }
 
-async fn run_one(pool: &PgPool, job: Job) {
+async fn run_one(pool: &PgPool, sender: &app::scheduling::notify::Sender, job: Job) {
     let span =
         tracing::info_span!("job", job_id = %job.job_id, kind = %job.kind, attempt = job.attempts);
     let _enter = span.enter();
@@ -104,6 +110,11 @@ async fn run_one(pool: &PgPool, job: Job) {
             }
             _ => Err("database"),
         },
+        app::scheduling::waitlist::FREED_KIND | app::scheduling::waitlist::EXPIRE_KIND => {
+            app::scheduling::waitlist::run_job(pool, sender, &job.kind, &job.payload)
+                .await
+                .map_err(|_| "waitlist")
+        }
         _ => Err("unknown job kind"),
     };
     let recorded = match outcome {
@@ -123,6 +134,19 @@ async fn run_one(pool: &PgPool, job: Job) {
 mod tests {
     use super::*;
 
+    fn test_config() -> std::sync::Arc<app::config::Config> {
+        std::sync::Arc::new(
+            app::config::Config::from_lookup(|k| {
+                (k == "DATABASE_URL").then(|| "postgres://postgres@127.0.0.1/unused".to_string())
+            })
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    fn test_sender() -> app::scheduling::notify::Sender {
+        app::scheduling::notify::Sender::from_config(&test_config())
+    }
+
     #[sqlx::test(migrator = "app::db::MIGRATOR")]
     async fn the_worker_runs_housekeeping_and_stops_on_shutdown(pool: PgPool) -> sqlx::Result<()> {
         sqlx::query!(
@@ -140,7 +164,7 @@ mod tests {
         )
         .await?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let worker = tokio::spawn(run(pool.clone(), Mailer::Mailbox, async {
+        let worker = tokio::spawn(run(pool.clone(), Mailer::Mailbox, test_config(), async {
             let _ = stopped.await;
         }));
         // Wait (bounded) for the purge job to finish.
@@ -190,7 +214,7 @@ mod tests {
         )
         .await?;
         let job = jobs::claim_next(&pool).await?.expect("due");
-        run_one(&pool, job).await;
+        run_one(&pool, &test_sender(), job).await;
         let error: Option<String> =
             sqlx::query_scalar!("select last_error from job where kind = 'no.such.kind'")
                 .fetch_one(&pool)

@@ -33,8 +33,8 @@ use app::library::{
 use app::media::UploadImage;
 use app::organisation::GetOrganisation;
 use app::scheduling::{
-    BookAppointment, CancelAppointment, GetAppointment, ListAppointments, MarkAppointment,
-    SearchOpenTimes, StaffCalendar,
+    AcceptOffer, BookAppointment, CancelAppointment, DeclineOffer, GetAppointment, JoinWaitlist,
+    LeaveWaitlist, ListAppointments, MarkAppointment, SearchOpenTimes, StaffCalendar,
 };
 use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
@@ -115,8 +115,9 @@ const EVERYONE: [Who; 11] = [
 struct World {
     app: Router,
     patient: Uuid,
-    /// A visit of the patient's, a month ahead.
+    /// A visit of the patient's, a month ahead, on the waitlist with an offer open.
     appointment: Uuid,
+    offer: Uuid,
     cookies: BTreeMap<Who, String>,
 }
 
@@ -152,6 +153,23 @@ async fn world(pool: &PgPool) -> World {
     .execute(pool)
     .await
     .expect("appointment");
+    let offer = Uuid::new_v4();
+    sqlx::query(
+        "with entry as (
+             insert into waitlist_entry (waitlist_entry_id, appointment_id, patient_id)
+             values (gen_random_uuid(), $1, $2) returning waitlist_entry_id)
+         insert into waitlist_offer (waitlist_offer_id, waitlist_entry_id, clinician_id, location_id, during, expires_at)
+         select $3, waitlist_entry_id, '00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000a',
+                tstzrange(date_trunc('hour', now()) + interval '10 days', date_trunc('hour', now()) + interval '10 days 20 minutes'),
+                now() + interval '1 hour'
+           from entry",
+    )
+    .bind(appointment)
+    .bind(patient)
+    .bind(offer)
+    .execute(pool)
+    .await
+    .expect("offer");
     let mut cookies = BTreeMap::new();
     let accounts: [(Who, &str, &[Role]); 10] = [
         (Who::Patient, "patient@example.org", &[]),
@@ -217,6 +235,7 @@ async fn world(pool: &PgPool) -> World {
         app,
         patient,
         appointment,
+        offer,
         cookies,
     }
 }
@@ -269,9 +288,10 @@ fn allowed(rule: Rule, who: Who) -> bool {
 type Entry = (&'static str, Vec<(&'static str, String)>, Rule);
 
 /// Every protected server function.
-fn matrix(patient: &str, appointment: &str) -> Vec<Entry> {
+fn matrix(patient: &str, appointment: &str, offer: &str) -> Vec<Entry> {
     let p = || ("patient_id", patient.to_string());
     let a = || ("appointment_id", appointment.to_string());
+    let o = || ("offer_id", offer.to_string());
     let article = || ("article_id", Uuid::new_v4().to_string());
     vec![
         (
@@ -299,6 +319,24 @@ fn matrix(patient: &str, appointment: &str) -> Vec<Entry> {
         (
             <GetAppointment as ServerFn>::PATH,
             vec![a()],
+            Rule::Scheduling,
+        ),
+        // The first allowed caller finds it already waiting (409), as does everyone after.
+        (
+            <JoinWaitlist as ServerFn>::PATH,
+            vec![a()],
+            Rule::Scheduling,
+        ),
+        (
+            <LeaveWaitlist as ServerFn>::PATH,
+            vec![a()],
+            Rule::Scheduling,
+        ),
+        // Leaving withdrew the world's offer, so allowed callers hear it is gone (409).
+        (<AcceptOffer as ServerFn>::PATH, vec![o()], Rule::Scheduling),
+        (
+            <DeclineOffer as ServerFn>::PATH,
+            vec![o()],
             Rule::Scheduling,
         ),
         // The first allowed caller cancels it; the next are told it is already cancelled (409).
@@ -617,11 +655,15 @@ fn matrix(patient: &str, appointment: &str) -> Vec<Entry> {
 
 #[test]
 fn every_server_function_is_public_or_in_the_matrix() {
-    let covered: BTreeSet<&str> = matrix(&Uuid::nil().to_string(), &Uuid::nil().to_string())
-        .into_iter()
-        .map(|(path, _, _)| path)
-        .chain(public())
-        .collect();
+    let covered: BTreeSet<&str> = matrix(
+        &Uuid::nil().to_string(),
+        &Uuid::nil().to_string(),
+        &Uuid::nil().to_string(),
+    )
+    .into_iter()
+    .map(|(path, _, _)| path)
+    .chain(public())
+    .collect();
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();
     let missing: Vec<&&str> = registered.difference(&covered).collect();
     assert!(
@@ -638,7 +680,7 @@ async fn each_protected_server_function_lets_through_exactly_whom_it_should(pool
     let w = world(&pool).await;
     let patient = w.patient.to_string();
     let mut wrong = Vec::new();
-    for (path, form, rule) in matrix(&patient, &w.appointment.to_string()) {
+    for (path, form, rule) in matrix(&patient, &w.appointment.to_string(), &w.offer.to_string()) {
         for who in EVERYONE {
             let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let response = w

@@ -146,6 +146,12 @@ async fn a_worker_killed_mid_send_loses_and_duplicates_nothing(pool: PgPool) {
     let stuck = tokio::spawn(server::worker::run(
         pool.clone(),
         smtp_mailer(&hole_url),
+        std::sync::Arc::new(
+            app::config::Config::from_lookup(|k| {
+                (k == "DATABASE_URL").then(|| "postgres://postgres@127.0.0.1/unused".to_string())
+            })
+            .expect("config"),
+        ),
         std::future::pending(),
     ));
     let mut claimed = 0;

@@ -546,3 +546,130 @@ async fn staff_see_the_day_and_record_arrival_on_the_day(pool: PgPool) {
     .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// Runs the queued waitlist jobs as the worker would.
+async fn run_waitlist_jobs(pool: &PgPool) {
+    let sender = app::scheduling::notify::Sender::from_config(&config(&[]));
+    while let Some(job) = app::jobs::claim_next(pool).await.expect("claim") {
+        app::scheduling::waitlist::run_job(pool, &sender, &job.kind, &job.payload)
+            .await
+            .expect("job");
+        app::jobs::complete(pool, job.job_id)
+            .await
+            .expect("complete");
+    }
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_cancelled_time_is_offered_to_the_waitlist_and_accepting_moves_the_visit(pool: PgPool) {
+    use app::scheduling::{AcceptOffer, JoinWaitlist};
+    let c = clinic(&pool).await;
+    let from = ahead(3);
+    let book = |cookie: String, start: String| {
+        let app = c.app.clone();
+        async move {
+            let r = call(
+                &app,
+                <BookAppointment as ServerFn>::PATH,
+                &[
+                    ("clinician", "ana-ruiz"),
+                    ("location", "riverside"),
+                    ("visit_type", "new-patient"),
+                    ("start", &start),
+                ],
+                &cookie,
+            )
+            .await;
+            location(&r)
+                .trim_start_matches("/appointments/")
+                .trim_end_matches("?booked=1")
+                .to_string()
+        }
+    };
+    // Ben takes the first time of the day, Maria the last, and she asks for an earlier one.
+    let times = search(&c.app, &c.ben_cookie, &[("from", &from), ("to", &from)]).await;
+    let all: Vec<_> = times.days[0].groups[0].times.clone();
+    let bens = book(c.ben_cookie.clone(), all[0].start.clone()).await;
+    let times = search(&c.app, &c.maria_cookie, &[("from", &from), ("to", &from)]).await;
+    let last = times.days[0].groups[0]
+        .times
+        .last()
+        .expect("a time")
+        .clone();
+    let marias = book(c.maria_cookie.clone(), last.start.clone()).await;
+    let r = call(
+        &c.app,
+        <JoinWaitlist as ServerFn>::PATH,
+        &[("appointment_id", &marias)],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(location(&r), format!("/appointments/{marias}?waiting=1"));
+
+    // Ben cancels: the worker offers his time to Maria, by email and in the portal.
+    let r = call(
+        &c.app,
+        <CancelAppointment as ServerFn>::PATH,
+        &[("appointment_id", &bens)],
+        &c.ben_cookie,
+    )
+    .await;
+    assert!(location(&r).ends_with("?cancelled=1"));
+    run_waitlist_jobs(&pool).await;
+    let offers = emails_to(&pool, "maria@example.org").await;
+    assert_eq!(
+        offers.last().map(|e| e.template.as_str()),
+        Some("waitlist_offer")
+    );
+    let r = call(
+        &c.app,
+        <ListAppointments as ServerFn>::PATH,
+        &[],
+        &c.maria_cookie,
+    )
+    .await;
+    let list: Appointments = serde_json::from_str(&text(r).await).expect("list");
+    assert_eq!(list.offers.len(), 1);
+    let offer = list.offers[0].offer_id.clone();
+
+    // Only Maria (or those acting for her) can take it.
+    let r = call(
+        &c.app,
+        <AcceptOffer as ServerFn>::PATH,
+        &[("offer_id", &offer)],
+        &c.ben_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = call(
+        &c.app,
+        <AcceptOffer as ServerFn>::PATH,
+        &[("offer_id", &offer)],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(location(&r), format!("/appointments/{marias}?moved=1"));
+    let start: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("select lower(during) from appointment where appointment_id = $1::uuid")
+            .bind(&marias)
+            .fetch_one(&pool)
+            .await
+            .expect("start");
+    assert_eq!(start.to_rfc3339(), all[0].start, "Maria has Ben's old time");
+    let moved = emails_to(&pool, "maria@example.org").await;
+    let last_email = moved.last().expect("email");
+    assert_eq!(last_email.template, "appointment_moved");
+    assert_eq!(
+        event_of(&parse(last_email.calendar.as_deref().unwrap_or_default())).1,
+        1
+    );
+    // Taking it twice does nothing.
+    let r = call(
+        &c.app,
+        <AcceptOffer as ServerFn>::PATH,
+        &[("offer_id", &offer)],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}

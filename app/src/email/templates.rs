@@ -35,6 +35,14 @@ pub enum Template {
         place: String,
         link: String,
     },
+    /// An earlier time is open for a visit on the waitlist, until `expires`.
+    WaitlistOffer {
+        when: String,
+        with: String,
+        place: String,
+        expires: String,
+        link: String,
+    },
 }
 
 /// What happened to a visit.
@@ -146,6 +154,7 @@ impl Template {
                 VisitChange::Moved => "appointment_moved",
                 VisitChange::Cancelled => "appointment_cancelled",
             },
+            Self::WaitlistOffer { .. } => "waitlist_offer",
         }
     }
 
@@ -434,6 +443,40 @@ impl Template {
                     "If you did not make this change, call us.".into()
                 }],
             },
+            Self::WaitlistOffer {
+                when,
+                with,
+                place,
+                expires,
+                link,
+            } => Parts {
+                subject: if es {
+                    format!("Hay una hora más temprana disponible: {when}")
+                } else {
+                    format!("An earlier time is open: {when}")
+                },
+                greeting: hello.into(),
+                paragraphs: if es {
+                    vec![
+                        format!("Se liberó una hora antes de su consulta: {when}, con {with}, en {place}."),
+                        format!("Si la quiere, acéptela en el portal antes de las {expires}. La primera persona que la acepte se queda con ella."),
+                    ]
+                } else {
+                    vec![
+                        format!("A time before your visit has opened: {when}, with {with}, at {place}."),
+                        format!("If you want it, take it in the portal before {expires}. The first person to take it gets it."),
+                    ]
+                },
+                action: Some((
+                    if es { "Ver la oferta" } else { "See the offer" }.into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "Si no hace nada, su consulta se queda como está.".into()
+                } else {
+                    "If you do nothing, your visit stays as it is.".into()
+                }],
+            },
         };
         Rendered {
             template: self.name(),
@@ -493,6 +536,13 @@ mod tests {
                 with: "y".into(),
                 place: "z".into(),
                 link: "https://p.example/appointments/x".into(),
+            },
+            Template::WaitlistOffer {
+                when: "Tuesday, December 8, 2026, 9:00 AM CST".into(),
+                with: "Dr. Ana Ruiz, MD".into(),
+                place: "Riverside Clinic".into(),
+                expires: "4:10 PM CST".into(),
+                link: "https://p.example/appointments".into(),
             },
             Template::Visit {
                 change: VisitChange::Cancelled,

@@ -115,20 +115,54 @@ pub async fn staff_calendar(
     crate::error::with_status(server::calendar(clinician, location, view, day).await)
 }
 
+/// Asks for an earlier time for a booked visit (with its clinician, or any who offers the visit
+/// type). The same callers as [`cancel_appointment`].
+#[server]
+pub async fn join_waitlist(
+    appointment_id: String,
+    any_clinician: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::with_status(
+        server::join_waitlist(appointment_id, any_clinician.is_some_and(|v| !v.is_empty())).await,
+    )
+}
+
+/// Stops asking for an earlier time. The same callers as [`cancel_appointment`].
+#[server]
+pub async fn leave_waitlist(appointment_id: String) -> Result<(), AppError> {
+    crate::error::with_status(server::leave_waitlist(appointment_id).await)
+}
+
+/// Takes an offered earlier time: the visit moves there. The same callers as
+/// [`cancel_appointment`]. `Conflict("offer_gone")` when it lapsed or was withdrawn,
+/// `Conflict("slot_taken")` when someone booked it first.
+#[server]
+pub async fn accept_offer(offer_id: String) -> Result<(), AppError> {
+    crate::error::with_status(server::accept_offer(offer_id).await)
+}
+
+/// Turns an offered earlier time down; it goes to the next person waiting. The same callers as
+/// [`cancel_appointment`].
+#[server]
+pub async fn decline_offer(offer_id: String) -> Result<(), AppError> {
+    crate::error::with_status(server::decline_offer(offer_id).await)
+}
+
 #[cfg(feature = "ssr")]
 pub mod server {
     //! The work behind the server functions, callable from the server's own routes.
     use super::super::calendar::{self, Method, VisitEvent};
     use super::super::db::{self, AppointmentRow};
     use super::super::domain::*;
+    use super::super::notify::{card, local, video_place, visit_changed, zone, Sender};
+    use super::super::slots::Span;
+    use super::super::waitlist;
     use super::{BOOK_PATH, REMEMBERED_BOOKING};
     use crate::auth::access::{require_access, Access, ActingAs, Scope};
     use crate::directory::{Choice as Named, VisitTypeInfo};
-    use crate::email::outbox::{queue_with_calendar, CalendarAttachment};
-    use crate::email::templates::{Template, VisitChange};
+    use crate::email::templates::VisitChange;
     use crate::error::AppError;
     use chrono::{DateTime, Duration, NaiveDate, Utc};
-    use chrono_tz::Tz;
     use sqlx::PgConnection;
     use std::collections::{BTreeMap, HashMap};
     use uuid::Uuid;
@@ -180,61 +214,18 @@ pub mod server {
             .ok_or_else(|| AppError::Conflict("no_patient".into()))
     }
 
-    fn zone(name: &str) -> Tz {
-        name.parse().unwrap_or(chrono_tz::UTC)
-    }
-
-    /// "9:20 AM" and the date label, at the location.
-    fn local(language: &str, tz: Tz, at: DateTime<Utc>) -> (String, String, String) {
-        let t = at.with_timezone(&tz);
-        (
-            date_label(language, t.date_naive()),
-            time_label(language, t.time()),
-            t.format("%Z").to_string(),
-        )
-    }
-
-    pub(super) fn card(
-        row: &AppointmentRow,
-        language: &str,
-        now: DateTime<Utc>,
-    ) -> AppointmentCard {
-        let tz = zone(&row.time_zone);
-        let (date, time, zone) = local(language, tz, row.start);
-        let (_, end_time, _) = local(language, tz, row.end);
-        AppointmentCard {
-            id: row.appointment_id.to_string(),
-            status: row.status.clone(),
-            start: row.start.to_rfc3339(),
-            date,
-            time,
-            end_time,
-            zone,
-            minutes: (row.end - row.start).num_minutes(),
-            clinician: row.clinician_slug.clone(),
-            clinician_name: row.clinician_name.clone(),
-            location: row.location_slug.clone(),
-            location_name: row.location_name.clone(),
-            address: row.address.clone(),
-            phone: row.phone.clone(),
-            visit_type: row.visit_type.clone(),
-            visit_type_name: if language == "es" {
-                row.visit_type_es.clone()
-            } else {
-                row.visit_type_en.clone()
-            },
-            video: row.video,
-            upcoming: row.end > now && row.status != "cancelled",
-        }
-    }
-
-    /// Where a video visit happens, as calendars and emails say it.
-    fn video_place(language: &str) -> &'static str {
-        if language == "es" {
-            "Consulta por video (el enlace aparece en el portal)"
-        } else {
-            "Video visit (the link appears in the portal)"
-        }
+    /// Queues the emails about a change to visit `id`: to the patient's own accounts, and to
+    /// the person acting for them who made it.
+    async fn notify(
+        conn: &mut PgConnection,
+        access: &Access,
+        id: Uuid,
+        change: VisitChange,
+    ) -> Result<(), AppError> {
+        let also = (!matches!(access.allowed.acting_as, ActingAs::Staff))
+            .then_some(access.caller.account.account_id);
+        let sender = Sender::from_config(&*crate::state::config()?);
+        visit_changed(conn, &sender, id, change, also).await
     }
 
     fn is_staff(access: &Access) -> bool {
@@ -603,6 +594,8 @@ pub mod server {
             return Err(invalid("clinician", "unknown"));
         }
 
+        // Bookings and waitlist offers of this clinician's time take turns from here on.
+        waitlist::lock_clinician(&mut tx, clinician).await?;
         // The time must be one the schedule offers; the exclusion constraint then decides
         // between people taking it at the same moment.
         let minutes = i64::from(visit.minutes);
@@ -624,7 +617,7 @@ pub mod server {
             let taken = db::select_taken(
                 &mut tx,
                 &[clinician],
-                super::super::slots::Span::new(start, start + Duration::minutes(minutes)),
+                Span::new(start, start + Duration::minutes(minutes)),
                 moving.as_ref().map(|m| m.appointment_id),
             )
             .await?;
@@ -634,7 +627,7 @@ pub mod server {
                 AppError::Conflict(db::SLOT_TAKEN.into())
             });
         }
-        let during = super::super::slots::Span::new(start, start + Duration::minutes(minutes));
+        let during = Span::new(start, start + Duration::minutes(minutes));
         let (id, change) = match &moving {
             Some(m) => {
                 if !db::move_appointment(&mut tx, m.appointment_id, clinician, location, during)
@@ -661,6 +654,11 @@ pub mod server {
                 (id, VisitChange::Booked)
             }
         };
+        waitlist::withdraw_overlapping(&mut tx, clinician, during).await?;
+        if let Some(m) = &moving {
+            // The time it leaves goes to whoever is waiting for an earlier one.
+            waitlist::time_freed(&mut tx, m.clinician_id, Span::new(m.start, m.end)).await?;
+        }
         if moving.is_some() && !reason.is_empty() {
             sqlx::query!(
                 "update appointment set reason = $2 where appointment_id = $1",
@@ -680,100 +678,6 @@ pub mod server {
         tx.commit().await?;
         tracing::info!(appointment_id = %id, action, "appointment changed");
         Ok((id, moving.is_some()))
-    }
-
-    /// Queues the email (with its calendar file) about a change to visit `id`, to each person
-    /// who should hear of it, in their language.
-    async fn notify(
-        conn: &mut PgConnection,
-        access: &Access,
-        id: Uuid,
-        change: VisitChange,
-    ) -> Result<(), AppError> {
-        let row = db::find_appointment(conn, id)
-            .await?
-            .ok_or(AppError::Internal)?;
-        let also = (!matches!(access.allowed.acting_as, ActingAs::Staff))
-            .then_some(access.caller.account.account_id);
-        let recipients = db::select_recipients(conn, row.patient_id, also).await?;
-        let config = crate::state::config()?;
-        let origin = config.link_origin();
-        let domain = config
-            .public_url
-            .as_ref()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "localhost".into());
-        let organizer = config
-            .email_from
-            .parse::<lettre::message::Mailbox>()
-            .map(|m| m.email.to_string())
-            .ok();
-        let link = match change {
-            VisitChange::Cancelled => format!("{origin}{BOOK_PATH}"),
-            _ => format!("{origin}/appointments/{id}"),
-        };
-        let method = if change == VisitChange::Cancelled {
-            Method::Cancel
-        } else {
-            Method::Request
-        };
-        let stamp = Utc::now();
-        for r in recipients {
-            let c = card(&row, &r.language, stamp);
-            let when = format!("{}, {} {}", c.date, c.time, c.zone);
-            let place = if row.video {
-                video_place(&r.language).to_string()
-            } else {
-                format!("{}, {}", row.location_name, row.address)
-            };
-            let summary = if r.language == "es" {
-                format!("Consulta con {}", row.clinician_name)
-            } else {
-                format!("Visit with {}", row.clinician_name)
-            };
-            let description = if r.language == "es" {
-                format!("Vea, cambie o cancele la consulta: {origin}/appointments/{id}")
-            } else {
-                format!("See, change or cancel the visit: {origin}/appointments/{id}")
-            };
-            let url = format!("{origin}/appointments/{id}");
-            let ics = calendar::render(
-                &VisitEvent {
-                    appointment_id: id,
-                    domain: &domain,
-                    sequence: row.ical_sequence,
-                    start: row.start,
-                    end: row.end,
-                    summary: &summary,
-                    location: &place,
-                    description: &description,
-                    url: &url,
-                    cancelled: change == VisitChange::Cancelled,
-                    organizer: organizer.as_deref(),
-                    attendee: Some(&r.email),
-                    stamp,
-                },
-                method,
-            );
-            queue_with_calendar(
-                &mut *conn,
-                &r.email,
-                &r.language,
-                &Template::Visit {
-                    change,
-                    when,
-                    with: row.clinician_name.clone(),
-                    place,
-                    link: link.clone(),
-                },
-                Some(CalendarAttachment {
-                    text: &ics,
-                    method: method.as_str(),
-                }),
-            )
-            .await?;
-        }
-        Ok(())
     }
 
     /// Loads visit `id` and checks the caller may act on its patient.
@@ -808,6 +712,8 @@ pub mod server {
         if !db::cancel_appointment(&mut tx, row.appointment_id).await? {
             return Err(AppError::Conflict("closed".into()));
         }
+        waitlist::leave(&mut tx, row.appointment_id).await?;
+        waitlist::time_freed(&mut tx, row.clinician_id, Span::new(row.start, row.end)).await?;
         crate::audit::record(
             &mut *tx,
             &access
@@ -868,7 +774,20 @@ pub mod server {
         )
         .await?;
         let now = Utc::now();
+        let mut conn = pool.acquire().await?;
+        let waiting = waitlist::find_waiting(&mut conn, row.appointment_id).await?;
+        let mut offers = Vec::new();
+        for o in waitlist::open_offers(&mut conn, row.patient_id, now).await? {
+            if o.appointment_id == row.appointment_id {
+                offers.extend(waitlist::offer_view(&mut conn, &o, language()).await?);
+            }
+        }
         Ok(AppointmentDetail {
+            waiting_since: waiting
+                .as_ref()
+                .map(|w| date_label(language(), w.since.date_naive())),
+            waiting_any_clinician: waiting.as_ref().is_some_and(|w| w.any_clinician),
+            offers,
             card: card(&row, language(), now),
             patient_id: row.patient_id.to_string(),
             patient_name: row.patient_name.clone(),
@@ -966,7 +885,12 @@ pub mod server {
             .map(|r| card(r, language, now))
             .partition(|c| c.upcoming);
         past.reverse();
+        let mut offers = Vec::new();
+        for o in waitlist::open_offers(&mut conn, patient, now).await? {
+            offers.extend(waitlist::offer_view(&mut conn, &o, language).await?);
+        }
         Ok(Appointments {
+            offers,
             patient_id: patient.to_string(),
             patient_name,
             upcoming,
@@ -1019,7 +943,7 @@ pub mod server {
         }
         let length = if week { 7 } else { 1 };
         let last = first + Duration::days(length);
-        let span = super::super::slots::Span::new(
+        let span = Span::new(
             super::super::slots::instant(tz, first, chrono::NaiveTime::MIN, false),
             super::super::slots::instant(tz, last, chrono::NaiveTime::MIN, false),
         );
@@ -1092,5 +1016,110 @@ pub mod server {
             title,
             days,
         })
+    }
+
+    pub async fn join_waitlist(
+        appointment_id: String,
+        any_clinician: bool,
+    ) -> Result<(), AppError> {
+        let (row, access) = load(&appointment_id).await?;
+        if row.status != "booked" || row.start <= Utc::now() {
+            return Err(AppError::Conflict("closed".into()));
+        }
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        waitlist::join(
+            &mut tx,
+            &row,
+            any_clinician,
+            Some(access.caller.account.account_id),
+        )
+        .await?;
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("appointment.waitlist_join")
+                .on("appointment", row.appointment_id),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/appointments/{}?waiting=1", row.appointment_id));
+        Ok(())
+    }
+
+    pub async fn leave_waitlist(appointment_id: String) -> Result<(), AppError> {
+        let (row, access) = load(&appointment_id).await?;
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        waitlist::leave(&mut tx, row.appointment_id).await?;
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("appointment.waitlist_leave")
+                .on("appointment", row.appointment_id),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/appointments/{}?left=1", row.appointment_id));
+        Ok(())
+    }
+
+    /// The offer and the caller's access to its patient.
+    async fn load_offer(offer_id: &str) -> Result<(waitlist::Offer, Access), AppError> {
+        crate::auth::server::require_user().await?;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let offer = waitlist::find_offer(&mut conn, parse_id(offer_id)?)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        let access = require_access(offer.patient_id, Scope::Scheduling).await?;
+        Ok((offer, access))
+    }
+
+    pub async fn accept_offer(offer_id: String) -> Result<(), AppError> {
+        let (offer, access) = load_offer(&offer_id).await?;
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        let result = waitlist::accept(&mut tx, &offer, Utc::now()).await;
+        let (moved, _, _) = match result {
+            Ok(done) => done,
+            Err(e @ AppError::Conflict(_)) => {
+                // The withdrawal of a taken offer is kept; the answer explains.
+                tx.commit().await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("appointment.waitlist_accept")
+                .on("appointment", moved),
+        )
+        .await?;
+        notify(&mut tx, &access, moved, VisitChange::Moved).await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/appointments/{moved}?moved=1"));
+        Ok(())
+    }
+
+    pub async fn decline_offer(offer_id: String) -> Result<(), AppError> {
+        let (offer, access) = load_offer(&offer_id).await?;
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        waitlist::decline(&mut tx, &offer).await?;
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("appointment.waitlist_decline")
+                .on("appointment", offer.appointment_id),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!(
+            "/appointments/{}?declined=1",
+            offer.appointment_id
+        ));
+        Ok(())
     }
 }

@@ -143,6 +143,22 @@ pub enum ChangeRule {
     Closed,
 }
 
+/// An earlier time offered from the waitlist, as the patient sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferView {
+    pub offer_id: String,
+    pub appointment_id: String,
+    pub date: String,
+    pub time: String,
+    pub zone: String,
+    pub clinician_name: String,
+    pub location_name: String,
+    /// When the offer lapses, as a wall-clock time at the location.
+    pub expires: String,
+    /// The visit it would move.
+    pub current: AppointmentCard,
+}
+
 /// One visit in full, for the patient, those acting for them, and staff.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentDetail {
@@ -153,6 +169,11 @@ pub struct AppointmentDetail {
     pub change: ChangeRule,
     /// The viewer is staff (who may change it whatever the policy, and mark what happened).
     pub staff_view: bool,
+    /// On the waitlist for an earlier time: since when (a date), and with any clinician.
+    pub waiting_since: Option<String>,
+    pub waiting_any_clinician: bool,
+    /// Open offers of an earlier time for this visit.
+    pub offers: Vec<OfferView>,
 }
 
 /// A patient's visits.
@@ -162,6 +183,8 @@ pub struct Appointments {
     pub patient_name: String,
     pub upcoming: Vec<AppointmentCard>,
     pub past: Vec<AppointmentCard>,
+    /// Open offers of earlier times from the waitlist.
+    pub offers: Vec<OfferView>,
 }
 
 /// One row of a staff calendar.

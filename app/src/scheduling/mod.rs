@@ -18,9 +18,13 @@ pub mod calendar;
 pub mod db;
 mod domain;
 #[cfg(feature = "ssr")]
+pub mod notify;
+#[cfg(feature = "ssr")]
 pub mod slots;
 mod staff_ui;
 mod ui;
+#[cfg(feature = "ssr")]
+pub mod waitlist;
 
 pub use api::*;
 pub use domain::*;

@@ -4,8 +4,8 @@
 //! with its calendar file, rescheduling and cancellation. The home page's upcoming visits too.
 
 use super::api::{
-    get_appointment, list_appointments, search_open_times, BookAppointment, CancelAppointment,
-    MarkAppointment, BOOK_PATH,
+    get_appointment, list_appointments, search_open_times, AcceptOffer, BookAppointment,
+    CancelAppointment, DeclineOffer, JoinWaitlist, LeaveWaitlist, MarkAppointment, BOOK_PATH,
 };
 use super::domain::*;
 use crate::directory::Choice;
@@ -59,6 +59,8 @@ fn problem_text(l: Locale, error: &AppError) -> &'static str {
         AppError::Conflict(c) if c == "too_late" => td_string!(l, sc_too_late_short),
         AppError::Conflict(c) if c == "closed" => td_string!(l, sc_closed),
         AppError::Conflict(c) if c == "not_yet" => td_string!(l, sc_not_yet),
+        AppError::Conflict(c) if c == "offer_gone" => td_string!(l, sc_offer_gone),
+        AppError::Conflict(c) if c == "already_waiting" => td_string!(l, sc_already_waiting),
         AppError::Validation(fields) if fields.get("reason").is_some_and(|p| p == "too_long") => {
             td_string!(l, sc_reason_too_long)
         }
@@ -129,16 +131,48 @@ fn VisitItem(card: AppointmentCard) -> impl IntoView {
     }
 }
 
+/// An earlier time on offer, with "Take this time" and "No, thanks".
+#[component]
+fn OfferItem(offer: OfferView) -> impl IntoView {
+    let l = use_locale();
+    let expires = offer.expires.clone();
+    let zone = offer.zone.clone();
+    view! {
+        <li class="offer">
+            <p><strong>{td_string!(l, sc_offer_heading)}</strong></p>
+            <p>
+                <strong>{offer.date.clone()} ", " {offer.time.clone()} " " {offer.zone.clone()}</strong>
+                " · " {offer.clinician_name.clone()} " · " {offer.location_name.clone()}
+            </p>
+            <p class="muted">
+                {td_string!(l, sc_offer_instead)} " " {offer.current.date.clone()} ", " {offer.current.time.clone()}
+            </p>
+            <p>{td!(l, sc_offer_expires, time = move || format!("{expires} {zone}"))}</p>
+            <div class="form__actions">
+                <form method="post" action={<AcceptOffer as ServerFn>::PATH}>
+                    <input type="hidden" name="offer_id" value=offer.offer_id.clone() />
+                    <button class="button" type="submit">{td_string!(l, sc_offer_accept)}</button>
+                </form>
+                <form method="post" action={<DeclineOffer as ServerFn>::PATH}>
+                    <input type="hidden" name="offer_id" value=offer.offer_id.clone() />
+                    <button class="button button--secondary" type="submit">{td_string!(l, sc_offer_decline)}</button>
+                </form>
+            </div>
+        </li>
+    }
+}
+
 /// `/appointments`: upcoming and past visits of the person being acted for (or `?patient=`).
 #[component]
 pub fn AppointmentsPage() -> impl IntoView {
     let l = use_locale();
     let patient = query("patient");
+    let offer_error = action_error::<AcceptOffer>();
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, sc_visits_title)) />
         <Suspense fallback=Loading>
             {move || {
-                let patient = patient.clone();
+                let (patient, offer_error) = (patient.clone(), offer_error.clone());
                 Suspend::new(async move {
                     let visits = match list_appointments(Some(patient.clone())).await {
                         Ok(v) => v,
@@ -151,6 +185,13 @@ pub fn AppointmentsPage() -> impl IntoView {
                             <h1 id="page-title">{td_string!(l, sc_visits_title)}</h1>
                             <p class="muted">{td!(l, sc_visits_of, name = move || name.clone())}</p>
                             <p><a class="button" href=book>{td_string!(l, sc_book_button)}</a></p>
+                            {offer_error.as_ref().map(|e| view! { <p class="notice notice--error" role="alert">{problem_text(l, e)}</p> })}
+                            {(!visits.offers.is_empty()).then(|| view! {
+                                <h2>{td_string!(l, sc_offers)}</h2>
+                                <ul class="offers">
+                                    {visits.offers.clone().into_iter().map(|offer| view! { <OfferItem offer /> }).collect_view()}
+                                </ul>
+                            })}
                             <h2>{td_string!(l, sc_upcoming)}</h2>
                             {if visits.upcoming.is_empty() {
                                 view! { <p class="empty">{td_string!(l, sc_no_upcoming)}</p> }.into_any()
@@ -654,11 +695,21 @@ pub fn AppointmentPage() -> impl IntoView {
         .get_untracked()
         .get("id")
         .unwrap_or_default();
-    let notice = ["booked", "moved", "cancelled", "marked"]
-        .into_iter()
-        .find(|k| !query(k).is_empty());
+    let notice = [
+        "booked",
+        "moved",
+        "cancelled",
+        "marked",
+        "waiting",
+        "left",
+        "declined",
+    ]
+    .into_iter()
+    .find(|k| !query(k).is_empty());
     let confirming = !query("cancel").is_empty();
-    let cancel_error = action_error::<CancelAppointment>();
+    let cancel_error = action_error::<CancelAppointment>()
+        .or_else(action_error::<JoinWaitlist>)
+        .or_else(action_error::<AcceptOffer>);
     let mark_error = action_error::<MarkAppointment>();
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, sc_visit_title)) />
@@ -694,6 +745,9 @@ fn VisitDetail(
         "booked" => td_string!(l, sc_booked_notice),
         "moved" => td_string!(l, sc_moved_notice),
         "cancelled" => td_string!(l, sc_cancelled_notice),
+        "waiting" => td_string!(l, sc_waiting_notice),
+        "left" => td_string!(l, sc_left_notice),
+        "declined" => td_string!(l, sc_declined_notice),
         _ => td_string!(l, sc_marked_notice),
     });
     let phone = c.phone.clone();
@@ -767,6 +821,43 @@ fn VisitDetail(
                 }
                 ChangeRule::Closed => ().into_any(),
             }}
+            {(!detail.offers.is_empty()).then(|| view! {
+                <ul class="offers">
+                    {detail.offers.clone().into_iter().map(|offer| view! { <OfferItem offer /> }).collect_view()}
+                </ul>
+            })}
+            {(c.status == "booked" && c.upcoming).then(|| match detail.waiting_since.clone() {
+                Some(since) => {
+                    let any = detail.waiting_any_clinician;
+                    view! {
+                        <section class="waitlist" aria-labelledby="waitlist-title">
+                            <h2 id="waitlist-title">{td_string!(l, sc_waitlist_title)}</h2>
+                            <p>
+                                {td!(l, sc_waiting_since, date = move || since.clone())} " "
+                                {if any { td_string!(l, sc_waiting_any) } else { td_string!(l, sc_waiting_same) }}
+                            </p>
+                            <form method="post" action={<LeaveWaitlist as ServerFn>::PATH}>
+                                <input type="hidden" name="appointment_id" value=id.clone() />
+                                <button class="button button--secondary" type="submit">{td_string!(l, sc_leave_waitlist)}</button>
+                            </form>
+                        </section>
+                    }.into_any()
+                }
+                None => view! {
+                    <section class="waitlist" aria-labelledby="waitlist-title">
+                        <h2 id="waitlist-title">{td_string!(l, sc_waitlist_title)}</h2>
+                        <p>{td_string!(l, sc_waitlist_intro)}</p>
+                        <form method="post" action={<JoinWaitlist as ServerFn>::PATH} class="form">
+                            <input type="hidden" name="appointment_id" value=id.clone() />
+                            <label class="choice">
+                                <input type="checkbox" name="any_clinician" value="1" />
+                                {td_string!(l, sc_waitlist_any_label)}
+                            </label>
+                            <button class="button button--secondary" type="submit">{td_string!(l, sc_join_waitlist)}</button>
+                        </form>
+                    </section>
+                }.into_any(),
+            })}
             {(detail.staff_view && c.status != "cancelled").then(|| view! {
                 <h2>{td_string!(l, sc_record_outcome)}</h2>
                 <div class="outcomes">
