@@ -16,7 +16,7 @@ use crate::library::{
     TagPage, TopicPage,
 };
 use crate::scheduling::{
-    AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, StaffSchedulePage,
+    AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage, StaffSchedulePage,
 };
 use crate::shell::{
     provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/appointments/book") view=BookPage ssr=SsrMode::Async />
                     <Route path=path!("/appointments/book/confirm") view=ConfirmBookingPage ssr=SsrMode::Async />
                     <Route path=path!("/appointments/:id") view=AppointmentPage ssr=SsrMode::Async />
+                    <Route path=path!("/visits/respond") view=RespondPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />

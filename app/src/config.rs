@@ -61,6 +61,12 @@ pub struct Config {
     /// an hour before). Later, the portal explains why and gives the location's phone number;
     /// staff can change a visit until it starts.
     pub appointment_change_cutoff_hours: u32,
+    /// Hours before a visit at which reminders go out (`APPOINTMENT_REMINDER_HOURS`, default
+    /// `72,24`; at most four, each 1 to 336).
+    pub appointment_reminder_hours: Vec<u32>,
+    /// Local hours at the visit's location when no reminder is sent (`REMINDER_QUIET_HOURS`,
+    /// default `21-8`: from 21:00 to 08:00); a reminder due then goes out when they end.
+    pub reminder_quiet_hours: (u32, u32),
     /// The sender of every email (`EMAIL_FROM`, e.g. `Openwell <no-reply@portal.example.org>`).
     pub email_from: String,
 }
@@ -90,6 +96,11 @@ impl fmt::Debug for Config {
                 "appointment_change_cutoff_hours",
                 &self.appointment_change_cutoff_hours,
             )
+            .field(
+                "appointment_reminder_hours",
+                &self.appointment_reminder_hours,
+            )
+            .field("reminder_quiet_hours", &self.reminder_quiet_hours)
             .field("email_from", &self.email_from)
             .finish_non_exhaustive()
     }
@@ -277,6 +288,51 @@ impl Config {
             0..=336,
             &mut errors,
         );
+        let appointment_reminder_hours = match get("APPOINTMENT_REMINDER_HOURS") {
+            None => vec![72, 24],
+            Some(v) => {
+                let hours: Option<Vec<u32>> = v
+                    .split(',')
+                    .map(|h| {
+                        h.trim()
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|h| (1..=336).contains(h))
+                    })
+                    .collect();
+                match hours {
+                    Some(mut h) if !h.is_empty() && h.len() <= 4 => {
+                        h.sort_unstable();
+                        h.dedup();
+                        h
+                    }
+                    _ => {
+                        errors.push(format!(
+                            "APPOINTMENT_REMINDER_HOURS {v:?} is not a list of up to four hours from 1 to 336, e.g. 72,24"
+                        ));
+                        vec![72, 24]
+                    }
+                }
+            }
+        };
+        let reminder_quiet_hours = match get("REMINDER_QUIET_HOURS") {
+            None => (21, 8),
+            Some(v) => match v
+                .split_once('-')
+                .and_then(|(a, b)| {
+                    Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?))
+                })
+                .filter(|(a, b)| *a <= 23 && *b <= 23)
+            {
+                Some(q) => q,
+                None => {
+                    errors.push(format!(
+                        "REMINDER_QUIET_HOURS {v:?} is not two hours from 0 to 23, e.g. 21-8"
+                    ));
+                    (21, 8)
+                }
+            },
+        };
         let email_from =
             get("EMAIL_FROM").unwrap_or_else(|| "Openwell <no-reply@localhost>".into());
         if email_from.parse::<lettre::message::Mailbox>().is_err() {
@@ -304,6 +360,8 @@ impl Config {
             rate_limit_per_ip_per_minute,
             smtp_url: smtp_url.map(SecretString::from),
             appointment_change_cutoff_hours,
+            appointment_reminder_hours,
+            reminder_quiet_hours,
             email_from,
         })
     }

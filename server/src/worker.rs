@@ -42,10 +42,11 @@ pub async fn run(
     tracing::info!("background worker started");
     loop {
         schedule_housekeeping(&pool).await;
+        schedule_reminders(&pool).await;
         // Drain what is due before waiting.
         loop {
             match jobs::claim_next(&pool).await {
-                Ok(Some(job)) => run_one(&pool, &sender, job).await,
+                Ok(Some(job)) => run_one(&pool, &sender, &config, job).await,
                 Ok(None) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "worker could not claim a job");
@@ -85,7 +86,30 @@ async fn schedule_housekeeping(pool: &PgPool) {
     }
 }
 
-async fn run_one(pool: &PgPool, sender: &app::scheduling::notify::Sender, job: Job) {
+/// Queues the reminder run for the next five-minute mark, keyed by it, so the processes
+/// side by side run it once.
+async fn schedule_reminders(pool: &PgPool) {
+    let run_at = app::scheduling::reminders::next_run(Utc::now());
+    let key = run_at.to_rfc3339();
+    if let Err(e) = jobs::enqueue(
+        pool,
+        app::scheduling::reminders::KIND,
+        serde_json::json!({}),
+        run_at,
+        Some(&key),
+    )
+    .await
+    {
+        tracing::warn!(error = %e, "could not schedule reminders");
+    }
+}
+
+async fn run_one(
+    pool: &PgPool,
+    sender: &app::scheduling::notify::Sender,
+    config: &app::config::Config,
+    job: Job,
+) {
     let span =
         tracing::info_span!("job", job_id = %job.job_id, kind = %job.kind, attempt = job.attempts);
     let _enter = span.enter();
@@ -110,6 +134,16 @@ async fn run_one(pool: &PgPool, sender: &app::scheduling::notify::Sender, job: J
             }
             _ => Err("database"),
         },
+        app::scheduling::reminders::KIND => app::scheduling::reminders::send_due(
+            pool,
+            sender,
+            &config.appointment_reminder_hours,
+            config.reminder_quiet_hours,
+            Utc::now(),
+        )
+        .await
+        .map(|sent| tracing::info!(sent, "reminders sent"))
+        .map_err(|_| "reminders"),
         app::scheduling::waitlist::FREED_KIND | app::scheduling::waitlist::EXPIRE_KIND => {
             app::scheduling::waitlist::run_job(pool, sender, &job.kind, &job.payload)
                 .await
@@ -214,7 +248,7 @@ mod tests {
         )
         .await?;
         let job = jobs::claim_next(&pool).await?.expect("due");
-        run_one(&pool, &test_sender(), job).await;
+        run_one(&pool, &test_sender(), &test_config(), job).await;
         let error: Option<String> =
             sqlx::query_scalar!("select last_error from job where kind = 'no.such.kind'")
                 .fetch_one(&pool)

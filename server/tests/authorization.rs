@@ -34,7 +34,8 @@ use app::media::UploadImage;
 use app::organisation::GetOrganisation;
 use app::scheduling::{
     AcceptOffer, BookAppointment, CancelAppointment, DeclineOffer, GetAppointment, JoinWaitlist,
-    LeaveWaitlist, ListAppointments, MarkAppointment, SearchOpenTimes, StaffCalendar,
+    LeaveWaitlist, ListAppointments, MarkAppointment, RespondToVisit, SearchOpenTimes,
+    StaffCalendar, VisitLink,
 };
 use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
@@ -69,6 +70,9 @@ fn public() -> BTreeSet<&'static str> {
         <StartPasskeySignIn as ServerFn>::PATH,
         <FinishPasskeySignIn as ServerFn>::PATH,
         <GetOrganisation as ServerFn>::PATH,
+        // The reminder link is the credential; tested in tests/scheduling.rs.
+        <VisitLink as ServerFn>::PATH,
+        <RespondToVisit as ServerFn>::PATH,
         // The public health library: published articles only (tested in tests/library.rs).
         <GetLibraryFront as ServerFn>::PATH,
         <LibraryCategories as ServerFn>::PATH,

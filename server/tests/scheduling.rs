@@ -673,3 +673,96 @@ async fn a_cancelled_time_is_offered_to_the_waitlist_and_accepting_moves_the_vis
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_reminder_link_confirms_or_cancels_once_without_signing_in(pool: PgPool) {
+    use app::scheduling::RespondToVisit;
+    let c = clinic(&pool).await;
+    let first = visit_in(&pool, c.maria, 20).await;
+    let second = visit_in(&pool, c.maria, 22).await;
+    sqlx::query("update appointment set created_at = now() - interval '10 days'")
+        .execute(&pool)
+        .await
+        .expect("booked long ago");
+    let sender = app::scheduling::notify::Sender::from_config(&config(&[]));
+    let sent =
+        app::scheduling::reminders::send_due(&pool, &sender, &[72, 24], (0, 0), chrono::Utc::now())
+            .await
+            .expect("reminders");
+    assert_eq!(sent, 2);
+    let reminders: Vec<String> = emails_to(&pool, "maria@example.org")
+        .await
+        .into_iter()
+        .filter(|e| e.template == "appointment_reminder")
+        .map(|e| e.body)
+        .collect();
+    assert_eq!(reminders.len(), 2);
+    let token_of = |body: &str| {
+        body.split("token=")
+            .nth(1)
+            .expect("a link")
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect::<String>()
+    };
+    let (t1, t2) = (token_of(&reminders[0]), token_of(&reminders[1]));
+
+    // The page shows the visit to whoever holds the link, without a session and without the
+    // patient's name.
+    let page = c
+        .app
+        .clone()
+        .oneshot(
+            Request::get(format!("/visits/respond?token={t1}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("page");
+    let html = text(page).await;
+    assert!(
+        html.contains("Ana Ruiz") && !html.contains("Maria"),
+        "{html}"
+    );
+
+    let answer = |token: String, answer: &'static str| {
+        let app = c.app.clone();
+        async move {
+            app.oneshot(post(
+                <RespondToVisit as ServerFn>::PATH,
+                &[("token", &token), ("answer", answer)],
+                None,
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    let r = answer(t1.clone(), "confirm").await;
+    assert_eq!(location(&r), "/visits/respond?done=confirmed");
+    let r = answer(t1, "cancel").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "a link works once");
+    let r = answer(t2, "cancel").await;
+    assert_eq!(location(&r), "/visits/respond?done=cancelled");
+    let states: Vec<(String, bool)> = sqlx::query_as(
+        "select status, confirmed_at is not null from appointment
+          where appointment_id = any($1) order by lower(during)",
+    )
+    .bind(vec![first, second])
+    .fetch_all(&pool)
+    .await
+    .expect("states");
+    assert_eq!(
+        states,
+        [
+            ("booked".to_string(), true),
+            ("cancelled".to_string(), false)
+        ]
+    );
+    assert!(emails_to(&pool, "maria@example.org")
+        .await
+        .iter()
+        .any(|e| e.template == "appointment_cancelled"));
+    // A made-up token opens nothing.
+    let r = answer("A".repeat(43), "confirm").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}

@@ -35,6 +35,13 @@ pub enum Template {
         place: String,
         link: String,
     },
+    /// A visit is coming up; `link` confirms or cancels it without signing in.
+    VisitReminder {
+        when: String,
+        with: String,
+        place: String,
+        link: String,
+    },
     /// An earlier time is open for a visit on the waitlist, until `expires`.
     WaitlistOffer {
         when: String,
@@ -155,6 +162,7 @@ impl Template {
                 VisitChange::Cancelled => "appointment_cancelled",
             },
             Self::WaitlistOffer { .. } => "waitlist_offer",
+            Self::VisitReminder { .. } => "appointment_reminder",
         }
     }
 
@@ -477,6 +485,44 @@ impl Template {
                     "If you do nothing, your visit stays as it is.".into()
                 }],
             },
+            Self::VisitReminder {
+                when,
+                with,
+                place,
+                link,
+            } => Parts {
+                subject: if es {
+                    format!("Recordatorio de su consulta: {when}")
+                } else {
+                    format!("Reminder of your visit: {when}")
+                },
+                greeting: hello.into(),
+                paragraphs: if es {
+                    vec![
+                        format!("Recordatorio: tiene una consulta el {when}, con {with}, en {place}."),
+                        "Confírmela o cancélela con el enlace; no hace falta iniciar sesión. El enlace sirve una vez.".into(),
+                    ]
+                } else {
+                    vec![
+                        format!("A reminder: you have a visit on {when}, with {with}, at {place}."),
+                        "Confirm or cancel it with the link; no need to sign in. The link works once.".into(),
+                    ]
+                },
+                action: Some((
+                    if es {
+                        "Confirmar o cancelar"
+                    } else {
+                        "Confirm or cancel"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "Si no puede venir, cancele para que otra persona pueda usar la hora.".into()
+                } else {
+                    "If you cannot come, please cancel so someone else can have the time.".into()
+                }],
+            },
         };
         Rendered {
             template: self.name(),
@@ -536,6 +582,12 @@ mod tests {
                 with: "y".into(),
                 place: "z".into(),
                 link: "https://p.example/appointments/x".into(),
+            },
+            Template::VisitReminder {
+                when: "Tuesday, December 8, 2026, 9:00 AM CST".into(),
+                with: "Dr. Ana Ruiz, MD".into(),
+                place: "Riverside Clinic".into(),
+                link: "https://p.example/visits/respond?token=abc".into(),
             },
             Template::WaitlistOffer {
                 when: "Tuesday, December 8, 2026, 9:00 AM CST".into(),

@@ -148,6 +148,20 @@ pub async fn decline_offer(offer_id: String) -> Result<(), AppError> {
     crate::error::with_status(server::decline_offer(offer_id).await)
 }
 
+/// The visit a reminder's link names. Anyone holding the link (it is the credential), until it
+/// is used or the visit starts; rate-limited per client address.
+#[server]
+pub async fn visit_link(token: String) -> Result<LinkedVisit, AppError> {
+    crate::error::with_status(server::visit_link(token).await)
+}
+
+/// Confirms or cancels (`answer`) the visit a reminder's link names, once. The same callers as
+/// [`visit_link`]; cancelling this way is accepted until the visit starts.
+#[server]
+pub async fn respond_to_visit(token: String, answer: String) -> Result<(), AppError> {
+    crate::error::with_status(server::respond(token, answer).await)
+}
+
 #[cfg(feature = "ssr")]
 pub mod server {
     //! The work behind the server functions, callable from the server's own routes.
@@ -1119,6 +1133,84 @@ pub mod server {
         leptos_axum::redirect(&format!(
             "/appointments/{}?declined=1",
             offer.appointment_id
+        ));
+        Ok(())
+    }
+
+    pub async fn visit_link(token: String) -> Result<LinkedVisit, AppError> {
+        crate::auth::server::limit_client("visit_link", None).await?;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let id = super::super::reminders::visit_for_token(&mut conn, &token, Utc::now())
+            .await?
+            .ok_or(AppError::Conflict("link_used".into()))?;
+        let row = db::find_appointment(&mut conn, id)
+            .await?
+            .filter(|r| r.status == "booked")
+            .ok_or(AppError::Conflict("link_used".into()))?;
+        let confirmed = sqlx::query_scalar!(
+            r#"select confirmed_at is not null as "c!" from appointment where appointment_id = $1"#,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let language = language();
+        let (date, time, zone_name) = local(language, zone(&row.time_zone), row.start);
+        Ok(LinkedVisit {
+            date,
+            time,
+            zone: zone_name,
+            clinician_name: row.clinician_name.clone(),
+            place: if row.video {
+                video_place(language).to_string()
+            } else {
+                format!("{}, {}", row.location_name, row.address)
+            },
+            confirmed,
+        })
+    }
+
+    pub async fn respond(token: String, answer: String) -> Result<(), AppError> {
+        crate::auth::server::limit_client("visit_link", None).await?;
+        let cancel = match answer.trim() {
+            "confirm" => false,
+            "cancel" => true,
+            _ => return Err(invalid("answer", "unknown")),
+        };
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        let now = Utc::now();
+        let id = super::super::reminders::use_token(&mut tx, &token, now)
+            .await?
+            .ok_or(AppError::Conflict("link_used".into()))?;
+        let row = db::find_appointment(&mut tx, id)
+            .await?
+            .filter(|r| r.status == "booked" && r.start > now)
+            .ok_or(AppError::Conflict("link_used".into()))?;
+        let client = crate::auth::server::current_client();
+        let event = |action: &'static str| {
+            crate::audit::AuditEvent::new(action, crate::audit::Outcome::Success)
+                .about_patient(row.patient_id)
+                .on("appointment", row.appointment_id)
+                .from_client(client.ip, client.user_agent.as_deref())
+        };
+        if cancel {
+            waitlist::lock_clinician(&mut tx, row.clinician_id).await?;
+            db::cancel_appointment(&mut tx, id).await?;
+            waitlist::leave(&mut tx, id).await?;
+            waitlist::time_freed(&mut tx, row.clinician_id, Span::new(row.start, row.end)).await?;
+            crate::audit::record(&mut *tx, &event("appointment.cancel_by_link")).await?;
+            let sender = Sender::from_config(&*crate::state::config()?);
+            visit_changed(&mut tx, &sender, id, VisitChange::Cancelled, None).await?;
+        } else {
+            super::super::reminders::confirm(&mut tx, id).await?;
+            crate::audit::record(&mut *tx, &event("appointment.confirm_by_link")).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(appointment_id = %id, cancel, "visit answered from a reminder");
+        leptos_axum::redirect(&format!(
+            "/visits/respond?done={}",
+            if cancel { "cancelled" } else { "confirmed" }
         ));
         Ok(())
     }

@@ -176,6 +176,17 @@ pub struct AppointmentDetail {
     pub offers: Vec<OfferView>,
 }
 
+/// A visit as a reminder link shows it: no name, no reason, only what the email said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedVisit {
+    pub date: String,
+    pub time: String,
+    pub zone: String,
+    pub clinician_name: String,
+    pub place: String,
+    pub confirmed: bool,
+}
+
 /// A patient's visits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Appointments {

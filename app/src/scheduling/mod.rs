@@ -20,6 +20,8 @@ mod domain;
 #[cfg(feature = "ssr")]
 pub mod notify;
 #[cfg(feature = "ssr")]
+pub mod reminders;
+#[cfg(feature = "ssr")]
 pub mod slots;
 mod staff_ui;
 mod ui;
@@ -29,4 +31,6 @@ pub mod waitlist;
 pub use api::*;
 pub use domain::*;
 pub use staff_ui::StaffSchedulePage;
-pub use ui::{AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, UpcomingVisits};
+pub use ui::{
+    AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage, UpcomingVisits,
+};

@@ -4,8 +4,9 @@
 //! with its calendar file, rescheduling and cancellation. The home page's upcoming visits too.
 
 use super::api::{
-    get_appointment, list_appointments, search_open_times, AcceptOffer, BookAppointment,
-    CancelAppointment, DeclineOffer, JoinWaitlist, LeaveWaitlist, MarkAppointment, BOOK_PATH,
+    get_appointment, list_appointments, search_open_times, visit_link, AcceptOffer,
+    BookAppointment, CancelAppointment, DeclineOffer, JoinWaitlist, LeaveWaitlist, MarkAppointment,
+    RespondToVisit, BOOK_PATH,
 };
 use super::domain::*;
 use crate::directory::Choice;
@@ -874,5 +875,72 @@ fn VisitDetail(
             })}
             <p><a href=back_list>{td_string!(l, sc_all_visits)}</a></p>
         </section>
+    }
+}
+
+/// `/visits/respond?token=…`: a reminder's link. Shows the visit and asks; the answer is a POST,
+/// so a mail scanner that opens the link changes nothing.
+#[component]
+pub fn RespondPage() -> impl IntoView {
+    let l = use_locale();
+    let token = query("token");
+    let done = query("done");
+    let error = action_error::<RespondToVisit>();
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, sc_respond_title)) />
+        <Suspense fallback=Loading>
+            {move || {
+                let (token, done, error) = (token.clone(), done.clone(), error.clone());
+                Suspend::new(async move {
+                    if !done.is_empty() {
+                        let text = if done == "cancelled" { td_string!(l, sc_respond_cancelled) } else { td_string!(l, sc_respond_confirmed) };
+                        return view! {
+                            <section class="page page--narrow" aria-labelledby="page-title">
+                                <h1 id="page-title">{td_string!(l, sc_respond_title)}</h1>
+                                <p class="notice notice--ok" role="status">{text}</p>
+                                <p><a href="/appointments">{td_string!(l, sc_all_visits)}</a></p>
+                            </section>
+                        }.into_any();
+                    }
+                    let visit = match (error, visit_link(token.clone()).await) {
+                        (None, Ok(v)) => v,
+                        _ => return view! {
+                            <section class="page page--narrow" aria-labelledby="page-title">
+                                <h1 id="page-title">{td_string!(l, sc_respond_title)}</h1>
+                                <p class="notice notice--error" role="alert">{td_string!(l, sc_link_used)}</p>
+                                <p><a class="button" href="/appointments">{td_string!(l, sc_all_visits)}</a></p>
+                            </section>
+                        }.into_any(),
+                    };
+                    view! {
+                        <section class="page page--narrow" aria-labelledby="page-title">
+                            <h1 id="page-title">{td_string!(l, sc_respond_title)}</h1>
+                            <dl class="facts">
+                                <dt>{td_string!(l, sc_when)}</dt>
+                                <dd>{visit.date.clone()} ", " {visit.time.clone()} " " {visit.zone.clone()}</dd>
+                                <dt>{td_string!(l, sc_with)}</dt>
+                                <dd>{visit.clinician_name.clone()}</dd>
+                                <dt>{td_string!(l, sc_where)}</dt>
+                                <dd>{visit.place.clone()}</dd>
+                            </dl>
+                            {visit.confirmed.then(|| view! { <p class="muted">{td_string!(l, sc_already_confirmed)}</p> })}
+                            <div class="form__actions">
+                                <form method="post" action={<RespondToVisit as ServerFn>::PATH}>
+                                    <input type="hidden" name="token" value=token.clone() />
+                                    <input type="hidden" name="answer" value="confirm" />
+                                    <button class="button" type="submit">{td_string!(l, sc_respond_confirm)}</button>
+                                </form>
+                                <form method="post" action={<RespondToVisit as ServerFn>::PATH}>
+                                    <input type="hidden" name="token" value=token.clone() />
+                                    <input type="hidden" name="answer" value="cancel" />
+                                    <button class="button button--danger" type="submit">{td_string!(l, sc_respond_cancel)}</button>
+                                </form>
+                            </div>
+                            <p class="muted">{td_string!(l, sc_respond_once)}</p>
+                        </section>
+                    }.into_any()
+                })
+            }}
+        </Suspense>
     }
 }
