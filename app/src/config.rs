@@ -67,6 +67,10 @@ pub struct Config {
     /// Local hours at the visit's location when no reminder is sent (`REMINDER_QUIET_HOURS`,
     /// default `21-8`: from 21:00 to 08:00); a reminder due then goes out when they end.
     pub reminder_quiet_hours: (u32, u32),
+    /// Where video visits happen (`VIDEO_VISIT_URL`, e.g. `https://meet.example.org/riverbend-`):
+    /// each visit's room is this followed by a code derived from the visit and `SECRET_KEY`, so
+    /// the link reveals nothing. Unset: video visits show the location's phone number instead.
+    pub video_visit_url: Option<Url>,
     /// The sender of every email (`EMAIL_FROM`, e.g. `Openwell <no-reply@portal.example.org>`).
     pub email_from: String,
 }
@@ -101,6 +105,7 @@ impl fmt::Debug for Config {
                 &self.appointment_reminder_hours,
             )
             .field("reminder_quiet_hours", &self.reminder_quiet_hours)
+            .field("video", &self.video_visit_url.is_some())
             .field("email_from", &self.email_from)
             .finish_non_exhaustive()
     }
@@ -289,7 +294,7 @@ impl Config {
             &mut errors,
         );
         let appointment_reminder_hours = match get("APPOINTMENT_REMINDER_HOURS") {
-            None => vec![72, 24],
+            None => vec![24, 72],
             Some(v) => {
                 let hours: Option<Vec<u32>> = v
                     .split(',')
@@ -333,6 +338,18 @@ impl Config {
                 }
             },
         };
+        let video_visit_url = match get("VIDEO_VISIT_URL") {
+            None => None,
+            Some(v) => match Url::parse(&v) {
+                Ok(u) if u.scheme() == "https" || (!production && u.scheme() == "http") => Some(u),
+                _ => {
+                    errors.push(format!(
+                        "VIDEO_VISIT_URL {v:?} is not an https address such as https://meet.example.org/riverbend-"
+                    ));
+                    None
+                }
+            },
+        };
         let email_from =
             get("EMAIL_FROM").unwrap_or_else(|| "Openwell <no-reply@localhost>".into());
         if email_from.parse::<lettre::message::Mailbox>().is_err() {
@@ -362,6 +379,7 @@ impl Config {
             appointment_change_cutoff_hours,
             appointment_reminder_hours,
             reminder_quiet_hours,
+            video_visit_url,
             email_from,
         })
     }
@@ -386,6 +404,24 @@ impl Config {
                 std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into())
             ),
         }
+    }
+
+    /// The video room of visit `appointment`: the configured address and a code only the portal
+    /// can derive (SHA-256 of the secret and the visit), so nobody can guess another visit's room.
+    pub fn video_room(&self, appointment: uuid::Uuid) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let base = self.video_visit_url.as_ref()?;
+        let mut hash = Sha256::new();
+        hash.update(self.secret_key.expose_secret().as_bytes());
+        hash.update(b"video-room");
+        hash.update(appointment.as_bytes());
+        let code: String = hash
+            .finalize()
+            .iter()
+            .take(10)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Some(format!("{}{code}", base.as_str()))
     }
 
     /// Whether browsers should be told to use HTTPS only.
@@ -447,6 +483,44 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn scheduling_settings_have_defaults_and_refuse_nonsense() {
+        let c = load(&[("DATABASE_URL", "postgres://x@y/z")]).unwrap();
+        assert_eq!(c.appointment_change_cutoff_hours, 24);
+        assert_eq!(c.appointment_reminder_hours, vec![24, 72]);
+        assert_eq!(c.reminder_quiet_hours, (21, 8));
+        assert_eq!(c.video_room(uuid::Uuid::nil()), None);
+        let c = load(&[
+            ("DATABASE_URL", "postgres://x@y/z"),
+            ("APPOINTMENT_REMINDER_HOURS", "2, 48 ,2"),
+            ("REMINDER_QUIET_HOURS", "22-7"),
+            ("VIDEO_VISIT_URL", "https://meet.example.org/rb-"),
+        ])
+        .unwrap();
+        assert_eq!(c.appointment_reminder_hours, vec![2, 48]);
+        assert_eq!(c.reminder_quiet_hours, (22, 7));
+        let a = c.video_room(uuid::Uuid::from_u128(1)).unwrap();
+        let b = c.video_room(uuid::Uuid::from_u128(2)).unwrap();
+        assert!(
+            a.starts_with("https://meet.example.org/rb-") && a.len() == 28 + 20,
+            "{a}"
+        );
+        assert_ne!(a, b, "each visit has its own room");
+        assert!(!a.contains("0000000"), "the visit's id is not in the link");
+        for (name, value) in [
+            ("APPOINTMENT_REMINDER_HOURS", "0"),
+            ("APPOINTMENT_REMINDER_HOURS", "1,2,3,4,5"),
+            ("REMINDER_QUIET_HOURS", "night"),
+            ("VIDEO_VISIT_URL", "ftp://meet"),
+        ] {
+            let e = load(&[("DATABASE_URL", "postgres://x@y/z"), (name, value)]).unwrap_err();
+            assert!(
+                e.0.iter().any(|m| m.starts_with(name)),
+                "{name}={value}: {e:?}"
+            );
+        }
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://portal@127.0.0.1/portal");

@@ -766,3 +766,54 @@ async fn a_reminder_link_confirms_or_cancels_once_without_signing_in(pool: PgPoo
     let r = answer("A".repeat(43), "confirm").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_video_visit_shows_its_room_only_shortly_before_it_starts(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let app = router_with(
+        pool.clone(),
+        config(&[("VIDEO_VISIT_URL", "https://meet.example.org/rb-")]),
+        options(),
+    );
+    let soon = Uuid::new_v4();
+    let later = visit_in(&pool, c.maria, 5).await;
+    sqlx::query(
+        "insert into appointment (appointment_id, patient_id, clinician_id, location_id, visit_type, during)
+         values ($1, $2, '00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000a', 'video-visit',
+                 tstzrange(now() + interval '10 minutes', now() + interval '30 minutes'));
+         ",
+    )
+    .bind(soon)
+    .bind(c.maria)
+    .execute(&pool)
+    .await
+    .expect("video visit");
+    sqlx::query("update appointment set visit_type = 'video-visit' where appointment_id = $1")
+        .bind(later)
+        .execute(&pool)
+        .await
+        .expect("video");
+    let page = |id: Uuid| {
+        let (app, cookie) = (app.clone(), c.maria_cookie.clone());
+        async move {
+            let r = app
+                .oneshot(
+                    Request::get(format!("/appointments/{id}"))
+                        .header(header::COOKIE, cookie)
+                        .body(Body::empty())
+                        .expect("request"),
+                )
+                .await
+                .expect("page");
+            text(r).await
+        }
+    };
+    let html = page(soon).await;
+    assert!(
+        html.contains("href=\"https://meet.example.org/rb-"),
+        "{html}"
+    );
+    assert!(!html.contains(&soon.to_string().replace('-', "")));
+    let html = page(later).await;
+    assert!(!html.contains("meet.example.org") && html.contains("minutes before the visit"));
+}

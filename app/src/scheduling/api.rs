@@ -796,7 +796,13 @@ pub mod server {
                 offers.extend(waitlist::offer_view(&mut conn, &o, language()).await?);
             }
         }
+        let join_opens = row.start - Duration::minutes(JOIN_OPENS_MINUTES);
+        let join_link =
+            (row.video && row.status != "cancelled" && now >= join_opens && now < row.end)
+                .then(|| crate::state::config().ok()?.video_room(row.appointment_id))
+                .flatten();
         Ok(AppointmentDetail {
+            join_link,
             waiting_since: waiting
                 .as_ref()
                 .map(|w| date_label(language(), w.since.date_naive())),

@@ -174,7 +174,12 @@ pub struct AppointmentDetail {
     pub waiting_any_clinician: bool,
     /// Open offers of an earlier time for this visit.
     pub offers: Vec<OfferView>,
+    /// For a video visit: the room, from [`JOIN_OPENS_MINUTES`] before the start until the end.
+    pub join_link: Option<String>,
 }
+
+/// How long before a video visit its link appears.
+pub const JOIN_OPENS_MINUTES: i64 = 15;
 
 /// A visit as a reminder link shows it: no name, no reason, only what the email said.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

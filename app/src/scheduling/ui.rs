@@ -791,6 +791,16 @@ fn VisitDetail(
                     <br /><span class="muted">{td_string!(l, sc_reason_private)}</span>
                 </dd>
             </dl>
+            {(c.video && c.upcoming).then(|| match detail.join_link.clone() {
+                Some(link) => view! {
+                    <p><a class="button" href=link rel="noopener">{td_string!(l, sc_join_video)}</a></p>
+                }.into_any(),
+                None => view! {
+                    <p class="notice" role="note">
+                        {td!(l, sc_join_later, minutes = move || JOIN_OPENS_MINUTES.to_string())}
+                    </p>
+                }.into_any(),
+            })}
             {(c.status != "cancelled").then(|| view! {
                 <p><a class="button button--secondary" href=ics.clone() download="visit.ics">{td_string!(l, sc_add_to_calendar)}</a></p>
             })}
