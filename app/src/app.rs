@@ -16,7 +16,8 @@ use crate::library::{
     TagPage, TopicPage,
 };
 use crate::scheduling::{
-    AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage, StaffSchedulePage,
+    AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage,
+    ScheduleSetupPage, StaffSchedulePage, VisitTypesPage,
 };
 use crate::shell::{
     provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
@@ -106,6 +107,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/appointments/:id") view=AppointmentPage ssr=SsrMode::Async />
                     <Route path=path!("/visits/respond") view=RespondPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/schedule/setup") view=ScheduleSetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/visit-types") view=VisitTypesPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id/compare") view=EditorComparePage ssr=SsrMode::Async />

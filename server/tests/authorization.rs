@@ -33,9 +33,10 @@ use app::library::{
 use app::media::UploadImage;
 use app::organisation::GetOrganisation;
 use app::scheduling::{
-    AcceptOffer, BookAppointment, CancelAppointment, DeclineOffer, GetAppointment, JoinWaitlist,
-    LeaveWaitlist, ListAppointments, MarkAppointment, RespondToVisit, SearchOpenTimes,
-    StaffCalendar, VisitLink,
+    AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
+    DeclineOffer, GetAppointment, GetScheduleSetup, JoinWaitlist, LeaveWaitlist, ListAppointments,
+    MarkAppointment, RemoveScheduleItem, RespondToVisit, SaveVisitType, SearchOpenTimes,
+    StaffCalendar, VisitLink, VisitTypesAdmin,
 };
 use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
@@ -251,6 +252,8 @@ enum Rule {
     SignedIn,
     /// Reads or changes the patient's record: the patient, a proxy with the scope, staff.
     Records,
+    /// Sets up clinicians' hours and time off: staff and administrators.
+    Schedules,
     /// Books and manages the patient's visits: the patient, a proxy with the scheduling scope
     /// (`ProxyWithoutScope` holds scheduling, not records), staff.
     Scheduling,
@@ -276,6 +279,7 @@ fn allowed(rule: Rule, who: Who) -> bool {
         Rule::SignedIn => who != Anonymous,
         Rule::Records => matches!(who, Patient | ProxyWithScope | Staff),
         Rule::Scheduling => matches!(who, Patient | ProxyWithoutScope | Staff),
+        Rule::Schedules => matches!(who, Staff | Administrator),
         Rule::ManagesAccess => matches!(who, Patient | Staff),
         Rule::Reaches => matches!(who, Patient | ProxyWithScope | ProxyWithoutScope),
         Rule::StaffOnly => who == Staff,
@@ -356,6 +360,79 @@ fn matrix(patient: &str, appointment: &str, offer: &str) -> Vec<Entry> {
             Rule::StaffOnly,
         ),
         (<StaffCalendar as ServerFn>::PATH, vec![], Rule::StaffOnly),
+        (
+            <GetScheduleSetup as ServerFn>::PATH,
+            vec![],
+            Rule::Schedules,
+        ),
+        // The world's clinician works nowhere, so allowed callers are told the location is
+        // unknown (422); removing an unknown item is 404.
+        (
+            <AddHours as ServerFn>::PATH,
+            vec![
+                ("clinician", "ana-ruiz".into()),
+                ("location", "riverside".into()),
+                ("weekday", "1".into()),
+                ("starts", "09:00".into()),
+                ("ends", "12:00".into()),
+                ("slot_minutes", "20".into()),
+                ("valid_from", "2030-01-01".into()),
+            ],
+            Rule::Schedules,
+        ),
+        (
+            <AddException as ServerFn>::PATH,
+            vec![
+                ("clinician", "ana-ruiz".into()),
+                ("location", "riverside".into()),
+                ("day", "2030-01-01".into()),
+            ],
+            Rule::Schedules,
+        ),
+        (
+            <AddBlock as ServerFn>::PATH,
+            vec![
+                ("clinician", "ana-ruiz".into()),
+                ("from", "2030-01-01T09:00".into()),
+                ("to", "2030-01-01T08:00".into()),
+            ],
+            Rule::Schedules,
+        ),
+        (
+            <AddHoliday as ServerFn>::PATH,
+            vec![
+                ("clinician", "ana-ruiz".into()),
+                ("location", "riverside".into()),
+                ("day", "2030-01-01".into()),
+                ("name_en", "New Year".into()),
+            ],
+            Rule::Schedules,
+        ),
+        (
+            <RemoveScheduleItem as ServerFn>::PATH,
+            vec![
+                ("clinician", "ana-ruiz".into()),
+                ("kind", "hours".into()),
+                ("id", Uuid::new_v4().to_string()),
+            ],
+            Rule::Schedules,
+        ),
+        (
+            <VisitTypesAdmin as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SaveVisitType as ServerFn>::PATH,
+            vec![
+                ("slug", "Not A Slug".into()),
+                ("name_en", "X".into()),
+                ("name_es", "X".into()),
+                ("minutes", "10".into()),
+                ("mode", "in_person".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
         (<EditorArticles as ServerFn>::PATH, vec![], Rule::Library),
         (
             <GetEditorArticle as ServerFn>::PATH,

@@ -817,3 +817,133 @@ async fn a_video_visit_shows_its_room_only_shortly_before_it_starts(pool: PgPool
     let html = page(later).await;
     assert!(!html.contains("meet.example.org") && html.contains("minutes before the visit"));
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_set_hours_time_off_and_holidays_and_patients_see_the_open_times_change(
+    pool: PgPool,
+) {
+    use app::scheduling::{AddBlock, AddHoliday, AddHours, SaveVisitType};
+    let c = clinic(&pool).await;
+    // Start from nothing: the clinic fixture's hours go.
+    sqlx::query("delete from schedule_hours")
+        .execute(&pool)
+        .await
+        .expect("clear");
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    let weekday = chrono::Datelike::weekday(&day)
+        .number_from_monday()
+        .to_string();
+    let day_s = day.to_string();
+    let open_on = |cookie: String| {
+        let (app, day_s) = (c.app.clone(), day_s.clone());
+        async move {
+            let times = search(&app, &cookie, &[("from", &day_s), ("to", &day_s)]).await;
+            times
+                .days
+                .iter()
+                .flat_map(|d| d.groups.iter())
+                .map(|g| g.times.len())
+                .sum::<usize>()
+        }
+    };
+    assert_eq!(open_on(c.maria_cookie.clone()).await, 0);
+
+    let hours = |starts: &'static str, ends: &'static str| {
+        let (app, cookie, weekday, day_s) = (
+            c.app.clone(),
+            c.staff_cookie.clone(),
+            weekday.clone(),
+            day_s.clone(),
+        );
+        async move {
+            call(
+                &app,
+                <AddHours as ServerFn>::PATH,
+                &[
+                    ("clinician", "ana-ruiz"),
+                    ("location", "riverside"),
+                    ("weekday", &weekday),
+                    ("starts", starts),
+                    ("ends", ends),
+                    ("slot_minutes", "20"),
+                    ("valid_from", &day_s),
+                ],
+                &cookie,
+            )
+            .await
+        }
+    };
+    let r = hours("09:00", "11:00").await;
+    assert!(location(&r).contains("saved=1"), "{}", r.status());
+    // 9:00–11:00 holds three 40-minute new-patient visits on a 20-minute grid: 9:00 … 10:20.
+    assert_eq!(open_on(c.maria_cookie.clone()).await, 5);
+    let r = hours("10:00", "12:00").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("overlaps"));
+    // A patient cannot change hours.
+    let r = call(
+        &c.app,
+        <AddHours as ServerFn>::PATH,
+        &[
+            ("clinician", "ana-ruiz"),
+            ("location", "riverside"),
+            ("weekday", "1"),
+            ("starts", "13:00"),
+            ("ends", "14:00"),
+            ("slot_minutes", "20"),
+            ("valid_from", "2030-01-01"),
+        ],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Time away from 9:00 to 10:00 leaves 10:00 and 10:20.
+    let r = call(
+        &c.app,
+        <AddBlock as ServerFn>::PATH,
+        &[
+            ("clinician", "ana-ruiz"),
+            ("from", &format!("{day_s}T09:00")),
+            ("to", &format!("{day_s}T10:00")),
+            ("note", "Training"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert!(location(&r).contains("booked_inside=0"));
+    assert_eq!(open_on(c.maria_cookie.clone()).await, 2);
+    // A holiday closes the day.
+    let r = call(
+        &c.app,
+        <AddHoliday as ServerFn>::PATH,
+        &[
+            ("clinician", "ana-ruiz"),
+            ("location", "riverside"),
+            ("day", &day_s),
+            ("name_en", "Founders' day"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert!(location(&r).contains("saved=1"));
+    assert_eq!(open_on(c.maria_cookie.clone()).await, 0);
+
+    // Visit types are the administrators'.
+    let r = call(
+        &c.app,
+        <SaveVisitType as ServerFn>::PATH,
+        &[
+            ("slug", "flu-shot"),
+            ("name_en", "Flu shot"),
+            ("name_es", "Vacuna contra la gripe"),
+            ("minutes", "10"),
+            ("mode", "in_person"),
+            ("new_patients", "1"),
+            ("established_patients", "1"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

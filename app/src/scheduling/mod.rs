@@ -21,6 +21,8 @@ mod domain;
 pub mod notify;
 #[cfg(feature = "ssr")]
 pub mod reminders;
+mod setup;
+mod setup_ui;
 #[cfg(feature = "ssr")]
 pub mod slots;
 mod staff_ui;
@@ -30,6 +32,8 @@ pub mod waitlist;
 
 pub use api::*;
 pub use domain::*;
+pub use setup::*;
+pub use setup_ui::{ScheduleSetupPage, VisitTypesPage};
 pub use staff_ui::StaffSchedulePage;
 pub use ui::{
     AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage, UpcomingVisits,

@@ -109,6 +109,9 @@ fn CalendarView(calendar: ScheduleView, error: Option<crate::error::AppError>) -
                 </div>
             </form>
             <h2>{calendar.title.clone()}</h2>
+            {(!calendar.clinician.is_empty()).then(|| view! {
+                <p><a href=format!("/staff/schedule/setup?clinician={}", urlencode(&calendar.clinician))>{td_string!(l, su_title)}</a></p>
+            })}
             <nav class="pager" aria-label=td_string!(l, sc_staff_nav)>
                 <a href=previous rel="prev">{td_string!(l, sc_staff_previous)}</a>
                 <a href=switch>{if week { td_string!(l, sc_staff_day) } else { td_string!(l, sc_staff_week) }}</a>
