@@ -19,7 +19,11 @@ const USAGE: &str = "usage:
                                   server; any number may run beside the portal
   server api-paths                list the server functions' HTTP paths (one per line)
   server verify-audit             check the audit log's hash chain; exit 1 naming the first
-                                  broken row";
+                                  broken row
+  server bench-scheduling [--clinicians N] [--appointments N]
+                                  load benchmark-scale schedules (default 500 clinicians, a
+                                  million appointments) and measure searches, bookings and
+                                  the reminder sweep (bench/scheduling.sh)";
 
 #[derive(Debug, PartialEq)]
 enum Command {
@@ -29,6 +33,7 @@ enum Command {
     ApiPaths,
     DemoData { patients: u64, articles: u64 },
     VerifyAudit,
+    BenchScheduling { clinicians: i32, appointments: i64 },
 }
 
 fn parse_args(args: &[String]) -> Result<Command, String> {
@@ -57,6 +62,28 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 }
             }
             Ok(Command::DemoData { patients, articles })
+        }
+        [cmd, rest @ ..] if cmd == "bench-scheduling" => {
+            let (mut clinicians, mut appointments) = (500, 1_000_000);
+            for pair in rest.chunks(2) {
+                match pair {
+                    [flag, n] if flag == "--clinicians" => {
+                        clinicians = n
+                            .parse()
+                            .map_err(|_| format!("--clinicians takes a whole number, not {n:?}"))?;
+                    }
+                    [flag, n] if flag == "--appointments" => {
+                        appointments = n.parse().map_err(|_| {
+                            format!("--appointments takes a whole number, not {n:?}")
+                        })?;
+                    }
+                    _ => return Err(USAGE.to_string()),
+                }
+            }
+            Ok(Command::BenchScheduling {
+                clinicians,
+                appointments,
+            })
         }
         _ => Err(USAGE.to_string()),
     }
@@ -145,6 +172,13 @@ async fn main() -> anyhow::Result<()> {
                 "demo data loaded"
             );
             Ok(())
+        }
+        Command::BenchScheduling {
+            clinicians,
+            appointments,
+        } => {
+            server::bench_schedule::load(&pool, clinicians, appointments).await?;
+            server::bench_schedule::run(&pool, clinicians).await
         }
         Command::VerifyAudit => {
             let report = app::audit::verify_chain(&pool)

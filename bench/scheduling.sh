@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Scheduling at benchmark scale, run on demand (never in CI): 500 clinicians with a year of
+# weekday hours (about 3 million slots) and a million appointments, then open-time searches,
+# bookings by 16 concurrent bookers and the reminder sweep (server bench-scheduling), beside
+# the bare SQL of one clinician's search in pgbench in the same run.
+#   CLINICIANS=500 APPOINTMENTS=1000000 bash bench/scheduling.sh
+source "$(dirname "$0")/../scripts/common.sh"
+ensure_postgres
+command -v pgbench >/dev/null || apt_install postgresql-client
+export DATABASE_URL="${DATABASE_URL:-$(ensure_database portal_bench_schedule)}"
+
+step "Release build of the server"
+LEPTOS_OUTPUT_NAME=portal cargo build --release -p server --bin server --no-default-features --features ssr 2>&1 |
+  { grep -v '^\s*Compiling ' || true; }
+target/release/server migrate >/dev/null
+target/release/server demo-data --patients 2000 >/dev/null
+
+step "Load and measure (server bench-scheduling)"
+RUST_LOG=info target/release/server bench-scheduling \
+  --clinicians "${CLINICIANS:-500}" --appointments "${APPOINTMENTS:-1000000}"
+
+step "Bare SQL of one clinician's 14-day search (pgbench, 16 clients, 10 s)"
+SQL=$(mktemp --suffix .sql)
+cat > "$SQL" <<'SQL'
+\set n random(1, 500)
+\set d random(0, 59)
+select h.clinician_id, h.location_id, l.time_zone, h.weekday, h.starts, h.ends, h.slot_minutes, h.valid_from, h.valid_until
+  from schedule_hours h join care_location l using (location_id)
+ where h.clinician_id = md5('bench-clinician-' || :n)::uuid and h.valid_from <= current_date + :d + 13
+   and (h.valid_until is null or h.valid_until >= current_date + :d);
+select clinician_id, location_id, day, starts, ends from schedule_exception
+ where clinician_id = md5('bench-clinician-' || :n)::uuid and day between current_date + :d and current_date + :d + 13;
+select clinician_id, lower(during), upper(during) from appointment
+ where clinician_id = md5('bench-clinician-' || :n)::uuid and status <> 'cancelled'
+   and during && tstzrange((current_date + :d)::timestamptz, (current_date + :d + 14)::timestamptz);
+SQL
+pgbench -n -c 16 -j 2 -T 10 -r -f "$SQL" "$DATABASE_URL" 2>/dev/null |
+  grep -E 'tps|latency average|^ +[0-9.]+ +[0-9]+ +select' || true
+rm -f "$SQL"
