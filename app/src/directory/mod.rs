@@ -20,4 +20,4 @@ mod ui;
 pub use admin_ui::{AdminClinicianPage, AdminDirectoryPage, AdminLocationPage};
 pub use api::*;
 pub use domain::*;
-pub use ui::{ClinicianPage, FindCarePage, LocationPage, Phone};
+pub use ui::{select_field, ClinicianPage, FindCarePage, LocationPage, Phone};

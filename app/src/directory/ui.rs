@@ -138,11 +138,12 @@ pub fn Phone(phone: String) -> impl IntoView {
     view! { <a class="phone" href=format!("tel:{tel}")>{phone}</a> }
 }
 
-fn select_field(
+/// A labelled choice; `any` is the empty option's text, when there is one.
+pub fn select_field(
     id: &'static str,
     name: &'static str,
     label: &'static str,
-    any: &'static str,
+    any: Option<&'static str>,
     choices: Vec<Choice>,
     selected: String,
 ) -> impl IntoView {
@@ -150,7 +151,7 @@ fn select_field(
         <div class="field">
             <label for=id>{label}</label>
             <select id=id name=name>
-                <option value="">{any}</option>
+                {any.map(|any| view! { <option value="">{any}</option> })}
                 {choices.into_iter().map(|c| {
                     let chosen = c.value == selected;
                     view! { <option value=c.value selected=chosen>{c.name}</option> }
@@ -251,13 +252,13 @@ fn DirectoryView(directory: Directory, filter: DirectoryFilter) -> impl IntoView
             <form class="care-filters" method="get" action="/find-care" role="search"
                 aria-label=td_string!(l, dc_filters)>
                 {select_field("dc-specialty", "specialty", td_string!(l, dc_specialty),
-                    td_string!(l, dc_any_specialty), directory.specialties, filter.specialty.clone())}
+                    Some(td_string!(l, dc_any_specialty)), directory.specialties, filter.specialty.clone())}
                 {select_field("dc-location", "location", td_string!(l, dc_location),
-                    td_string!(l, dc_any_location), location_choices, filter.location.clone())}
+                    Some(td_string!(l, dc_any_location)), location_choices, filter.location.clone())}
                 {select_field("dc-speaks", "speaks", td_string!(l, dc_language),
-                    td_string!(l, dc_any_language), directory.languages, filter.language.clone())}
+                    Some(td_string!(l, dc_any_language)), directory.languages, filter.language.clone())}
                 {select_field("dc-visit-type", "visit_type", td_string!(l, dc_visit_type),
-                    td_string!(l, dc_any_visit_type), visit_choices, filter.visit_type.clone())}
+                    Some(td_string!(l, dc_any_visit_type)), visit_choices, filter.visit_type.clone())}
                 <label class="choice care-filters__check">
                     <input type="checkbox" name="accepting" value="1" checked=filter.accepting />
                     " " {td_string!(l, dc_accepting_only)}

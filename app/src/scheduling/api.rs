@@ -165,7 +165,7 @@ pub async fn respond_to_visit(token: String, answer: String) -> Result<(), AppEr
 #[cfg(feature = "ssr")]
 pub mod server {
     //! The work behind the server functions, callable from the server's own routes.
-    use super::super::calendar::{self, Method, VisitEvent};
+    use super::super::calendar::Method;
     use super::super::db::{self, AppointmentRow};
     use super::super::domain::*;
     use super::super::notify::{card, local, video_place, visit_changed, zone, Sender};
@@ -173,7 +173,7 @@ pub mod server {
     use super::super::waitlist;
     use super::{BOOK_PATH, REMEMBERED_BOOKING};
     use crate::auth::access::{require_access, Access, ActingAs, Scope};
-    use crate::directory::{Choice as Named, VisitTypeInfo};
+    use crate::directory::VisitTypeInfo;
     use crate::email::templates::VisitChange;
     use crate::error::AppError;
     use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -466,28 +466,11 @@ pub mod server {
             visit_types: types,
             specialties: crate::directory::db::select_specialties(&mut *conn, language, true)
                 .await?,
-            clinicians: clinician_names
-                .iter()
-                .map(|c| Named {
-                    value: c.slug.clone(),
-                    name: c.name.clone(),
-                })
-                .collect(),
-            locations: locations
-                .iter()
-                .map(|l| Named {
-                    value: l.slug.clone(),
-                    name: l.name.clone(),
-                })
-                .collect(),
+            clinicians: clinician_names.iter().map(db::Named::choice).collect(),
+            locations: locations.iter().map(db::Named::choice).collect(),
             languages: crate::directory::db::select_languages_spoken(&mut *conn, language).await?,
         };
-        let patient_name = sqlx::query_scalar!(
-            r#"select given_name || ' ' || family_name as "n!" from patient where patient_id = $1"#,
-            patient
-        )
-        .fetch_one(&mut *conn)
-        .await?;
+        let patient_name = db::patient_name(&mut conn, patient).await?;
         crate::audit::record(
             &mut *conn,
             &access.audit("appointment.search").on("patient", patient),
@@ -835,48 +818,14 @@ pub mod server {
                 .on("appointment", row.appointment_id),
         )
         .await?;
-        let config = crate::state::config()?;
-        let origin = config.link_origin();
-        let domain = config
-            .public_url
-            .as_ref()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "localhost".into());
-        let language = language();
-        let url = format!("{origin}/appointments/{}", row.appointment_id);
-        let (summary, description) = if language == "es" {
-            (
-                format!("Consulta con {}", row.clinician_name),
-                format!("Vea, cambie o cancele la consulta: {url}"),
-            )
-        } else {
-            (
-                format!("Visit with {}", row.clinician_name),
-                format!("See, change or cancel the visit: {url}"),
-            )
-        };
-        let place = if row.video {
-            video_place(language).to_string()
-        } else {
-            format!("{}, {}", row.location_name, row.address)
-        };
-        Ok(calendar::render(
-            &VisitEvent {
-                appointment_id: row.appointment_id,
-                domain: &domain,
-                sequence: row.ical_sequence,
-                start: row.start,
-                end: row.end,
-                summary: &summary,
-                location: &place,
-                description: &description,
-                url: &url,
-                cancelled: row.status == "cancelled",
-                organizer: None,
-                attendee: None,
-                stamp: Utc::now(),
-            },
+        let sender = Sender::from_config(&*crate::state::config()?);
+        Ok(super::super::notify::calendar_text(
+            &row,
+            &sender,
+            language(),
             Method::Publish,
+            None,
+            Utc::now(),
         ))
     }
 
@@ -893,12 +842,7 @@ pub mod server {
             &access.audit("appointment.list").on("patient", patient),
         )
         .await?;
-        let patient_name = sqlx::query_scalar!(
-            r#"select given_name || ' ' || family_name as "n!" from patient where patient_id = $1"#,
-            patient
-        )
-        .fetch_one(&mut *conn)
-        .await?;
+        let patient_name = db::patient_name(&mut conn, patient).await?;
         let language = language();
         let (upcoming, mut past): (Vec<_>, Vec<_>) = rows
             .iter()
@@ -1013,20 +957,8 @@ pub mod server {
             (None, None) => String::new(),
         };
         Ok(ScheduleView {
-            clinicians: clinicians
-                .iter()
-                .map(|c| Named {
-                    value: c.slug.clone(),
-                    name: c.name.clone(),
-                })
-                .collect(),
-            locations: locations
-                .iter()
-                .map(|l| Named {
-                    value: l.slug.clone(),
-                    name: l.name.clone(),
-                })
-                .collect(),
+            clinicians: clinicians.iter().map(db::Named::choice).collect(),
+            locations: locations.iter().map(db::Named::choice).collect(),
             clinician: clinician.map(|c| c.slug.clone()).unwrap_or_default(),
             location: location.map(|l| l.slug.clone()).unwrap_or_default(),
             view: if week { "week" } else { "day" }.into(),

@@ -314,6 +314,26 @@ pub struct Named {
     pub time_zone: String,
 }
 
+impl Named {
+    /// As a form's choice: the slug and the name.
+    pub fn choice(&self) -> crate::directory::Choice {
+        crate::directory::Choice {
+            value: self.slug.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// A patient's full name.
+pub async fn patient_name(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<String> {
+    sqlx::query_scalar!(
+        r#"select given_name || ' ' || family_name as "n!" from patient where patient_id = $1"#,
+        patient
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// Listed clinicians who offer any visit type, by name (the search form's choices).
 pub async fn select_clinician_names(
     conn: &mut PgConnection,

@@ -95,6 +95,57 @@ pub fn video_place(language: &str) -> &'static str {
     }
 }
 
+/// Where the visit happens, as emails and calendars say it.
+pub fn place(row: &AppointmentRow, language: &str) -> String {
+    if row.video {
+        video_place(language).to_string()
+    } else {
+        format!("{}, {}", row.location_name, row.address)
+    }
+}
+
+/// The visit's iCalendar file in `language`: an invitation to `attendee` (REQUEST or CANCEL),
+/// or the portal's download (PUBLISH, no attendee).
+pub fn calendar_text(
+    row: &AppointmentRow,
+    sender: &Sender,
+    language: &str,
+    method: Method,
+    attendee: Option<&str>,
+    stamp: DateTime<Utc>,
+) -> String {
+    let url = format!("{}/appointments/{}", sender.origin, row.appointment_id);
+    let (summary, description) = if language == "es" {
+        (
+            format!("Consulta con {}", row.clinician_name),
+            format!("Vea, cambie o cancele la consulta: {url}"),
+        )
+    } else {
+        (
+            format!("Visit with {}", row.clinician_name),
+            format!("See, change or cancel the visit: {url}"),
+        )
+    };
+    calendar::render(
+        &VisitEvent {
+            appointment_id: row.appointment_id,
+            domain: &sender.domain,
+            sequence: row.ical_sequence,
+            start: row.start,
+            end: row.end,
+            summary: &summary,
+            location: &place(row, language),
+            description: &description,
+            url: &url,
+            cancelled: row.status == "cancelled" || method == Method::Cancel,
+            organizer: attendee.and(sender.organizer.as_deref()),
+            attendee,
+            stamp,
+        },
+        method,
+    )
+}
+
 /// Queues the email (with its calendar file) about a change to visit `id`, to each person
 /// who should hear of it (and `also`, who made it for the patient), in their language.
 pub async fn visit_changed(
@@ -109,8 +160,6 @@ pub async fn visit_changed(
         .ok_or(AppError::Internal)?;
     let recipients = db::select_recipients(conn, row.patient_id, also).await?;
     let origin = &sender.origin;
-    let domain = &sender.domain;
-    let organizer = &sender.organizer;
     let link = match change {
         VisitChange::Cancelled => format!("{origin}{BOOK_PATH}"),
         _ => format!("{origin}/appointments/{id}"),
@@ -124,40 +173,8 @@ pub async fn visit_changed(
     for r in recipients {
         let c = card(&row, &r.language, stamp);
         let when = format!("{}, {} {}", c.date, c.time, c.zone);
-        let place = if row.video {
-            video_place(&r.language).to_string()
-        } else {
-            format!("{}, {}", row.location_name, row.address)
-        };
-        let summary = if r.language == "es" {
-            format!("Consulta con {}", row.clinician_name)
-        } else {
-            format!("Visit with {}", row.clinician_name)
-        };
-        let description = if r.language == "es" {
-            format!("Vea, cambie o cancele la consulta: {origin}/appointments/{id}")
-        } else {
-            format!("See, change or cancel the visit: {origin}/appointments/{id}")
-        };
-        let url = format!("{origin}/appointments/{id}");
-        let ics = calendar::render(
-            &VisitEvent {
-                appointment_id: id,
-                domain,
-                sequence: row.ical_sequence,
-                start: row.start,
-                end: row.end,
-                summary: &summary,
-                location: &place,
-                description: &description,
-                url: &url,
-                cancelled: change == VisitChange::Cancelled,
-                organizer: organizer.as_deref(),
-                attendee: Some(&r.email),
-                stamp,
-            },
-            method,
-        );
+        let place = place(&row, &r.language);
+        let ics = calendar_text(&row, sender, &r.language, method, Some(&r.email), stamp);
         queue_with_calendar(
             &mut *conn,
             &r.email,

@@ -4,7 +4,8 @@
 
 use super::api::{staff_calendar, MarkAppointment};
 use super::domain::*;
-use crate::i18n::{td_string, Locale};
+use super::ui::{status_name, OutcomeButtons};
+use crate::i18n::td_string;
 use crate::library::urlencode;
 use crate::locale::use_locale;
 use crate::organisation::PRODUCT_NAME;
@@ -12,17 +13,6 @@ use crate::shell::{action_error, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use server_fn::ServerFn;
-
-fn status_name(l: Locale, status: &str) -> &'static str {
-    match status {
-        "arrived" => td_string!(l, sc_status_arrived),
-        "completed" => td_string!(l, sc_status_completed),
-        "no_show" => td_string!(l, sc_status_no_show),
-        "cancelled" => td_string!(l, sc_status_cancelled),
-        _ => td_string!(l, sc_status_booked),
-    }
-}
 
 /// `/staff/schedule?clinician=…|location=…&view=day|week&day=YYYY-MM-DD`.
 #[component]
@@ -148,20 +138,8 @@ fn CalendarView(calendar: ScheduleView, error: Option<crate::error::AppError>) -
                                                 <td>{status_name(l, &c.status)}</td>
                                                 <td>
                                                     {(!cancelled).then(|| view! {
-                                                        <div class="outcomes">
-                                                            {STAFF_STATUSES.iter().map(|s| view! {
-                                                                <form method="post" action={<MarkAppointment as ServerFn>::PATH}>
-                                                                    <input type="hidden" name="appointment_id" value=c.id.clone() />
-                                                                    <input type="hidden" name="status" value=*s />
-                                                                    <input type="hidden" name="back" value=here.clone() />
-                                                                    <button class="button button--quiet" type="submit"
-                                                                        aria-pressed=(c.status == *s).to_string()
-                                                                        aria-label=format!("{}: {}, {}", status_name(l, s), c.time, e.patient_name)>
-                                                                        {status_name(l, s)}
-                                                                    </button>
-                                                                </form>
-                                                            }).collect_view()}
-                                                        </div>
+                                                        <OutcomeButtons id=c.id.clone() status=c.status.clone()
+                                                            back=Some(here.clone()) label=format!("{}, {}", c.time, e.patient_name) />
                                                     })}
                                                 </td>
                                             </tr>

@@ -9,7 +9,7 @@ use super::api::{
     RespondToVisit, BOOK_PATH,
 };
 use super::domain::*;
-use crate::directory::Choice;
+use crate::directory::{select_field, Choice};
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::library::urlencode;
@@ -42,7 +42,7 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
     }
 }
 
-fn status_name(l: Locale, status: &str) -> &'static str {
+pub(super) fn status_name(l: Locale, status: &str) -> &'static str {
     match status {
         "arrived" => td_string!(l, sc_status_arrived),
         "completed" => td_string!(l, sc_status_completed),
@@ -163,6 +163,36 @@ fn OfferItem(offer: OfferView) -> impl IntoView {
     }
 }
 
+/// Buttons that record what happened to a visit (staff): arrived, completed, no-show, with the
+/// current one pressed. `back` is where to return; `label` names the visit for screen readers.
+#[component]
+pub(super) fn OutcomeButtons(
+    id: String,
+    status: String,
+    back: Option<String>,
+    label: String,
+) -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <div class="outcomes">
+            {STAFF_STATUSES.iter().map(|s| {
+                let name = status_name(l, s);
+                let aria = if label.is_empty() { name.to_string() } else { format!("{name}: {label}") };
+                view! {
+                    <form method="post" action={<MarkAppointment as ServerFn>::PATH}>
+                        <input type="hidden" name="appointment_id" value=id.clone() />
+                        <input type="hidden" name="status" value=*s />
+                        {back.clone().map(|b| view! { <input type="hidden" name="back" value=b /> })}
+                        <button class="button button--quiet" type="submit" aria-pressed=(status == *s).to_string() aria-label=aria>
+                            {name}
+                        </button>
+                    </form>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
 /// `/appointments`: upcoming and past visits of the person being acted for (or `?patient=`).
 #[component]
 pub fn AppointmentsPage() -> impl IntoView {
@@ -262,28 +292,6 @@ pub fn UpcomingVisits(patient_id: String) -> impl IntoView {
                 })
             }}
         </Suspense>
-    }
-}
-
-fn select_field(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    any: Option<&'static str>,
-    choices: Vec<Choice>,
-    selected: String,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id name=name>
-                {any.map(|any| view! { <option value="">{any}</option> })}
-                {choices.into_iter().map(|c| {
-                    let chosen = c.value == selected;
-                    view! { <option value=c.value selected=chosen>{c.name}</option> }
-                }).collect_view()}
-            </select>
-        </div>
     }
 }
 
@@ -871,17 +879,7 @@ fn VisitDetail(
             })}
             {(detail.staff_view && c.status != "cancelled").then(|| view! {
                 <h2>{td_string!(l, sc_record_outcome)}</h2>
-                <div class="outcomes">
-                    {STAFF_STATUSES.iter().map(|s| view! {
-                        <form method="post" action={<MarkAppointment as ServerFn>::PATH}>
-                            <input type="hidden" name="appointment_id" value=id.clone() />
-                            <input type="hidden" name="status" value=*s />
-                            <button class="button button--quiet" type="submit" aria-pressed=(c.status == *s).to_string()>
-                                {status_name(l, s)}
-                            </button>
-                        </form>
-                    }).collect_view()}
-                </div>
+                <OutcomeButtons id=id.clone() status=c.status.clone() back=None label=String::new() />
             })}
             <p><a href=back_list>{td_string!(l, sc_all_visits)}</a></p>
         </section>
