@@ -3,7 +3,7 @@
 //! that work without JavaScript; a refused form says which field and why.
 
 use super::setup::*;
-use crate::directory::Choice;
+use crate::directory::{select_field, Choice};
 use crate::error::AppError;
 use crate::i18n::{td_string, Locale};
 use crate::locale::use_locale;
@@ -49,22 +49,6 @@ fn problems(l: Locale, error: &AppError) -> String {
             .join(" · "),
         AppError::NotFound => td_string!(l, su_gone).to_string(),
         _ => td_string!(l, try_later).to_string(),
-    }
-}
-
-fn select(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    choices: &[Choice],
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id name=name required>
-                {choices.iter().map(|c| view! { <option value=c.value.clone()>{c.name.clone()}</option> }).collect_view()}
-            </select>
-        </div>
     }
 }
 
@@ -192,8 +176,8 @@ fn SetupView(
             {(!no_places).then(|| view! {
                 <form method="post" action={<AddHours as ServerFn>::PATH} class="form form--grid" aria-label=td_string!(l, su_add_hours)>
                     <input type="hidden" name="clinician" value=c.clone() />
-                    {select("su-h-loc", "location", td_string!(l, dc_location), &setup.locations)}
-                    {select("su-h-day", "weekday", td_string!(l, su_weekday), &days)}
+                    {select_field("su-h-loc", "location", td_string!(l, dc_location), None, setup.locations.clone(), String::new())}
+                    {select_field("su-h-day", "weekday", td_string!(l, su_weekday), None, days.clone(), String::new())}
                     <div class="field"><label for="su-h-start">{td_string!(l, su_starts)}</label><input id="su-h-start" type="time" name="starts" required /></div>
                     <div class="field"><label for="su-h-end">{td_string!(l, su_ends)}</label><input id="su-h-end" type="time" name="ends" required /></div>
                     <div class="field"><label for="su-h-slot">{td_string!(l, su_slot)}</label><input id="su-h-slot" type="number" name="slot_minutes" min="5" max="240" value="20" required /></div>
@@ -228,7 +212,7 @@ fn SetupView(
             {(!no_places).then(|| view! {
                 <form method="post" action={<AddException as ServerFn>::PATH} class="form form--grid" aria-label=td_string!(l, su_add_exception)>
                     <input type="hidden" name="clinician" value=c.clone() />
-                    {select("su-e-loc", "location", td_string!(l, dc_location), &setup.locations)}
+                    {select_field("su-e-loc", "location", td_string!(l, dc_location), None, setup.locations.clone(), String::new())}
                     <div class="field"><label for="su-e-day">{td_string!(l, su_day)}</label><input id="su-e-day" type="date" name="day" required /></div>
                     <div class="field"><label for="su-e-start">{td_string!(l, su_starts)}</label><input id="su-e-start" type="time" name="starts" aria-describedby="su-e-hint" /></div>
                     <div class="field"><label for="su-e-end">{td_string!(l, su_ends)}</label><input id="su-e-end" type="time" name="ends" aria-describedby="su-e-hint" /></div>
@@ -285,7 +269,7 @@ fn SetupView(
             {(!no_places).then(|| view! {
                 <form method="post" action={<AddHoliday as ServerFn>::PATH} class="form form--grid" aria-label=td_string!(l, su_add_holiday)>
                     <input type="hidden" name="clinician" value=c.clone() />
-                    {select("su-o-loc", "location", td_string!(l, dc_location), &setup.locations)}
+                    {select_field("su-o-loc", "location", td_string!(l, dc_location), None, setup.locations.clone(), String::new())}
                     <div class="field"><label for="su-o-day">{td_string!(l, su_day)}</label><input id="su-o-day" type="date" name="day" required /></div>
                     <div class="field"><label for="su-o-en">{td_string!(l, su_name_en)}</label><input id="su-o-en" type="text" name="name_en" maxlength="80" required /></div>
                     <div class="field"><label for="su-o-es">{td_string!(l, su_name_es)}</label><input id="su-o-es" type="text" name="name_es" maxlength="80" /></div>
