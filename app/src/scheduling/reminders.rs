@@ -59,34 +59,43 @@ pub async fn send_due(
     offsets.sort_unstable();
     for offset in offsets {
         let offset = i32::try_from(offset).unwrap_or(24);
-        let due = sqlx::query_as!(
-            Due,
-            r#"select a.appointment_id, l.time_zone
-                 from appointment a join care_location l using (location_id)
-                where a.status = 'booked'
-                  and lower(a.during) > $1
-                  and lower(a.during) <= $1 + make_interval(hours => $2)
-                  and a.created_at < lower(a.during) - make_interval(hours => $2)
-                  and not exists (select 1 from appointment_reminder r
-                                   where r.appointment_id = a.appointment_id and r.offset_hours <= $2)
-                order by lower(a.during)
-                limit $3"#,
-            now,
-            offset,
-            BATCH
-        )
-        .fetch_all(pool)
-        .await?;
-        for d in due {
-            let hour = now.with_timezone(&zone(&d.time_zone)).hour();
-            if is_quiet(hour, quiet) {
-                continue;
+        // Batch after batch until nothing more can go now (a backlog after an outage drains in
+        // one run); visits held by quiet hours stay for a later run.
+        loop {
+            let due = sqlx::query_as!(
+                Due,
+                r#"select a.appointment_id, l.time_zone
+                     from appointment a join care_location l using (location_id)
+                    where a.status = 'booked'
+                      and lower(a.during) > $1
+                      and lower(a.during) <= $1 + make_interval(hours => $2)
+                      and a.created_at < lower(a.during) - make_interval(hours => $2)
+                      and not exists (select 1 from appointment_reminder r
+                                       where r.appointment_id = a.appointment_id and r.offset_hours <= $2)
+                    order by lower(a.during)
+                    limit $3"#,
+                now,
+                offset,
+                BATCH
+            )
+            .fetch_all(pool)
+            .await?;
+            let mut sent_now = 0;
+            for d in &due {
+                let hour = now.with_timezone(&zone(&d.time_zone)).hour();
+                if is_quiet(hour, quiet) {
+                    continue;
+                }
+                let mut tx = pool.begin().await?;
+                if remind(&mut tx, sender, d.appointment_id, offset, &all, now).await? {
+                    sent_now += 1;
+                }
+                tx.commit().await?;
             }
-            let mut tx = pool.begin().await?;
-            if remind(&mut tx, sender, d.appointment_id, offset, &all, now).await? {
-                sent += 1;
+            sent += sent_now;
+            if sent_now == 0 || due.len() < usize::try_from(BATCH).unwrap_or(0) {
+                break;
             }
-            tx.commit().await?;
         }
     }
     Ok(sent)
