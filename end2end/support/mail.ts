@@ -66,3 +66,16 @@ export async function codeIn(to: string, since: number, timeoutMs = 15_000): Pro
   }
   throw new Error(`no code emailed to ${to} within ${timeoutMs} ms`);
 }
+
+/** Waits for an email to `to`, at or after `since`, whose raw text holds `marker`; returns it. */
+export async function messageTo(to: string, since: number, marker: string, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = messages(since)
+      .filter((m) => new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}$`, 'mi').test(m))
+      .filter((m) => unfold(m).includes(marker));
+    if (found.length > 0) return unfold(found[found.length - 1]);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no email to ${to} holding ${marker} within ${timeoutMs} ms`);
+}

@@ -118,7 +118,7 @@ fn VisitItem(card: AppointmentCard) -> impl IntoView {
         <li class="visit" class:visit--cancelled=card.status == "cancelled">
             <p class="visit__when">
                 <a href=href>
-                    <strong>{card.date.clone()}</strong> ", " {card.time.clone()} " " {card.zone.clone()}
+                    <strong>{format!("{}, {} {}", card.date, card.time, card.zone)}</strong>
                 </a>
             </p>
             <p>{card.visit_type_name.clone()} " · " {card.clinician_name.clone()}</p>
@@ -323,7 +323,9 @@ fn TimeLink(
     );
     view! {
         <li>
-            <a class="time" class:time--full=full href=href aria-label=label>
+            // A short link (just the time) names the date, clinician and place for screen
+            // readers; a full one shows them all, so its text is its name.
+            <a class="time" class:time--full=full href=href aria-label=(!full).then_some(label)>
                 {full.then(|| view! { <span>{item.date.clone()}</span> })}
                 <strong>{item.time.clone()} " " <abbr>{item.zone.clone()}</abbr></strong>
                 {full.then(|| view! {
