@@ -135,7 +135,7 @@ fn SetupView(
                     </select>
                 </div>
                 <div class="care-filters__actions">
-                    <button class="button" type="submit">{td_string!(l, dc_show)}</button>
+                    <button class="button" type="submit">{td_string!(l, sc_staff_show)}</button>
                     <a href=format!("/staff/schedule?clinician={}", setup.clinician)>{td_string!(l, su_calendar_link)}</a>
                 </div>
             </form>

@@ -95,7 +95,7 @@ fn CalendarView(calendar: ScheduleView, error: Option<crate::error::AppError>) -
                     <input id="ss-day" type="date" name="day" value=calendar.day.clone() />
                 </div>
                 <div class="care-filters__actions">
-                    <button class="button" type="submit">{td_string!(l, dc_show)}</button>
+                    <button class="button" type="submit">{td_string!(l, sc_staff_show)}</button>
                 </div>
             </form>
             <h2>{calendar.title.clone()}</h2>
