@@ -15,6 +15,10 @@ use crate::library::{
     ArticlePage, EditorArticlePage, EditorComparePage, EditorPage, LibraryPage, SearchPage,
     TagPage, TopicPage,
 };
+use crate::messaging::{
+    ConversationPage, MessagesPage, NewMessagePage, NotificationsPage, StaffConversationPage,
+    StaffInboxPage,
+};
 use crate::scheduling::{
     AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage,
     ScheduleSetupPage, StaffSchedulePage, VisitTypesPage,
@@ -109,6 +113,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
                     <Route path=path!("/staff/schedule/setup") view=ScheduleSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/visit-types") view=VisitTypesPage ssr=SsrMode::Async />
+                    <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />
+                    <Route path=path!("/messages/new") view=NewMessagePage ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:id") view=ConversationPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/messages") view=StaffInboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/messages/:id") view=StaffConversationPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id/compare") view=EditorComparePage ssr=SsrMode::Async />

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod library;
 pub mod locale;
 pub mod media;
+pub mod messaging;
 pub mod organisation;
 pub mod scheduling;
 #[cfg(feature = "ssr")]

@@ -8,6 +8,7 @@ pub mod bench_schedule;
 pub mod demo;
 pub mod demo_directory;
 pub mod demo_library;
+pub mod demo_messaging;
 pub mod demo_schedule;
 pub mod feeds;
 pub mod media;

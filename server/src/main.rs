@@ -163,12 +163,16 @@ async fn main() -> anyhow::Result<()> {
             let added_appointments = server::demo_schedule::load(&pool)
                 .await
                 .context("loading the demo schedules and bookings")?;
+            let added_conversations = server::demo_messaging::load(&pool)
+                .await
+                .context("loading the demo messages")?;
             tracing::info!(
                 patients,
                 added,
                 added_articles,
                 added_clinicians,
                 added_appointments,
+                added_conversations,
                 "demo data loaded"
             );
             Ok(())

@@ -31,6 +31,10 @@ use app::library::{
     UnpublishArticle, UploadHeroImage,
 };
 use app::media::UploadImage;
+use app::messaging::{
+    AssignConversation, GetConversation, ListConversations, ListNotifications, NewMessageForm,
+    SendMessage, SetAway, SetConversationStatus, StaffInbox, StartConversation,
+};
 use app::organisation::GetOrganisation;
 use app::scheduling::{
     AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
@@ -123,6 +127,8 @@ struct World {
     /// A visit of the patient's, a month ahead, on the waitlist with an offer open.
     appointment: Uuid,
     offer: Uuid,
+    /// The patient's conversation with the care team, in the staff member's queue.
+    conversation: Uuid,
     cookies: BTreeMap<Who, String>,
 }
 
@@ -176,6 +182,7 @@ async fn world(pool: &PgPool) -> World {
     .await
     .expect("offer");
     let mut cookies = BTreeMap::new();
+    let mut ids = BTreeMap::new();
     let accounts: [(Who, &str, &[Role]); 10] = [
         (Who::Patient, "patient@example.org", &[]),
         (Who::OtherPatient, "other@example.org", &[]),
@@ -202,6 +209,7 @@ async fn world(pool: &PgPool) -> World {
     ];
     for (who, email, roles) in accounts {
         let id = seed_account(pool, email, roles, PASSWORD).await;
+        ids.insert(who, id);
         let grant = |relationship: &str, target: Uuid, scopes: &[&str], expired: bool| {
             let pool = pool.clone();
             let relationship = relationship.to_string();
@@ -236,11 +244,48 @@ async fn world(pool: &PgPool) -> World {
         }
         cookies.insert(who, signed_in(&app, email, PASSWORD, key).await);
     }
+    // A queue the staff member answers, whose navigator they are, and a conversation in it.
+    let conversation = Uuid::new_v4();
+    let staff = ids.get(&Who::Staff).copied().expect("staff");
+    let patient_account = ids.get(&Who::Patient).copied().expect("patient");
+    sqlx::query(
+        "insert into message_queue (queue_id, slug, name_en, name_es)
+         values ('00000000-0000-0000-0000-0000000000a1', 'care-team', 'Care team', 'Equipo')",
+    )
+    .execute(pool)
+    .await
+    .expect("queue");
+    sqlx::query(
+        "insert into message_queue_member values ('00000000-0000-0000-0000-0000000000a1', $1)",
+    )
+    .bind(staff)
+    .execute(pool)
+    .await
+    .expect("member");
+    sqlx::query(
+        "insert into care_navigator (account_id, display_name, queue_id)
+         values ($1, 'Nora Navarro', '00000000-0000-0000-0000-0000000000a1')",
+    )
+    .bind(staff)
+    .execute(pool)
+    .await
+    .expect("navigator");
+    sqlx::query(
+        "insert into conversation (conversation_id, patient_id, topic, subject, queue_id, started_by)
+         values ($1, $2, 'other', 'Matrix question', '00000000-0000-0000-0000-0000000000a1', $3)",
+    )
+    .bind(conversation)
+    .bind(patient)
+    .bind(patient_account)
+    .execute(pool)
+    .await
+    .expect("conversation");
     World {
         app,
         patient,
         appointment,
         offer,
+        conversation,
         cookies,
     }
 }
@@ -271,6 +316,9 @@ enum Rule {
     Library,
     /// Editors (article images) and administrators (clinician photos).
     UploadsImages,
+    /// Writes to and reads from the care team for the patient: the patient, a proxy with the
+    /// messages scope (neither world proxy has it), and staff of the conversation's queue.
+    Messages,
 }
 
 fn allowed(rule: Rule, who: Who) -> bool {
@@ -289,6 +337,7 @@ fn allowed(rule: Rule, who: Who) -> bool {
         Rule::ReviewerOnly => who == Reviewer,
         Rule::Library => matches!(who, Editor | Reviewer),
         Rule::UploadsImages => matches!(who, Editor | Administrator),
+        Rule::Messages => matches!(who, Patient | Staff),
     }
 }
 
@@ -296,12 +345,65 @@ fn allowed(rule: Rule, who: Who) -> bool {
 type Entry = (&'static str, Vec<(&'static str, String)>, Rule);
 
 /// Every protected server function.
-fn matrix(patient: &str, appointment: &str, offer: &str) -> Vec<Entry> {
+fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> Vec<Entry> {
     let p = || ("patient_id", patient.to_string());
+    let c = || ("conversation_id", conversation.to_string());
     let a = || ("appointment_id", appointment.to_string());
     let o = || ("offer_id", offer.to_string());
     let article = || ("article_id", Uuid::new_v4().to_string());
     vec![
+        (
+            <ListConversations as ServerFn>::PATH,
+            vec![p()],
+            Rule::Messages,
+        ),
+        (
+            <NewMessageForm as ServerFn>::PATH,
+            vec![p()],
+            Rule::Messages,
+        ),
+        // Allowed callers are refused the missing subject (422) after the access check.
+        (
+            <StartConversation as ServerFn>::PATH,
+            vec![
+                p(),
+                ("topic", "other".into()),
+                ("subject", "".into()),
+                ("body", "Hello".into()),
+            ],
+            Rule::Messages,
+        ),
+        (
+            <GetConversation as ServerFn>::PATH,
+            vec![c()],
+            Rule::Messages,
+        ),
+        (
+            <SendMessage as ServerFn>::PATH,
+            vec![c(), ("body", "Matrix message".into())],
+            Rule::Messages,
+        ),
+        (<StaffInbox as ServerFn>::PATH, vec![], Rule::StaffOnly),
+        (
+            <SetConversationStatus as ServerFn>::PATH,
+            vec![c(), ("status", "in_progress".into())],
+            Rule::StaffOnly,
+        ),
+        (
+            <AssignConversation as ServerFn>::PATH,
+            vec![c(), ("assignee", "me".into())],
+            Rule::StaffOnly,
+        ),
+        (
+            <SetAway as ServerFn>::PATH,
+            vec![("away", "false".into())],
+            Rule::StaffOnly,
+        ),
+        (
+            <ListNotifications as ServerFn>::PATH,
+            vec![],
+            Rule::SignedIn,
+        ),
         (
             <SearchOpenTimes as ServerFn>::PATH,
             vec![p()],
@@ -740,6 +842,7 @@ fn every_server_function_is_public_or_in_the_matrix() {
         &Uuid::nil().to_string(),
         &Uuid::nil().to_string(),
         &Uuid::nil().to_string(),
+        &Uuid::nil().to_string(),
     )
     .into_iter()
     .map(|(path, _, _)| path)
@@ -761,7 +864,12 @@ async fn each_protected_server_function_lets_through_exactly_whom_it_should(pool
     let w = world(&pool).await;
     let patient = w.patient.to_string();
     let mut wrong = Vec::new();
-    for (path, form, rule) in matrix(&patient, &w.appointment.to_string(), &w.offer.to_string()) {
+    for (path, form, rule) in matrix(
+        &patient,
+        &w.appointment.to_string(),
+        &w.offer.to_string(),
+        &w.conversation.to_string(),
+    ) {
         for who in EVERYONE {
             let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let response = w

@@ -50,6 +50,9 @@ pub enum Template {
         expires: String,
         link: String,
     },
+    /// A reply from the care team is waiting in the portal. Says nothing of what it is about:
+    /// not the subject, not the words, not whose care it is.
+    MessageWaiting { link: String },
 }
 
 /// What happened to a visit.
@@ -163,6 +166,7 @@ impl Template {
             },
             Self::WaitlistOffer { .. } => "waitlist_offer",
             Self::VisitReminder { .. } => "appointment_reminder",
+            Self::MessageWaiting { .. } => "message_waiting",
         }
     }
 
@@ -523,6 +527,33 @@ impl Template {
                     "If you cannot come, please cancel so someone else can have the time.".into()
                 }],
             },
+            Self::MessageWaiting { link } => Parts {
+                subject: if es {
+                    format!("Tiene un mensaje nuevo en {PRODUCT_NAME}")
+                } else {
+                    format!("You have a new message in {PRODUCT_NAME}")
+                },
+                greeting: hello.into(),
+                paragraphs: vec![if es {
+                    "Su equipo de atención le respondió. Por su privacidad, el mensaje solo se puede leer en el portal.".into()
+                } else {
+                    "Your care team has replied. For your privacy, the message can only be read in the portal.".into()
+                }],
+                action: Some((
+                    if es {
+                        "Leer el mensaje"
+                    } else {
+                        "Read the message"
+                    }
+                    .into(),
+                    link.clone(),
+                )),
+                after: vec![if es {
+                    "Si no esperaba este correo, puede ignorarlo.".into()
+                } else {
+                    "If you were not expecting this email, you can ignore it.".into()
+                }],
+            },
         };
         Rendered {
             template: self.name(),
@@ -602,6 +633,9 @@ mod tests {
                 with: "y".into(),
                 place: "z".into(),
                 link: "https://p.example/appointments/book".into(),
+            },
+            Template::MessageWaiting {
+                link: "https://p.example/messages".into(),
             },
         ]
     }

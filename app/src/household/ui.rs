@@ -113,6 +113,9 @@ pub fn MePage() -> impl IntoView {
                                 {current.as_ref().filter(|p| p.scopes.iter().any(|s| s == "scheduling")).map(|p| view! {
                                     <crate::scheduling::UpcomingVisits patient_id=p.patient_id.clone() />
                                 })}
+                                {current.as_ref().filter(|p| p.scopes.iter().any(|s| s == "messages")).map(|p| view! {
+                                    <crate::messaging::OpenRequests patient_id=p.patient_id.clone() />
+                                })}
                                 {(!has_self).then(|| view! {
                                     <p><a href="/me/link">{td_string!(l, link_start)}</a></p>
                                 })}

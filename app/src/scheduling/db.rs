@@ -163,14 +163,22 @@ pub async fn select_schedules(
     for r in rows {
         match (r.kind.as_str(), r.clinician_id, r.location_id) {
             ("h", Some(clinician_id), Some(location_id)) => {
-                let (Some(zone), Some(weekday), Some(starts), Some(ends), Some(slot), Some(valid_from)) = (
+                let (
+                    Some(zone),
+                    Some(weekday),
+                    Some(starts),
+                    Some(ends),
+                    Some(slot),
+                    Some(valid_from),
+                ) = (
                     r.time_zone,
                     r.weekday,
                     r.starts,
                     r.ends,
                     r.slot_minutes,
                     r.valid_from,
-                ) else {
+                )
+                else {
                     continue;
                 };
                 let Ok(tz) = zone.parse::<Tz>() else {

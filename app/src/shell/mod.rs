@@ -127,10 +127,12 @@ pub fn SiteHeader() -> impl IntoView {
                                 }
                                 if me.is_some() && !staff {
                                     links.push(("/appointments", td_string!(l, nav_visits)));
+                                    links.push(("/messages", td_string!(l, nav_messages)));
                                 }
                                 if staff {
                                     links.push(("/staff/patients", td_string!(l, nav_patients)));
                                     links.push(("/staff/schedule", td_string!(l, nav_schedule)));
+                                    links.push(("/staff/messages", td_string!(l, nav_inbox)));
                                 }
                                 if admin {
                                     links.push(("/admin/accounts", td_string!(l, nav_accounts)));
