@@ -24,8 +24,8 @@ async function searchTimes(page: Page, clinician: number, from: number) {
   await expect(page.getByRole('heading', { level: 1, name: 'Book a visit' })).toBeVisible();
   await page.getByText('Specialty, clinician, location, language').click();
   await page.getByLabel('Clinician', { exact: true }).selectOption({ index: clinician });
-  await page.getByLabel('From').fill(day(from));
-  await page.getByLabel('To').fill(day(from + 6));
+  await page.getByLabel('From', { exact: true }).fill(day(from));
+  await page.getByLabel('To', { exact: true }).fill(day(from + 6));
   await page.getByRole('button', { name: 'Show open times' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Open times' })).toBeVisible();
 }
