@@ -3,8 +3,8 @@
 //! demo locations, and a million appointments), then measures open-time searches, bookings by
 //! 16 concurrent bookers, and the reminder sweep, printing Markdown tables.
 //!
-//! The searches and bookings call the same functions the server functions do (the one
-//! query and the slot computation; the clinician lock, the open-time check and the insert
+//! The searches and bookings call the same functions the server functions do (the four
+//! queries and the slot computation; the clinician lock, the open-time check and the insert
 //! under the exclusion constraint), without HTTP, so the figures are the scheduling core's.
 
 use anyhow::Context;
@@ -219,7 +219,7 @@ pub async fn run(pool: &PgPool, clinicians: i32) -> anyhow::Result<()> {
         row(
             &format!("open times, one clinician, 14 days ({concurrency} at once)"),
             ms,
-            "one query + slot computation",
+            "four queries + slot computation",
         );
     }
     let (pool2, family2) = (pool.clone(), std::sync::Arc::new(family));
