@@ -35,6 +35,30 @@ async fn my_people_inner() -> Result<Vec<PersonCard>, AppError> {
     people_of(caller.account.account_id).await
 }
 
+/// The id of something private (a patient, a visit, a conversation) from a form or an address.
+/// A malformed id and someone else's id look the same to the caller: both are `Forbidden`.
+#[cfg(feature = "ssr")]
+pub fn parse_private_id(id: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::Forbidden)
+}
+
+/// The patient a patient-side server function acts on: the one named, or else the one the
+/// caller is acting for (`Conflict("no_patient")` when there is nobody). A choice, never an
+/// authorization: the caller still goes through `require_access`.
+#[cfg(feature = "ssr")]
+pub async fn acting_patient(patient_id: Option<String>) -> Result<uuid::Uuid, AppError> {
+    if let Some(id) = patient_id.filter(|p| !p.trim().is_empty()) {
+        return parse_private_id(&id);
+    }
+    let caller = crate::auth::server::require_user().await?;
+    people_of(caller.account.account_id)
+        .await?
+        .into_iter()
+        .find(|p| p.acting_for)
+        .and_then(|p| uuid::Uuid::parse_str(&p.patient_id).ok())
+        .ok_or_else(|| AppError::Conflict("no_patient".into()))
+}
+
 #[cfg(feature = "ssr")]
 pub async fn people_of(account: uuid::Uuid) -> Result<Vec<PersonCard>, AppError> {
     let pool = crate::state::db()?;

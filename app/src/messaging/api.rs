@@ -146,8 +146,7 @@ pub mod server {
     }
 
     fn parse_id(id: &str) -> Result<Uuid, AppError> {
-        // A malformed id and someone else's id look the same.
-        Uuid::parse_str(id.trim()).map_err(|_| AppError::Forbidden)
+        crate::household::parse_private_id(id)
     }
 
     fn language() -> &'static str {
@@ -158,18 +157,8 @@ pub mod server {
         access.allowed.acting_as == ActingAs::Staff
     }
 
-    /// The patient named, or the one the caller is acting for.
     async fn patient_for(patient_id: Option<String>) -> Result<Uuid, AppError> {
-        if let Some(id) = patient_id.filter(|p| !p.trim().is_empty()) {
-            return parse_id(&id);
-        }
-        let caller = crate::auth::server::require_user().await?;
-        let people = crate::household::people_of(caller.account.account_id).await?;
-        people
-            .into_iter()
-            .find(|p| p.acting_for)
-            .and_then(|p| Uuid::parse_str(&p.patient_id).ok())
-            .ok_or_else(|| AppError::Conflict("no_patient".into()))
+        crate::household::acting_patient(patient_id).await
     }
 
     /// The time zone message times are shown in: the organisation's first location's.

@@ -78,28 +78,13 @@ pub(super) fn problem_text(l: Locale, error: &AppError) -> &'static str {
 #[component]
 pub(super) fn MessagingProblem(error: AppError) -> impl IntoView {
     let l = use_locale();
-    match error {
-        AppError::Conflict(c) if c == "no_patient" => view! {
-            <section class="page page--narrow" aria-labelledby="page-title">
-                <h1 id="page-title">{td_string!(l, ms_title)}</h1>
-                <p>{td_string!(l, ms_no_patient)}</p>
-                <p><a class="button" href="/me/link">{td_string!(l, link_start)}</a></p>
-            </section>
-        }
-        .into_any(),
-        AppError::Unauthenticated => {
-            #[cfg(feature = "ssr")]
-            error.set_response_status();
-            view! {
-                <section class="page page--narrow" aria-labelledby="page-title">
-                    <h1 id="page-title">{td_string!(l, ms_title)}</h1>
-                    <p>{td_string!(l, ms_sign_in_needed)}</p>
-                    <p><a class="button" href="/sign-in">{td_string!(l, nav_sign_in)}</a></p>
-                </section>
-            }
-            .into_any()
-        }
-        error => view! { <crate::admin::AccessProblem error /> }.into_any(),
+    view! {
+        <crate::shell::PatientPageProblem
+            error
+            title=td_string!(l, ms_title)
+            no_patient=td_string!(l, ms_no_patient)
+            sign_in=td_string!(l, ms_sign_in_needed)
+        />
     }
 }
 

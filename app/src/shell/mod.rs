@@ -303,3 +303,38 @@ pub fn posted_error(path: &str) -> Option<AppError> {
         .filter(|e| e.path() == path)
         .map(|e| server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()))
 }
+
+/// The page instead of a patient-side page's content when it cannot be shown: nobody to act
+/// for yet (link a record), signed out (sign in, with a 401), or not allowed.
+#[component]
+pub fn PatientPageProblem(
+    error: AppError,
+    title: &'static str,
+    no_patient: &'static str,
+    sign_in: &'static str,
+) -> impl IntoView {
+    let l = use_locale();
+    match error {
+        AppError::Conflict(c) if c == "no_patient" => view! {
+            <section class="page page--narrow" aria-labelledby="page-title">
+                <h1 id="page-title">{title}</h1>
+                <p>{no_patient}</p>
+                <p><a class="button" href="/me/link">{td_string!(l, link_start)}</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::Unauthenticated => {
+            #[cfg(feature = "ssr")]
+            error.set_response_status();
+            view! {
+                <section class="page page--narrow" aria-labelledby="page-title">
+                    <h1 id="page-title">{title}</h1>
+                    <p>{sign_in}</p>
+                    <p><a class="button" href="/sign-in">{td_string!(l, nav_sign_in)}</a></p>
+                </section>
+            }
+            .into_any()
+        }
+        error => view! { <crate::admin::AccessProblem error /> }.into_any(),
+    }
+}
