@@ -340,7 +340,7 @@ pub async fn select_timeline(
              left join account a on a.account_id = e.assigned_to
              left join message_queue q on q.queue_id = e.queue_id
             where e.conversation_id = $1
-            order by e.conversation_event_id"#,
+            order by e.created_at, e.conversation_event_id"#,
         conversation
     )
     .fetch_all(conn)

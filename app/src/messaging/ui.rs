@@ -47,7 +47,9 @@ pub(super) fn topic_name(l: Locale, topic: &str) -> &'static str {
 
 /// "Usually within 1 day" / "within 4 hours": the queue's reply target in words.
 pub(super) fn reply_target(l: Locale, hours: i32) -> String {
-    if hours >= 24 && hours % 24 == 0 {
+    if hours == 24 {
+        td_string!(l, ms_reply_one_day).to_string()
+    } else if hours > 24 && hours % 24 == 0 {
         let days = (hours / 24).to_string();
         td_string!(l, ms_reply_days).replace("%days%", &days)
     } else {
