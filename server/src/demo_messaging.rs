@@ -422,8 +422,9 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
         play(&mut tx, patient, maria, sam, script, now).await?;
         written += 1;
     }
-    // Generated patients get an account of their own to write from, which cannot sign in (its
-    // password hash is not a hash) and has no verified address (so it is never emailed).
+    // Generated patients' messages need an author: an account of their own that cannot sign in
+    // (its password hash is not a hash), is never emailed (no verified address) and is not
+    // linked to the record, which stays without an account as the staff pages' demo expects.
     let others: Vec<(Uuid, String)> = sqlx::query_as(
         "select patient_id, given_name || ' ' || family_name from patient
           where patient_id::text <> all($1) order by patient_id limit 30",
@@ -448,14 +449,6 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
         .bind(writer)
         .bind(format!("demo-patient-{n}@example.org"))
         .bind(name)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "insert into patient_access (access_id, account_id, patient_id, relationship, scopes, accepted_at)
-             values (gen_random_uuid(), $1, $2, 'self', '{}', now())",
-        )
-        .bind(writer)
-        .bind(patient)
         .execute(&mut *tx)
         .await?;
         play(
