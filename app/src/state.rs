@@ -15,6 +15,8 @@ pub struct AppState {
     pub db: PgPool,
     /// Configuration loaded at start.
     pub config: Arc<Config>,
+    /// Messaging's live updates: the process's listener and its streams.
+    pub live: crate::messaging::live::hub::Hub,
 }
 
 /// The pool, inside a server function or a page render.

@@ -11,6 +11,7 @@ pub mod demo_library;
 pub mod demo_messaging;
 pub mod demo_schedule;
 pub mod feeds;
+pub mod live;
 pub mod media;
 pub mod ops;
 pub mod security;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/library/feed/{file}", get(feeds::atom))
         .route("/appointments/{id}/visit.ics", get(visits::calendar))
+        .route("/live/messages", get(live::messages))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.

@@ -225,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
                 leptos_options: options,
                 db: pool.clone(),
                 config: Arc::new(config),
+                live: Default::default(),
             };
             let worker = run_worker.then(|| {
                 tokio::spawn(server::worker::run(

@@ -581,3 +581,271 @@ async fn a_canned_reply_is_filled_in_for_the_patient_in_their_language(pool: PgP
         Some("Hola, Maria: su médico le pide que nos llame.".to_string())
     );
 }
+
+/// A page's event stream (`/live/messages?…`) read as it arrives.
+struct Events {
+    body: axum::body::Body,
+    seen: String,
+}
+
+impl Events {
+    /// Opens `query` on `app` as `cookie`'s caller; the status when refused.
+    async fn open(app: &Router, query: &str, cookie: Option<&str>) -> Result<Events, StatusCode> {
+        let mut request = axum::http::Request::get(format!("/live/messages?{query}"))
+            .header(axum::http::header::HOST, "127.0.0.1:3000")
+            .header(axum::http::header::USER_AGENT, "Mozilla/5.0 (test)")
+            .header("x-forwarded-for", "203.0.113.50");
+        if let Some(cookie) = cookie {
+            request = request.header(axum::http::header::COOKIE, cookie);
+        }
+        let r = app
+            .clone()
+            .oneshot(request.body(axum::body::Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        if r.status() != StatusCode::OK {
+            return Err(r.status());
+        }
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("text/event-stream")
+        );
+        let mut events = Events {
+            body: r.into_body(),
+            seen: String::new(),
+        };
+        assert_eq!(events.next().await.0, "ready");
+        Ok(events)
+    }
+
+    /// Fails if an event is waiting. Only meaningful once another stream of the same process
+    /// has received a later change: by then this one's changes are queued too, and one it
+    /// should not pass on would arrive at once.
+    async fn nothing_more(&mut self) {
+        use http_body_util::BodyExt;
+        assert!(!self.seen.contains("event:"), "unexpected: {}", self.seen);
+        let got =
+            tokio::time::timeout(std::time::Duration::from_millis(500), self.body.frame()).await;
+        if let Ok(Some(Ok(frame))) = got {
+            let text = frame
+                .into_data()
+                .map(|b| String::from_utf8_lossy(&b).into_owned());
+            panic!("unexpected event: {text:?}");
+        }
+    }
+
+    /// The next event's name and data (keep-alive comments skipped); fails after 10 s.
+    async fn next(&mut self) -> (String, String) {
+        use http_body_util::BodyExt;
+        loop {
+            if let Some(end) = self.seen.find("\n\n") {
+                let block: String = self.seen.drain(..end + 2).collect();
+                let (mut name, mut data) = (String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data = v.trim().to_string();
+                    }
+                }
+                if !name.is_empty() {
+                    return (name, data);
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(10), self.body.frame())
+                .await
+                .expect("an event within 10 s")
+                .expect("the stream is open")
+                .expect("a frame");
+            if let Ok(bytes) = frame.into_data() {
+                self.seen.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_reply_sent_through_one_process_reaches_the_patient_live_through_another(pool: PgPool) {
+    let t = team(&pool).await;
+    // A second router with its own state: its own listener, as a second server process has.
+    let other = router_with(pool.clone(), config(&[]), options());
+    let id = maria_writes(&t, "clinician").await;
+    let sid = id.to_string();
+    let maria = t.maria.to_string();
+
+    // Who may listen: the patient; not another patient, a proxy without the messages scope,
+    // staff of another queue, or nobody signed in.
+    let mut page = Events::open(
+        &other,
+        &format!("conversation={sid}"),
+        Some(&t.maria_cookie),
+    )
+    .await
+    .expect("Maria's conversation page");
+    let mut list = Events::open(&other, &format!("patient={maria}"), Some(&t.maria_cookie))
+        .await
+        .expect("Maria's messages list");
+    let mut inbox = Events::open(&other, "staff=1", Some(&t.navigator_cookie))
+        .await
+        .expect("the navigator's inbox");
+    let mut billing = Events::open(&other, "staff=1", Some(&t.outsider_cookie))
+        .await
+        .expect("the billing inbox");
+    for (query, cookie, refused) in [
+        (
+            format!("conversation={sid}"),
+            Some(&t.ben_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("patient={maria}"),
+            Some(&t.ben_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("conversation={sid}"),
+            Some(&t.proxy_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("patient={maria}"),
+            Some(&t.proxy_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("conversation={sid}"),
+            Some(&t.outsider_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "staff=1".to_string(),
+            Some(&t.maria_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("conversation={sid}"),
+            None,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (format!("patient={maria}"), None, StatusCode::UNAUTHORIZED),
+    ] {
+        let got = Events::open(&other, &query, cookie.map(String::as_str))
+            .await
+            .err();
+        assert_eq!(got, Some(refused), "{query}");
+    }
+
+    // Through the first process: an internal note, then a reply that also sets the status.
+    for form in [
+        vec![
+            ("conversation_id", sid.as_str()),
+            ("body", NOTE),
+            ("internal", "1"),
+        ],
+        vec![
+            ("conversation_id", sid.as_str()),
+            ("body", "Please come in."),
+            ("status", "waiting"),
+        ],
+    ] {
+        let r = call(
+            &t.app,
+            <SendMessage as ServerFn>::PATH,
+            &form,
+            &t.navigator_cookie,
+        )
+        .await;
+        assert!(r.status().is_success() || r.status().is_redirection());
+    }
+    // Staff hear of both; the patient's pages only of the reply (announcements arrive in order,
+    // so the first one they get is the reply's). Events carry the conversation id, no words.
+    assert_eq!(inbox.next().await, ("changed".to_string(), sid.clone()));
+    assert_eq!(inbox.next().await, ("changed".to_string(), sid.clone()));
+    assert_eq!(page.next().await, ("changed".to_string(), sid.clone()));
+    assert_eq!(list.next().await, ("changed".to_string(), sid.clone()));
+    page.nothing_more().await;
+    list.nothing_more().await;
+    let (_, seen) = view(&t, id, &t.maria_cookie).await;
+    assert_eq!(seen.map(|v| v.status), Some("waiting".to_string()));
+
+    // Maria reading it sends a read receipt to staff only (her own pages do not hear it).
+    // Billing hears nothing of primary care: the first thing it hears is Ben's billing question.
+    let r = call(
+        &t.app,
+        <StartConversation as ServerFn>::PATH,
+        &[
+            ("topic", "billing"),
+            ("subject", "A bill"),
+            ("body", "Why this charge?"),
+        ],
+        &t.ben_cookie,
+    )
+    .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let ben_conversation: Uuid =
+        sqlx::query_scalar("select conversation_id from conversation where subject = 'A bill'")
+            .fetch_one(&pool)
+            .await
+            .expect("Ben's conversation");
+    assert_eq!(
+        billing.next().await,
+        ("changed".to_string(), ben_conversation.to_string())
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn live_streams_and_refreshes_do_not_keep_an_idle_session_alive(pool: PgPool) {
+    let t = team(&pool).await;
+    let seen = || async {
+        sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+            "update session s set last_seen_at = last_seen_at from account a
+              where a.account_id = s.account_id and a.email = 'maria@example.org' and s.ended_at is null
+              returning s.last_seen_at",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("session")
+    };
+    sqlx::query(
+        "update session s set last_seen_at = now() - interval '5 minutes' from account a
+          where a.account_id = s.account_id and a.email = 'maria@example.org'",
+    )
+    .execute(&pool)
+    .await
+    .expect("idle for five minutes");
+    let before = seen().await;
+    let _stream = Events::open(
+        &t.app,
+        &format!("patient={}", t.maria),
+        Some(&t.maria_cookie),
+    )
+    .await
+    .expect("stream");
+    let refresh = axum::http::Request::get("/messages")
+        .header(axum::http::header::HOST, "127.0.0.1:3000")
+        .header(axum::http::header::COOKIE, &t.maria_cookie)
+        .header("x-background-refresh", "1")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let r = t.app.clone().oneshot(refresh).await.expect("refresh");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        seen().await,
+        before,
+        "a background request counted as activity"
+    );
+
+    // What she does herself does count.
+    let r = call(
+        &t.app,
+        <ListConversations as ServerFn>::PATH,
+        &[],
+        &t.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(seen().await > before);
+}

@@ -169,7 +169,12 @@ pub async fn lookup_session(now: DateTime<Utc>) -> Result<Option<Caller>, AppErr
         return Ok(None);
     };
     let pool = crate::state::db()?;
-    let Some(session) = session::resume_session(&pool, &token, now).await? else {
+    let session = if is_background() {
+        session::peek_session(&pool, &token, now).await?
+    } else {
+        session::resume_session(&pool, &token, now).await?
+    };
+    let Some(session) = session else {
         return Ok(None);
     };
     let Some(account) = account::find_account(&pool, session.account_id).await? else {
@@ -181,6 +186,16 @@ pub async fn lookup_session(now: DateTime<Utc>) -> Result<Option<Caller>, AppErr
         account,
         roles,
     }))
+}
+
+/// Whether this request was made by the page rather than the person: a live-update stream
+/// (`/live/…`) or a page's live refresh (`X-Background-Refresh`). It is served as usual but
+/// does not count as activity, so an open page never keeps an idle session alive. (A page could
+/// send the header for a real click too; that only shortens its own session.)
+pub fn is_background() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.uri.path().starts_with("/live/") || parts.headers.contains_key("x-background-refresh")
+    })
 }
 
 /// The caller whose password was right and whose second factor is still to come, or

@@ -152,6 +152,34 @@ pub async fn resume_session(
     .await
 }
 
+/// The session `token` names if it is still active at `now`, without counting this as activity
+/// (for background requests: a live-update stream or refresh must not keep an idle session
+/// alive).
+pub async fn peek_session(
+    conn: impl PgExecutor<'_>,
+    token: &SessionToken,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<ActiveSession>> {
+    sqlx::query_as!(
+        ActiveSession,
+        r#"select s.session_id as "session_id!", s.account_id as "account_id!",
+                  s.last_seen_at + make_interval(secs => s.idle_seconds) as "idle_deadline!",
+                  s.expires_at as "expires_at!",
+                  s.awaiting_second_factor as "awaiting_second_factor!"
+             from session s
+             join account a on a.account_id = s.account_id
+            where s.token_hash = $1
+              and a.disabled_at is null
+              and s.ended_at is null
+              and $2 < s.expires_at
+              and $2 < s.last_seen_at + make_interval(secs => s.idle_seconds)"#,
+        token.hash(),
+        now
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 /// Ends one session (sign-out, or "end this session" on the sessions page). Only the account's
 /// own sessions can be ended this way; returns whether one was.
 pub async fn end_session(

@@ -395,6 +395,7 @@ pub mod server {
         if staff {
             tell_patient(&mut tx, patient, id).await?;
         }
+        db::announce(&mut tx, id, false).await?;
         tx.commit().await?;
         tracing::info!(conversation_id = %id, "conversation started");
         leptos_axum::redirect(&if staff {
@@ -432,6 +433,39 @@ pub mod server {
             return Err(AppError::Forbidden);
         }
         Ok((access, row))
+    }
+
+    /// Who may open a live stream, and what it may pass on: `conversation` — whoever may read
+    /// it (as [`get_conversation`]); else with `staff` — staff with a second factor, for their
+    /// queues and assignments; else the acting patient's list (`patient`, as
+    /// [`list_conversations`]). Streams run this again as they go, so a signed-out session or a
+    /// withdrawn grant ends them.
+    pub async fn live_filter(
+        conversation: Option<String>,
+        patient: Option<String>,
+        staff: bool,
+    ) -> Result<super::super::live::hub::LiveFilter, AppError> {
+        use super::super::live::hub::LiveFilter;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        if let Some(conversation) = conversation {
+            let (access, row) = open_conversation(&mut conn, &conversation).await?;
+            return Ok(LiveFilter::Conversation {
+                id: row.conversation_id,
+                staff: is_staff(&access),
+            });
+        }
+        if staff {
+            let caller = crate::auth::server::require_role(Role::Staff).await?;
+            let account = caller.account.account_id;
+            return Ok(LiveFilter::Staff {
+                account,
+                queues: db::select_member_queue_ids(&mut conn, account).await?,
+            });
+        }
+        let patient = patient_for(patient).await?;
+        require_access(patient, Scope::Messages).await?;
+        Ok(LiveFilter::Patient(patient))
     }
 
     fn status_word(language: &str, status: &str) -> String {
@@ -482,7 +516,11 @@ pub mod server {
         let tz = zone(&mut conn).await?;
         let id = row.conversation_id;
         let mut tx = pool.begin().await?;
-        db::mark_read(&mut tx, id, staff).await?;
+        if db::mark_read(&mut tx, id, staff).await? > 0 {
+            // Read receipts show on the writer's side: staff reading tells the patient's side
+            // (and colleagues); a patient reading tells only staff.
+            db::announce(&mut tx, id, !staff).await?;
+        }
         db::mark_notifications_read(&mut tx, account, Some(id)).await?;
         crate::audit::record(
             &mut *tx,
@@ -689,6 +727,7 @@ pub mod server {
         if staff && !internal {
             tell_patient(&mut tx, row.patient_id, id).await?;
         }
+        db::announce(&mut tx, id, internal).await?;
         tx.commit().await?;
         leptos_axum::redirect(&format!("{back}?sent=1"));
         Ok(())
@@ -750,6 +789,7 @@ pub mod server {
                     .on("conversation", row.conversation_id),
             )
             .await?;
+            db::announce(&mut tx, row.conversation_id, false).await?;
             if matches!(status.as_str(), "waiting" | "done") {
                 for r in db::select_recipients(&mut tx, row.patient_id).await? {
                     db::insert_notification(
@@ -796,6 +836,7 @@ pub mod server {
                     .on("conversation", row.conversation_id),
             )
             .await?;
+            db::announce(&mut tx, row.conversation_id, true).await?;
         }
         tx.commit().await?;
         leptos_axum::redirect(&format!(

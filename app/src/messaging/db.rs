@@ -115,6 +115,34 @@ pub async fn insert_conversation(
     Ok(())
 }
 
+/// The channel a conversation's changes are announced on (see `super::live`).
+pub const CHANGED_CHANNEL: &str = "conversation_changed";
+
+/// Announces a change to `conversation` to every server process, delivered when the
+/// transaction commits (and never if it rolls back). The payload holds ids only — who may hear
+/// of it is decided by each stream — and `staff_only` for changes the patient's side cannot see
+/// (internal notes, assignment), so a patient never learns even that one happened.
+pub async fn announce(
+    conn: &mut PgConnection,
+    conversation: Uuid,
+    staff_only: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"select count(*) as "announced!"
+             from conversation c,
+                  lateral (select pg_notify('conversation_changed', json_build_object(
+                      'conversation', c.conversation_id, 'patient', c.patient_id,
+                      'queue', c.queue_id, 'assigned_to', c.assigned_to,
+                      'staff_only', $2::bool)::text)) as sent
+            where c.conversation_id = $1"#,
+        conversation,
+        staff_only
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}
+
 /// A conversation's facts, without its messages.
 #[derive(Clone, Debug)]
 pub struct ConversationRow {
@@ -589,6 +617,19 @@ pub async fn is_member(conn: &mut PgConnection, account: Uuid, queue: Uuid) -> s
         queue
     )
     .fetch_one(conn)
+    .await
+}
+
+/// The queues `account` answers.
+pub async fn select_member_queue_ids(
+    conn: &mut PgConnection,
+    account: Uuid,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "select queue_id from message_queue_member where account_id = $1",
+        account
+    )
+    .fetch_all(conn)
     .await
 }
 

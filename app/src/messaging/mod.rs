@@ -12,6 +12,7 @@ mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 mod domain;
+pub mod live;
 #[cfg(feature = "ssr")]
 pub mod routing;
 mod staff_ui;

@@ -6,6 +6,7 @@ use super::api::{
     get_conversation, staff_inbox, AssignConversation, SendMessage, SetAway, SetConversationStatus,
 };
 use super::domain::*;
+use super::live::LiveUpdates;
 use super::ui::{problem_text, query, status_name, topic_name, MessagingProblem, Thread, Timeline};
 use crate::i18n::{td, td_string};
 use crate::locale::use_locale;
@@ -47,7 +48,7 @@ pub fn StaffInboxPage() -> impl IntoView {
                                 </form>
                             })}
                             <nav class="tabs" aria-label=td_string!(l, ms_queues_label)>
-                                <ul>
+                                <ul id="live-tabs" data-live>
                                     <li>
                                         <a href="/staff/messages" aria-current=chosen.is_empty().then_some("page")>
                                             {td_string!(l, ms_all_queues)}
@@ -87,6 +88,7 @@ pub fn StaffInboxPage() -> impl IntoView {
                                 </div>
                                 <button class="button button--secondary" type="submit">{td_string!(l, ms_filter_button)}</button>
                             </form>
+                            <div id="live-list" data-live>
                             {if inbox.rows.is_empty() {
                                 view! { <p class="empty">{td_string!(l, ms_inbox_empty)}</p> }.into_any()
                             } else {
@@ -126,6 +128,8 @@ pub fn StaffInboxPage() -> impl IntoView {
                                     </div>
                                 }.into_any()
                             }}
+                            </div>
+                            <LiveUpdates stream="/live/messages?staff=1".to_string() />
                         </section>
                     }
                     .into_any()
@@ -173,7 +177,7 @@ pub fn StaffConversationPage() -> impl IntoView {
                         <section class="page conversation-staff" aria-labelledby="page-title">
                             <p><a href="/staff/messages">{td_string!(l, ms_back_to_inbox)}</a></p>
                             <h1 id="page-title">{c.subject.clone()}</h1>
-                            <p>
+                            <p id="live-head" data-live>
                                 <span class=format!("status status--{}", c.status)>{status_name(l, &c.status)}</span>
                                 " · " {topic_name(l, &c.topic)} " · " {c.queue_name.clone()}
                                 {side.overdue.then(|| view! { " " <span class="badge badge--late">{td_string!(l, ms_overdue)}</span> })}
@@ -182,7 +186,9 @@ pub fn StaffConversationPage() -> impl IntoView {
                             {error.as_ref().map(|e| view! { <p class="notice notice--error" role="alert">{problem_text(l, e)}</p> })}
                             <div class="split">
                                 <div class="split__main">
-                                    <Thread messages=c.messages.clone() staff_view=true />
+                                    <div id="live-thread" data-live>
+                                        <Thread messages=c.messages.clone() staff_view=true />
+                                    </div>
                                     <form method="post" action={<SendMessage as ServerFn>::PATH} class="form reply">
                                         <input type="hidden" name="conversation_id" value=c.id.clone() />
                                         <div class="field">
@@ -219,7 +225,9 @@ pub fn StaffConversationPage() -> impl IntoView {
                                             </ul>
                                         </section>
                                     })}
-                                    <Timeline status=c.status.clone() entries=c.timeline.clone() />
+                                    <div id="live-timeline" data-live>
+                                        <Timeline status=c.status.clone() entries=c.timeline.clone() />
+                                    </div>
                                 </div>
                                 <aside class="split__side" aria-labelledby="patient-title">
                                     <h2 id="patient-title">{td_string!(l, ms_patient_title)}</h2>
@@ -267,6 +275,7 @@ pub fn StaffConversationPage() -> impl IntoView {
                                     <p class="muted">{td!(l, ms_started, at = move || c.started.clone())}</p>
                                 </aside>
                             </div>
+                            <LiveUpdates stream=format!("/live/messages?conversation={}", c.id) />
                         </section>
                     }
                     .into_any()

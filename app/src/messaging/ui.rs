@@ -8,6 +8,7 @@ use super::api::{
     StartConversation,
 };
 use super::domain::*;
+use super::live::LiveUpdates;
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::{use_locale, Locale};
@@ -169,6 +170,7 @@ pub fn MessagesPage() -> impl IntoView {
                                 </p>
                             })}
                             <p><a href="/notifications">{td_string!(l, nav_notifications)}</a></p>
+                            <div id="live-list" data-live>
                             <h2>{td_string!(l, ms_open_requests)}</h2>
                             {if inbox.open.is_empty() {
                                 view! { <p class="empty">{td_string!(l, ms_no_open)}</p> }.into_any()
@@ -185,6 +187,8 @@ pub fn MessagesPage() -> impl IntoView {
                                     {inbox.done.clone().into_iter().map(|card| view! { <ConversationItem card /> }).collect_view()}
                                 </ul>
                             })}
+                            </div>
+                            <LiveUpdates stream=format!("/live/messages?patient={}", inbox.patient_id) />
                         </section>
                     }
                     .into_any()
@@ -372,17 +376,24 @@ pub fn ConversationPage() -> impl IntoView {
                         <section class="page page--narrow" aria-labelledby="page-title">
                             <p><a href="/messages">{td_string!(l, ms_back_to_messages)}</a></p>
                             <h1 id="page-title">{c.subject.clone()}</h1>
-                            <p>
-                                <span class=format!("status status--{}", c.status)>{status_name(l, &c.status)}</span>
-                                " · " {topic_name(l, &c.topic)} " · " {c.queue_name.clone()}
-                            </p>
-                            {waiting_for_team.then(|| view! { <p class="muted">{target.clone()}</p> })}
-                            {(c.status == "waiting").then(|| view! { <p class="notice" role="note">{td_string!(l, ms_waiting_for_you)}</p> })}
+                            <div id="live-head" data-live>
+                                <p>
+                                    <span class=format!("status status--{}", c.status)>{status_name(l, &c.status)}</span>
+                                    " · " {topic_name(l, &c.topic)} " · " {c.queue_name.clone()}
+                                </p>
+                                {waiting_for_team.then(|| view! { <p class="muted">{target.clone()}</p> })}
+                                {(c.status == "waiting").then(|| view! { <p class="notice" role="note">{td_string!(l, ms_waiting_for_you)}</p> })}
+                            </div>
                             {sent.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, ms_sent)}</p> })}
                             {saved.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, ms_draft_saved)}</p> })}
-                            <Thread messages=c.messages.clone() staff_view=false />
+                            <div id="live-thread" data-live>
+                                <Thread messages=c.messages.clone() staff_view=false />
+                            </div>
                             <ReplyForm conversation_id=c.id.clone() draft=c.draft.clone() error=error.clone() />
-                            <Timeline status=c.status.clone() entries=c.timeline.clone() />
+                            <div id="live-timeline" data-live>
+                                <Timeline status=c.status.clone() entries=c.timeline.clone() />
+                            </div>
+                            <LiveUpdates stream=format!("/live/messages?conversation={}", c.id) />
                         </section>
                     }
                     .into_any()

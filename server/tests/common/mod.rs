@@ -39,6 +39,7 @@ pub fn router_with(pool: PgPool, config: Config, options: LeptosOptions) -> Rout
         leptos_options: options,
         db: pool,
         config: Arc::new(config),
+        live: Default::default(),
     })
 }
 
