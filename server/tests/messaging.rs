@@ -217,6 +217,13 @@ async fn a_message_reaches_the_navigator_and_the_reply_reaches_the_patient_witho
         inbox.rows.first().map(|r| r.subject.as_str()),
         Some(SUBJECT)
     );
+    assert_eq!(
+        inbox
+            .tabs
+            .first()
+            .map(|t| (t.slug.as_str(), t.open, t.overdue)),
+        Some(("mine", 1, 0))
+    );
     let (status, staff_view) = view(&t, id, &t.navigator_cookie).await;
     assert_eq!(status, StatusCode::OK);
     let side = staff_view.and_then(|v| v.staff).expect("staff side");
@@ -284,7 +291,7 @@ async fn a_message_reaches_the_navigator_and_the_reply_reaches_the_patient_witho
         .filter(|e| e.kind == "status")
         .map(|e| e.value.as_str())
         .collect();
-    assert_eq!(statuses, ["Received", "In progress", "Waiting for you"]);
+    assert_eq!(statuses, ["received", "in_progress", "waiting"]);
     assert!(
         seen.timeline.iter().all(|e| e.kind != "assigned"),
         "assignments are staff business"

@@ -468,41 +468,6 @@ pub mod server {
         Ok(LiveFilter::Patient(patient))
     }
 
-    fn status_word(language: &str, status: &str) -> String {
-        let es = language == "es";
-        match status {
-            "in_progress" => {
-                if es {
-                    "En curso"
-                } else {
-                    "In progress"
-                }
-            }
-            "waiting" => {
-                if es {
-                    "Esperando su respuesta"
-                } else {
-                    "Waiting for you"
-                }
-            }
-            "done" => {
-                if es {
-                    "Resuelto"
-                } else {
-                    "Done"
-                }
-            }
-            _ => {
-                if es {
-                    "Recibido"
-                } else {
-                    "Received"
-                }
-            }
-        }
-        .to_string()
-    }
-
     pub async fn get(
         conversation_id: String,
         canned: Option<String>,
@@ -548,7 +513,8 @@ pub mod server {
             .map(|e| TimelineEntry {
                 at: stamp(language, tz, e.created_at),
                 value: match e.kind.as_str() {
-                    "status" => status_word(language, e.status.as_deref().unwrap_or_default()),
+                    // A status code: the page names it in its own language.
+                    "status" => e.status.unwrap_or_default(),
                     "assigned" => e.assigned_name.unwrap_or_default(),
                     _ => if language == "es" {
                         e.queue_name_es
@@ -889,21 +855,13 @@ pub mod server {
         let client = crate::auth::server::current_client();
         event = event.from_client(client.ip, client.user_agent.as_deref());
         crate::audit::record(&mut *conn, &event).await?;
-        let mine_open =
-            db::select_inbox(&mut conn, account, None, true, "open", "", INBOX_ROWS).await?;
+        let (open, overdue) = db::count_assigned(&mut conn, account).await?;
+        // The page names this tab in its own language.
         let mut tabs = vec![QueueTab {
             slug: "mine".into(),
-            name: if language == "es" {
-                "Asignadas a mí"
-            } else {
-                "Assigned to me"
-            }
-            .into(),
-            open: mine_open.len() as i64,
-            overdue: mine_open
-                .iter()
-                .filter(|r| is_overdue(&r.status, r.awaiting_since, r.response_hours, now))
-                .count() as i64,
+            name: String::new(),
+            open,
+            overdue,
         }];
         tabs.extend(queues.into_iter().map(|q| QueueTab {
             slug: q.slug,

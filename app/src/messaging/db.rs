@@ -721,6 +721,21 @@ pub async fn select_inbox(
     .await
 }
 
+/// How many open conversations are assigned to `account`, and how many of them are overdue
+/// against their queue's reply target.
+pub async fn count_assigned(conn: &mut PgConnection, account: Uuid) -> sqlx::Result<(i64, i64)> {
+    let row = sqlx::query!(
+        r#"select count(*) as "open!",
+                  count(*) filter (where c.awaiting_since < now() - make_interval(hours => q.response_hours)) as "overdue!"
+             from conversation c join message_queue q using (queue_id)
+            where c.assigned_to = $1 and c.status <> 'done'"#,
+        account
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((row.open, row.overdue))
+}
+
 /// Colleagues who may be assigned a conversation of `queue`: its members.
 pub async fn select_colleagues(
     conn: &mut PgConnection,

@@ -160,7 +160,7 @@ pub struct TimelineEntry {
     pub at: String,
     /// `status`, `assigned` or `queue`.
     pub kind: String,
-    /// The status reached, the colleague assigned (staff only) or the queue's name.
+    /// The status reached (its code), the colleague assigned (staff only) or the queue's name.
     pub value: String,
 }
 
@@ -232,6 +232,7 @@ pub struct InboxRow {
 pub struct QueueTab {
     /// A queue's slug, or `mine`.
     pub slug: String,
+    /// The queue's name in the caller's language; empty for `mine`, which the page names.
     pub name: String,
     pub open: i64,
     pub overdue: i64,

@@ -60,7 +60,8 @@ pub fn StaffInboxPage() -> impl IntoView {
                                         view! {
                                             <li>
                                                 <a href=format!("/staff/messages?queue={}", t.slug) aria-current=current.then_some("page")>
-                                                    {t.name.clone()} " (" {t.open} ")"
+                                                    {if t.slug == "mine" { td_string!(l, ms_assigned_to_me).to_string() } else { t.name.clone() }}
+                                                    " (" {t.open} ")"
                                                     {(overdue > 0).then(|| view! {
                                                         " " <span class="badge badge--late">{td!(l, ms_overdue_count, n = move || overdue.to_string())}</span>
                                                     })}

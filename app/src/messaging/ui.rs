@@ -337,7 +337,7 @@ pub(super) fn Timeline(status: String, entries: Vec<TimelineEntry>) -> impl Into
             <ul class="timeline__events">
                 {entries.into_iter().map(|e| {
                     let what = match e.kind.as_str() {
-                        "status" => td_string!(l, ms_event_status).replace("%status%", &e.value),
+                        "status" => td_string!(l, ms_event_status).replace("%status%", status_name(l, &e.value)),
                         "assigned" if e.value.is_empty() => td_string!(l, ms_event_unassigned).to_string(),
                         "assigned" => td_string!(l, ms_event_assigned).replace("%name%", &e.value),
                         _ => td_string!(l, ms_event_queue).replace("%queue%", &e.value),
