@@ -126,7 +126,7 @@ pub async fn load(pool: &PgPool, clinicians: i32, appointments: i64) -> anyhow::
     Ok(())
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -134,7 +134,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted.get(i).copied().unwrap_or(0.0)
 }
 
-fn row(name: &str, mut ms: Vec<f64>, extra: &str) {
+pub(crate) fn row(name: &str, mut ms: Vec<f64>, extra: &str) {
     ms.sort_by(|a, b| a.total_cmp(b));
     println!(
         "| {name} | {} | {:.2} | {:.2} | {:.2} | {extra} |",
@@ -146,7 +146,7 @@ fn row(name: &str, mut ms: Vec<f64>, extra: &str) {
 }
 
 /// Runs `n` calls of `f` on `concurrency` tasks and returns each call's milliseconds.
-async fn timed<F, Fut>(n: usize, concurrency: usize, f: F) -> anyhow::Result<Vec<f64>>
+pub(crate) async fn timed<F, Fut>(n: usize, concurrency: usize, f: F) -> anyhow::Result<Vec<f64>>
 where
     F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,

@@ -4,6 +4,7 @@
 // The app's page types are deep (as in `app`): release builds, which do not erase them, need it.
 #![recursion_limit = "256"]
 
+pub mod bench_messaging;
 pub mod bench_schedule;
 pub mod demo;
 pub mod demo_directory;

@@ -1,7 +1,7 @@
 //! `/live/messages`: messaging's server-sent event stream (see `app::messaging::live`). One
 //! stream per open page: `?conversation=<id>`, `?patient=<id>` (a patient's list) or `?staff=1`
-//! (the staff inbox). It says `ready` once it is listening, then `changed` with a conversation
-//! id (or `*`: look again) — never words. The caller is checked when it opens, as the page
+//! (the staff inbox). Its events are unnamed: `ready` once it is listening, then a changed
+//! conversation's id (or `*`: look again) — never words. The caller is checked when it opens, as the page
 //! would be, and again when something is to be passed on (at most every half minute); the
 //! stream ends after a few minutes and the browser reconnects, which checks again.
 
@@ -75,11 +75,7 @@ impl Stream {
     async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
         if !self.greeted {
             self.greeted = true;
-            // Browsers drop events without data, so both kinds carry some.
-            let ready = Event::default()
-                .event("ready")
-                .data("listening")
-                .retry(RETRY);
+            let ready = Event::default().data("ready").retry(RETRY);
             return Some((Ok(ready), self));
         }
         loop {
@@ -103,7 +99,7 @@ impl Stream {
                     Err(_) => return None,
                 }
             }
-            let event = Event::default().event("changed").data(conversation);
+            let event = Event::default().data(conversation);
             return Some((Ok(event), self));
         }
     }

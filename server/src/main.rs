@@ -23,7 +23,11 @@ const USAGE: &str = "usage:
   server bench-scheduling [--clinicians N] [--appointments N]
                                   load benchmark-scale schedules (default 500 clinicians, a
                                   million appointments) and measure searches, bookings and
-                                  the reminder sweep (bench/scheduling.sh)";
+                                  the reminder sweep (bench/scheduling.sh)
+  server bench-messaging [--conversations N] [--messages N]
+                                  load benchmark-scale conversations (default 10,000 open, a
+                                  million messages) and measure the inbox and the live path
+                                  between two processes (bench/messaging.sh)";
 
 #[derive(Debug, PartialEq)]
 enum Command {
@@ -34,6 +38,7 @@ enum Command {
     DemoData { patients: u64, articles: u64 },
     VerifyAudit,
     BenchScheduling { clinicians: i32, appointments: i64 },
+    BenchMessaging { conversations: i64, messages: i64 },
 }
 
 fn parse_args(args: &[String]) -> Result<Command, String> {
@@ -83,6 +88,28 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             Ok(Command::BenchScheduling {
                 clinicians,
                 appointments,
+            })
+        }
+        [cmd, rest @ ..] if cmd == "bench-messaging" => {
+            let (mut conversations, mut messages) = (10_000, 1_000_000);
+            for pair in rest.chunks(2) {
+                match pair {
+                    [flag, n] if flag == "--conversations" => {
+                        conversations = n.parse().map_err(|_| {
+                            format!("--conversations takes a whole number, not {n:?}")
+                        })?;
+                    }
+                    [flag, n] if flag == "--messages" => {
+                        messages = n
+                            .parse()
+                            .map_err(|_| format!("--messages takes a whole number, not {n:?}"))?;
+                    }
+                    _ => return Err(USAGE.to_string()),
+                }
+            }
+            Ok(Command::BenchMessaging {
+                conversations,
+                messages,
             })
         }
         _ => Err(USAGE.to_string()),
@@ -183,6 +210,13 @@ async fn main() -> anyhow::Result<()> {
         } => {
             server::bench_schedule::load(&pool, clinicians, appointments).await?;
             server::bench_schedule::run(&pool, clinicians).await
+        }
+        Command::BenchMessaging {
+            conversations,
+            messages,
+        } => {
+            let staff = server::bench_messaging::load(&pool, conversations, messages).await?;
+            server::bench_messaging::run(&pool, staff).await
         }
         Command::VerifyAudit => {
             let report = app::audit::verify_chain(&pool)

@@ -183,6 +183,35 @@ async fn view(t: &Team, id: Uuid, cookie: &str) -> (StatusCode, Option<Conversat
     (status, serde_json::from_str(&body).ok())
 }
 
+/// The navigator writes an internal note, then `reply` setting the status to "waiting for you".
+async fn note_then_reply(t: &Team, conversation: &str, reply: &str) {
+    for form in [
+        vec![
+            ("conversation_id", conversation),
+            ("body", NOTE),
+            ("internal", "1"),
+        ],
+        vec![
+            ("conversation_id", conversation),
+            ("body", reply),
+            ("status", "waiting"),
+        ],
+    ] {
+        let r = call(
+            &t.app,
+            <SendMessage as ServerFn>::PATH,
+            &form,
+            &t.navigator_cookie,
+        )
+        .await;
+        assert!(
+            r.status().is_success() || r.status().is_redirection(),
+            "{}",
+            r.status()
+        );
+    }
+}
+
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_message_reaches_the_navigator_and_the_reply_reaches_the_patient_without_the_note(
     pool: PgPool,
@@ -230,31 +259,7 @@ async fn a_message_reaches_the_navigator_and_the_reply_reaches_the_patient_witho
     assert_eq!(side.patient_name, "Maria Garcia");
     assert_eq!(side.language, "es");
     let sid = id.to_string();
-    for form in [
-        vec![
-            ("conversation_id", sid.as_str()),
-            ("body", NOTE),
-            ("internal", "1"),
-        ],
-        vec![
-            ("conversation_id", sid.as_str()),
-            ("body", "Please lower the dose to half a tablet."),
-            ("status", "waiting"),
-        ],
-    ] {
-        let r = call(
-            &t.app,
-            <SendMessage as ServerFn>::PATH,
-            &form,
-            &t.navigator_cookie,
-        )
-        .await;
-        assert!(
-            r.status().is_success() || r.status().is_redirection(),
-            "{}",
-            r.status()
-        );
-    }
+    note_then_reply(&t, &sid, "Please lower the dose to half a tablet.").await;
 
     // Maria sees the reply, read receipts and the status, never the note.
     let (status, seen) = view(&t, id, &t.maria_cookie).await;
@@ -623,7 +628,7 @@ impl Events {
             body: r.into_body(),
             seen: String::new(),
         };
-        assert_eq!(events.next().await.0, "ready");
+        assert_eq!(events.next().await, "ready");
         Ok(events)
     }
 
@@ -632,7 +637,7 @@ impl Events {
     /// should not pass on would arrive at once.
     async fn nothing_more(&mut self) {
         use http_body_util::BodyExt;
-        assert!(!self.seen.contains("event:"), "unexpected: {}", self.seen);
+        assert!(!self.seen.contains("data:"), "unexpected: {}", self.seen);
         let got =
             tokio::time::timeout(std::time::Duration::from_millis(500), self.body.frame()).await;
         if let Ok(Some(Ok(frame))) = got {
@@ -643,22 +648,19 @@ impl Events {
         }
     }
 
-    /// The next event's name and data (keep-alive comments skipped); fails after 10 s.
-    async fn next(&mut self) -> (String, String) {
+    /// The next event's data (keep-alive comments skipped); fails after 10 s.
+    async fn next(&mut self) -> String {
         use http_body_util::BodyExt;
         loop {
             if let Some(end) = self.seen.find("\n\n") {
                 let block: String = self.seen.drain(..end + 2).collect();
-                let (mut name, mut data) = (String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data = v.trim().to_string();
-                    }
-                }
-                if !name.is_empty() {
-                    return (name, data);
+                let data: Vec<&str> = block
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("data:"))
+                    .map(str::trim)
+                    .collect();
+                if !data.is_empty() {
+                    return data.join("\n");
                 }
                 continue;
             }
@@ -746,33 +748,13 @@ async fn a_reply_sent_through_one_process_reaches_the_patient_live_through_anoth
     }
 
     // Through the first process: an internal note, then a reply that also sets the status.
-    for form in [
-        vec![
-            ("conversation_id", sid.as_str()),
-            ("body", NOTE),
-            ("internal", "1"),
-        ],
-        vec![
-            ("conversation_id", sid.as_str()),
-            ("body", "Please come in."),
-            ("status", "waiting"),
-        ],
-    ] {
-        let r = call(
-            &t.app,
-            <SendMessage as ServerFn>::PATH,
-            &form,
-            &t.navigator_cookie,
-        )
-        .await;
-        assert!(r.status().is_success() || r.status().is_redirection());
-    }
+    note_then_reply(&t, &sid, "Please come in.").await;
     // Staff hear of both; the patient's pages only of the reply (announcements arrive in order,
     // so the first one they get is the reply's). Events carry the conversation id, no words.
-    assert_eq!(inbox.next().await, ("changed".to_string(), sid.clone()));
-    assert_eq!(inbox.next().await, ("changed".to_string(), sid.clone()));
-    assert_eq!(page.next().await, ("changed".to_string(), sid.clone()));
-    assert_eq!(list.next().await, ("changed".to_string(), sid.clone()));
+    assert_eq!(inbox.next().await, sid.clone());
+    assert_eq!(inbox.next().await, sid.clone());
+    assert_eq!(page.next().await, sid.clone());
+    assert_eq!(list.next().await, sid.clone());
     page.nothing_more().await;
     list.nothing_more().await;
     let (_, seen) = view(&t, id, &t.maria_cookie).await;
@@ -797,10 +779,7 @@ async fn a_reply_sent_through_one_process_reaches_the_patient_live_through_anoth
             .fetch_one(&pool)
             .await
             .expect("Ben's conversation");
-    assert_eq!(
-        billing.next().await,
-        ("changed".to_string(), ben_conversation.to_string())
-    );
+    assert_eq!(billing.next().await, ben_conversation.to_string());
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

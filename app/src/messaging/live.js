@@ -2,9 +2,10 @@
 // rendering of the same address, after messaging's event stream says something changed (see
 // live.rs). Only markup the server rendered for this page goes into innerHTML: message text in
 // it is escaped text, and DOMParser runs no scripts. Changes arriving close together cause one
-// fetch; a fetch that fails leaves the page as it was (the next change or a reload catches up).
+// fetch (one at a time, and one more if changes came while it ran — no waiting, so a single
+// change shows as soon as it can); a fetch that fails leaves the page as it was (the next change
+// or a reload catches up).
 
-let timer;
 let running = false;
 let again = false;
 
@@ -12,12 +13,7 @@ export function liveReady() {
   document.documentElement.dataset.live = "ready";
 }
 
-export function liveRefresh(statusId, message) {
-  clearTimeout(timer);
-  timer = setTimeout(() => run(statusId, message), 80);
-}
-
-async function run(statusId, message) {
+export async function liveRefresh(statusId, message) {
   if (running) {
     again = true;
     return;

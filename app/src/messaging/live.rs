@@ -49,8 +49,9 @@ pub fn LiveRefresh() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::{LIVE_DATA, LIVE_STATUS};
-    use futures::StreamExt;
+    use futures_core::Stream;
     use gloo_net::eventsource::futures::EventSource;
+    use std::pin::Pin;
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen(module = "/src/messaging/live.js")]
@@ -69,18 +70,20 @@ mod browser {
         let Ok(mut source) = EventSource::new(&url) else {
             return;
         };
-        let (Ok(ready), Ok(changed)) = (source.subscribe("ready"), source.subscribe("changed"))
-        else {
+        // One subscription to unnamed events (`ready`, then a conversation id or `*`) rather
+        // than one per kind: combining streams cost the page's WASM more than this island.
+        let Ok(mut events) = source.subscribe("message") else {
             return;
         };
         let message = crate::shell::read(LIVE_DATA, "updated");
         leptos::task::spawn_local(async move {
-            let mut events = futures::stream::select(ready, changed);
             // The browser reconnects on its own after a stream ends; an error item only means
             // it is doing so (or gave up after a refusal), so the loop just waits for more.
-            while let Some(event) = events.next().await {
+            while let Some(event) =
+                std::future::poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await
+            {
                 match event {
-                    Ok((kind, _)) if kind == "ready" => live_ready(),
+                    Ok((_, e)) if e.data().as_string().as_deref() == Some("ready") => live_ready(),
                     Ok(_) => live_refresh(LIVE_STATUS, &message),
                     Err(_) => {}
                 }
