@@ -219,7 +219,7 @@ pub async fn run(pool: &PgPool, clinicians: i32) -> anyhow::Result<()> {
         row(
             &format!("open times, one clinician, 14 days ({concurrency} at once)"),
             ms,
-            "four queries + slot computation",
+            "one query + slot computation",
         );
     }
     let (pool2, family2) = (pool.clone(), std::sync::Arc::new(family));
