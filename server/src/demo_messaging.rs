@@ -1,7 +1,8 @@
 //! Demo messaging: three queues (primary care, billing, records) answered by the demo staff,
 //! Sam Okafor as the demo family's care navigator, canned replies, and conversations in every
 //! state — the demo family's own, and some of the generated patients' so the inbox has work in
-//! it, a few overdue. Times are relative to the day it is loaded. Loading again changes nothing.
+//! it, a few overdue, and a receipt attached to a billing question. Times are relative to the
+//! day it is loaded. Loading again changes nothing.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -77,6 +78,9 @@ type Script = (
     &'static [(bool, bool, i64, &'static str)],
 );
 
+/// Maria's billing question, which comes with her payment receipt.
+const BILL_QUESTION: &str = "Recibí una factura que creo que ya pagué. ¿Pueden revisarla?";
+
 const FAMILY_SCRIPTS: [(&str, Script); 4] = [
     (
         "00000000-0000-4000-8000-00000000a001",
@@ -115,7 +119,7 @@ const FAMILY_SCRIPTS: [(&str, Script); 4] = [
             BILLING,
             "received",
             24 * 3,
-            &[(false, false, 0, "Recibí una factura que creo que ya pagué. ¿Pueden revisarla?")],
+            &[(false, false, 0, BILL_QUESTION)],
         ),
     ),
     (
@@ -335,6 +339,50 @@ async fn play(
     Ok(())
 }
 
+/// A one-page PDF with `lines` of text (ASCII: the standard font's encoding is Latin-1), as a
+/// scanned receipt would be.
+fn demo_pdf(lines: &[&str]) -> Vec<u8> {
+    let mut text = String::from("BT /F1 14 Tf 72 720 Td 20 TL\n");
+    for line in lines {
+        let escaped = line
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        text.push_str(&format!("({escaped}) '\n"));
+    }
+    text.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] \
+         /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+            .to_string(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (n, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", n + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 /// Adds the demo queues, navigator, canned replies and conversations when there are no queues
 /// yet; returns how many conversations it wrote.
 pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
@@ -422,6 +470,26 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
         play(&mut tx, patient, maria, sam, script, now).await?;
         written += 1;
     }
+    // Maria sent the receipt of the bill she thinks she already paid.
+    let receipt = demo_pdf(&[
+        "Recibo de pago / Payment receipt",
+        "Openwell (demo)",
+        "Consulta / Visit: 3 nov",
+        "Importe pagado / Amount paid: 40,00 USD",
+        "Pagado con tarjeta / Paid by card",
+    ]);
+    sqlx::query(
+        "insert into message_attachment
+             (attachment_id, message_id, position, file_name, content_type, byte_size, content)
+         select $1, message_id, 0, 'recibo-de-pago.pdf', 'application/pdf', $2, $3
+           from message where body = $4",
+    )
+    .bind(Uuid::new_v4())
+    .bind(i32::try_from(receipt.len())?)
+    .bind(&receipt)
+    .bind(BILL_QUESTION)
+    .execute(&mut *tx)
+    .await?;
     // Generated patients' messages need an author: an account of their own that cannot sign in
     // (its password hash is not a hash), is never emailed (no verified address) and is not
     // linked to the record, which stays without an account as the staff pages' demo expects.
@@ -464,4 +532,35 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
     }
     tx.commit().await?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demo_pdf;
+
+    #[test]
+    fn the_demo_receipt_is_a_pdf_whose_cross_references_point_at_its_objects() {
+        let pdf = demo_pdf(&["Recibo (demo)", "40,00 USD"]);
+        assert_eq!(
+            app::messaging::attachment::recognise(&pdf),
+            Some(app::messaging::attachment::FileKind::Pdf)
+        );
+        let text = String::from_utf8(pdf).expect("ascii");
+        assert!(text.contains("(Recibo \\(demo\\)) '"));
+        let xref = text.find("xref\n").expect("xref");
+        let start: usize = text
+            .split("startxref\n")
+            .nth(1)
+            .and_then(|t| t.lines().next())
+            .and_then(|n| n.parse().ok())
+            .expect("startxref");
+        assert_eq!(start, xref);
+        for (n, line) in text[xref..].lines().skip(3).take(5).enumerate() {
+            let offset: usize = line[..10].parse().expect("offset");
+            assert!(
+                text[offset..].starts_with(&format!("{} 0 obj", n + 1)),
+                "{line}"
+            );
+        }
+    }
 }

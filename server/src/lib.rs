@@ -4,6 +4,7 @@
 // The app's page types are deep (as in `app`): release builds, which do not erase them, need it.
 #![recursion_limit = "256"]
 
+pub mod attachments;
 pub mod bench_messaging;
 pub mod bench_schedule;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod demo_library;
 pub mod demo_messaging;
 pub mod demo_schedule;
 pub mod feeds;
+pub mod in_request;
 pub mod live;
 pub mod media;
 pub mod ops;
@@ -69,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/library/feed/{file}", get(feeds::atom))
         .route("/appointments/{id}/visit.ics", get(visits::calendar))
         .route("/live/messages", get(live::messages))
+        .route("/messages/attachments/{id}", get(attachments::download))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.

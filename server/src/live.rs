@@ -16,8 +16,6 @@ use axum::{
     },
 };
 use futures::StreamExt;
-use leptos::prelude::{provide_context, Owner};
-use leptos::reactive::computed::ScopedFuture;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -37,28 +35,22 @@ pub struct LiveQuery {
     staff: Option<String>,
 }
 
-/// Runs the caller check inside a reactive owner of its own, with this request's parts (its
-/// session cookie), as a page render would.
+/// Runs the caller check as a page render would, with this request's parts (its session
+/// cookie).
 async fn check(
     state: &AppState,
     parts: &http::request::Parts,
     query: &LiveQuery,
 ) -> Result<LiveFilter, app::error::AppError> {
-    // A root owner: a stream outlives its request, and must never find another request's
-    // contexts through a parent (see `own_reactive_owner`).
-    let owner = Owner::new_root(None);
-    let (state, parts, query) = (state.clone(), parts.clone(), query.clone());
-    owner
-        .with(|| {
-            provide_context(state);
-            provide_context(parts);
-            ScopedFuture::new(app::messaging::server::live_filter(
-                query.conversation.filter(|c| !c.is_empty()),
-                query.patient.filter(|p| !p.is_empty()),
-                query.staff.is_some_and(|s| !s.is_empty()),
-            ))
-        })
-        .await
+    let query = query.clone();
+    crate::in_request::run(state, parts, || {
+        app::messaging::server::live_filter(
+            query.conversation.filter(|c| !c.is_empty()),
+            query.patient.filter(|p| !p.is_empty()),
+            query.staff.is_some_and(|s| !s.is_empty()),
+        )
+    })
+    .await
 }
 
 struct Stream {

@@ -70,8 +70,9 @@ pub async fn limit_body(State(state): State<AppState>, request: Request, next: N
     // Image uploads are larger than anything else a form sends (and only editors and
     // administrators get past the upload function's first line).
     let path = request.uri().path();
-    let upload =
-        app::media::upload_body_limit(path).or_else(|| app::library::upload_body_limit(path));
+    let upload = app::media::upload_body_limit(path)
+        .or_else(|| app::library::upload_body_limit(path))
+        .or_else(|| app::messaging::attachment::message_body_limit(path));
     let limit = match upload {
         Some(upload) => upload.max(state.config.max_body_bytes),
         None => state.config.max_body_bytes,

@@ -1,6 +1,6 @@
 //! A visit's calendar file, downloaded from its page ("Add to calendar"). A plain route rather
 //! than a server function because calendar programs and browsers expect a GET of a `.ics` file;
-//! it runs the same access check as the page, inside the request's own reactive owner.
+//! it runs the same access check as the page (`crate::in_request`).
 
 use app::state::AppState;
 use axum::{
@@ -8,8 +8,6 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use leptos::prelude::{provide_context, Owner};
-use leptos::reactive::computed::ScopedFuture;
 
 pub async fn calendar(
     State(state): State<AppState>,
@@ -17,13 +15,11 @@ pub async fn calendar(
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    let owner = Owner::new();
-    let file = owner.with(|| {
-        provide_context(state);
-        provide_context(parts);
-        ScopedFuture::new(async move { app::scheduling::server::calendar_file(&id).await })
-    });
-    match file.await {
+    let file = crate::in_request::run(&state, &parts, || async move {
+        app::scheduling::server::calendar_file(&id).await
+    })
+    .await;
+    match file {
         Ok(text) => (
             [
                 (

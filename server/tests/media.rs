@@ -24,7 +24,6 @@ use common::{
 
 const PASSWORD: &str = "pebble harbour violet nine";
 const KEY: &[u8] = b"media-test-totp-key!";
-const BOUNDARY: &str = "----openwell-test-boundary";
 
 /// A 1000 × 500 PNG with some detail.
 fn png() -> Vec<u8> {
@@ -58,41 +57,7 @@ fn multipart(
     cookie: Option<&str>,
     html: bool,
 ) -> Request<Body> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{file_name}\"\r\n\
-             Content-Type: image/jpeg\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let mut request = Request::post(path)
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .header(header::USER_AGENT, "Mozilla/5.0 (test)")
-        .header("x-forwarded-for", "203.0.113.60");
-    if html {
-        request = request
-            .header(header::ACCEPT, "text/html")
-            .header(header::REFERER, "http://127.0.0.1:3000/editor/articles/new");
-    }
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::from(body)).expect("request")
+    common::multipart(path, fields, &[("image", file_name, bytes)], cookie, html)
 }
 
 async fn get(app: &Router, path: &str, etag: Option<&str>) -> Response {

@@ -835,3 +835,233 @@ async fn live_streams_and_refreshes_do_not_keep_an_idle_session_alive(pool: PgPo
     assert_eq!(r.status(), StatusCode::OK);
     assert!(seen().await > before);
 }
+
+/// A small PNG, as a phone's photo would be (smaller).
+fn photo() -> Vec<u8> {
+    use image::{ImageEncoder, Rgb, RgbImage};
+    let picture = RgbImage::from_fn(64, 48, |x, y| Rgb([x as u8 * 3, y as u8 * 5, 90]));
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(picture.as_raw(), 64, 48, image::ExtendedColorType::Rgb8)
+        .expect("png");
+    out
+}
+
+const LETTER: &[u8] =
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
+async fn send_files(
+    t: &Team,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+    cookie: &str,
+) -> Response {
+    t.app
+        .clone()
+        .oneshot(common::multipart(path, fields, files, Some(cookie), false))
+        .await
+        .expect("response")
+}
+
+async fn download(t: &Team, id: &str, cookie: Option<&str>) -> Response {
+    let mut request = axum::http::Request::get(format!("/messages/attachments/{id}"))
+        .header(axum::http::header::HOST, "127.0.0.1:3000");
+    if let Some(cookie) = cookie {
+        request = request.header(axum::http::header::COOKIE, cookie);
+    }
+    t.app
+        .clone()
+        .oneshot(request.body(axum::body::Body::empty()).expect("request"))
+        .await
+        .expect("response")
+}
+
+async fn messages(t: &Team) -> i64 {
+    sqlx::query_scalar("select count(*) from message")
+        .fetch_one(&t.pool)
+        .await
+        .expect("count")
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn attachments_are_checked_by_content_and_downloaded_only_by_those_who_may_read_them(
+    pool: PgPool,
+) {
+    let t = team(&pool).await;
+    let photo = photo();
+    // Maria starts a conversation with a photo (named as a JPEG: the content decides) and a PDF.
+    let r = send_files(
+        &t,
+        <StartConversation as ServerFn>::PATH,
+        &[("topic", "clinician"), ("subject", SUBJECT), ("body", BODY)],
+        &[
+            ("attachment", "rash.jpg", &photo),
+            ("attachment", "../../lab letter.pdf", LETTER),
+        ],
+        &t.maria_cookie,
+    )
+    .await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let id: Uuid = sqlx::query_scalar("select conversation_id from conversation")
+        .fetch_one(&pool)
+        .await
+        .expect("conversation");
+    let (_, seen) = view(&t, id, &t.maria_cookie).await;
+    let files = seen.expect("view").messages[0].attachments.clone();
+    let listed: Vec<(&str, &str, i64)> = files
+        .iter()
+        .map(|f| (f.name.as_str(), f.kind.as_str(), f.bytes))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("rash.jpg.png", "image", photo.len() as i64),
+            ("lab letter.pdf", "pdf", LETTER.len() as i64)
+        ]
+    );
+
+    // Maria and her navigator download it: the bytes as sent, as a download, never sniffed,
+    // never cached, sandboxed.
+    for cookie in [&t.maria_cookie, &t.navigator_cookie] {
+        let r = download(&t, &files[0].id, Some(cookie)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let header = |name: axum::http::HeaderName| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(header(axum::http::header::CONTENT_TYPE), "image/png");
+        assert_eq!(
+            header(axum::http::header::CONTENT_DISPOSITION),
+            "attachment; filename=\"rash.jpg.png\"; filename*=UTF-8''rash.jpg.png"
+        );
+        assert_eq!(
+            header(axum::http::header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff"
+        );
+        assert_eq!(
+            header(axum::http::header::CACHE_CONTROL),
+            "private, no-store"
+        );
+        assert!(header(axum::http::header::CONTENT_SECURITY_POLICY).starts_with("sandbox"));
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        assert_eq!(body.as_ref(), photo.as_slice());
+    }
+    // Nobody else: another patient, a proxy without the messages scope, staff of another queue
+    // get what an unknown file gets; signed out, sign in.
+    for cookie in [&t.ben_cookie, &t.proxy_cookie, &t.outsider_cookie] {
+        assert_eq!(
+            download(&t, &files[1].id, Some(cookie)).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        download(&t, &Uuid::new_v4().to_string(), Some(&t.maria_cookie))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        download(&t, &files[1].id, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let reads: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'message_attachment.read' and outcome = 'success'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(reads, 2);
+
+    // A file on an internal note reaches staff of the queue, never the patient's side.
+    let sid = id.to_string();
+    let r = send_files(
+        &t,
+        <SendMessage as ServerFn>::PATH,
+        &[("conversation_id", &sid), ("body", NOTE), ("internal", "1")],
+        &[("attachment", "chart.pdf", LETTER)],
+        &t.navigator_cookie,
+    )
+    .await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let note_file: Uuid = sqlx::query_scalar(
+        "select attachment_id from message_attachment where file_name = 'chart.pdf'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("note file");
+    let (_, seen) = view(&t, id, &t.maria_cookie).await;
+    let seen = seen.expect("view");
+    assert!(seen
+        .messages
+        .iter()
+        .all(|m| m.attachments.iter().all(|f| f.name != "chart.pdf")));
+    assert_eq!(
+        download(&t, &note_file.to_string(), Some(&t.maria_cookie))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        download(&t, &note_file.to_string(), Some(&t.colleague_cookie))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    // Refused by content, by number and by size: nothing is sent, the text is kept.
+    let before = messages(&t).await;
+    let big = {
+        let mut big = photo.clone();
+        big.resize(app::messaging::attachment::MAX_ATTACHMENT_BYTES + 1, 0);
+        big
+    };
+    let page: &[u8] = b"<html><script>alert(1)</script></html>";
+    let many: Vec<(&str, &str, &[u8])> = (0..5)
+        .map(|_| ("attachment", "p.png", photo.as_slice()))
+        .collect();
+    for (files, code, typed) in [
+        (
+            vec![("attachment", "photo.png", page)],
+            "type",
+            "with a page",
+        ),
+        (many, "too_many", "with five photos"),
+        (
+            vec![("attachment", "big.png", big.as_slice())],
+            "too_large",
+            "with a big photo",
+        ),
+    ] {
+        let r = send_files(
+            &t,
+            <SendMessage as ServerFn>::PATH,
+            &[("conversation_id", &sid), ("body", typed)],
+            &files,
+            &t.maria_cookie,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+        let body = text(r).await;
+        assert!(
+            body.contains("attachment") && body.contains(code),
+            "{code}: {body}"
+        );
+        let (_, seen) = view(&t, id, &t.maria_cookie).await;
+        assert_eq!(seen.map(|s| s.draft), Some(typed.to_string()));
+    }
+    assert_eq!(messages(&t).await, before);
+}

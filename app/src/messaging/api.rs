@@ -8,6 +8,7 @@
     reason = "one server-function argument per form field"
 )]
 
+use super::attachment::{message_form_fn, MessageForm};
 use super::domain::*;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -27,19 +28,16 @@ pub async fn new_message_form(patient_id: Option<String>) -> Result<NewMessageDr
     crate::error::with_status(server::new_form(patient_id).await)
 }
 
-/// Starts a conversation (or, with `save`, only keeps the draft). The same callers as
-/// [`list_conversations`]. A refused message is kept as the caller's draft, so nothing typed is
-/// lost.
-#[server]
-pub async fn start_conversation(
-    patient_id: Option<String>,
-    topic: String,
-    subject: String,
-    body: String,
-    save: Option<String>,
-) -> Result<(), AppError> {
-    crate::error::with_status(server::start(patient_id, topic, subject, body, save.is_some()).await)
+/// Starts a conversation (or, with `save`, only keeps the draft) from the form fields
+/// `patient_id`, `topic`, `subject`, `body`, `save` and up to four files in `attachment`. The
+/// same callers as [`list_conversations`]; the body is read only once the caller is signed in,
+/// and nothing is stored before their access to the patient is checked. A refused message is
+/// kept as the caller's draft, so nothing typed is lost (files must be chosen again).
+#[server(input = crate::media::UploadForm, input_derive = ())]
+pub async fn start_conversation(form: MessageForm) -> Result<(), AppError> {
+    crate::error::with_status(server::start(form).await)
 }
+message_form_fn!(StartConversation);
 
 /// One conversation with its messages and timeline; opening it marks the other side's messages
 /// read. The patient's side (as [`list_conversations`]) never sees internal notes; staff see
@@ -53,29 +51,16 @@ pub async fn get_conversation(
     crate::error::with_status(server::get(conversation_id, canned).await)
 }
 
-/// Adds a message (or, with `save`, keeps the draft). The patient's side or staff, as
-/// [`get_conversation`]; staff may make it an internal note and set the status at the same
-/// time. Limited to [`SENDS_PER_MINUTE`] per account; text that cannot be sent stays as the
-/// caller's draft.
-#[server]
-pub async fn send_message(
-    conversation_id: String,
-    body: String,
-    status: Option<String>,
-    internal: Option<String>,
-    save: Option<String>,
-) -> Result<(), AppError> {
-    crate::error::with_status(
-        server::send(
-            conversation_id,
-            body,
-            status.filter(|s| !s.is_empty()),
-            internal.is_some_and(|v| !v.is_empty()),
-            save.is_some(),
-        )
-        .await,
-    )
+/// Adds a message (or, with `save`, keeps the draft) from the form fields `conversation_id`,
+/// `body`, `status`, `internal`, `save` and up to four files in `attachment`. The patient's side
+/// or staff, as [`get_conversation`] (checked before anything is stored); staff may make it an
+/// internal note and set the status at the same time. Limited to [`SENDS_PER_MINUTE`] per
+/// account; text that cannot be sent stays as the caller's draft.
+#[server(input = crate::media::UploadForm, input_derive = ())]
+pub async fn send_message(form: MessageForm) -> Result<(), AppError> {
+    crate::error::with_status(server::send(form).await)
 }
+message_form_fn!(SendMessage);
 
 /// The staff inbox: `queue` (a queue's slug, `mine`, or all of the caller's), `status` (`open`
 /// by default, `all`, or one status) and a search in subjects and patient names. Staff with a
@@ -124,6 +109,7 @@ pub async fn list_notifications() -> Result<Vec<NotificationView>, AppError> {
 
 #[cfg(feature = "ssr")]
 pub mod server {
+    use super::super::attachment::{check_files, CheckedFile, PostedFields};
     use super::super::db::{self, ConversationRow, DraftRow};
     use super::super::routing::route;
     use super::*;
@@ -311,14 +297,15 @@ pub mod server {
         text.chars().take(max).collect()
     }
 
-    pub async fn start(
-        patient_id: Option<String>,
-        topic: String,
-        subject: String,
-        body: String,
-        save_only: bool,
-    ) -> Result<(), AppError> {
-        let patient = patient_for(patient_id).await?;
+    pub async fn start(form: MessageForm) -> Result<(), AppError> {
+        let (fields, files) = read_form(form).await?;
+        let (topic, subject, body) = (
+            fields.text("topic"),
+            fields.text("subject"),
+            fields.text("body"),
+        );
+        let save_only = fields.0.contains_key("save");
+        let patient = patient_for(fields.optional("patient_id")).await?;
         let access = require_access(patient, Scope::Messages).await?;
         let account = access.caller.account.account_id;
         let pool = crate::state::db()?;
@@ -348,7 +335,12 @@ pub mod server {
         let body = check_text(&body, BODY_MAX)
             .map_err(|p| problems.insert("body".into(), p.into()))
             .ok();
-        let (Some(subject), Some(body), true) = (subject, body, problems.is_empty()) else {
+        let files = files
+            .map_err(|code| problems.insert("attachment".into(), code.into()))
+            .ok();
+        let (Some(subject), Some(body), Some(files), true) =
+            (subject, body, files, problems.is_empty())
+        else {
             return Err(AppError::Validation(problems));
         };
         limit_sending(&mut conn, account).await?;
@@ -385,7 +377,7 @@ pub mod server {
         // Staff may start one too (to reach out to a patient): then it is the care team's
         // message, and the patient is told one is waiting.
         let staff = is_staff(&access);
-        db::insert_message(&mut tx, &row, account, staff, false, &body).await?;
+        db::insert_message_with_files(&mut tx, &row, account, staff, false, &body, &files).await?;
         db::delete_draft(&mut tx, account, patient, None).await?;
         crate::audit::record(
             &mut *tx,
@@ -433,6 +425,31 @@ pub mod server {
             return Err(AppError::Forbidden);
         }
         Ok((access, row))
+    }
+
+    /// A file attached to a message, for `GET /messages/attachments/{id}`: whoever may read the
+    /// conversation (as [`get_conversation`]), and for an internal note's file only staff. An
+    /// unknown file and one the caller may not have get the same answer. Audited.
+    pub async fn attachment(attachment_id: &str) -> Result<db::AttachmentFile, AppError> {
+        crate::auth::server::require_user().await?;
+        let id = parse_id(attachment_id)?;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let Some(file) = db::find_attachment(&mut conn, id).await? else {
+            return Err(AppError::Forbidden);
+        };
+        let (access, _) = open_conversation(&mut conn, &file.conversation_id.to_string()).await?;
+        if file.internal && !is_staff(&access) {
+            return Err(AppError::Forbidden);
+        }
+        crate::audit::record(
+            &mut *conn,
+            &access
+                .audit("message_attachment.read")
+                .on("message_attachment", id),
+        )
+        .await?;
+        Ok(file)
     }
 
     /// Who may open a live stream, and what it may pass on: `conversation` — whoever may read
@@ -493,6 +510,7 @@ pub mod server {
         )
         .await?;
         tx.commit().await?;
+        let mut files = db::select_attachments(&mut conn, id, staff).await?;
         let messages = db::select_messages(&mut conn, id, staff)
             .await?
             .into_iter()
@@ -504,6 +522,19 @@ pub mod server {
                 body: m.body,
                 at: stamp(language, tz, m.created_at),
                 read: m.read_at.map(|t| stamp(language, tz, t)),
+                attachments: files
+                    .extract_if(.., |f| f.message_id == m.message_id)
+                    .map(|f| AttachmentView {
+                        id: f.attachment_id.to_string(),
+                        name: f.file_name,
+                        kind: if f.content_type == "application/pdf" {
+                            "pdf".into()
+                        } else {
+                            "image".into()
+                        },
+                        bytes: i64::from(f.byte_size),
+                    })
+                    .collect(),
             })
             .collect();
         let timeline = db::select_timeline(&mut conn, id)
@@ -637,16 +668,24 @@ pub mod server {
         })
     }
 
-    pub async fn send(
-        conversation_id: String,
-        body: String,
-        status: Option<String>,
-        internal: bool,
-        save_only: bool,
-    ) -> Result<(), AppError> {
+    /// Reads a message form once the caller is known to be signed in: its text fields, and its
+    /// files checked (or the code of the first problem with them).
+    async fn read_form(form: MessageForm) -> Result<(PostedFields, Checked), AppError> {
+        crate::auth::server::require_user().await?;
+        Ok(check_files(form.read().await?))
+    }
+
+    type Checked = Result<Vec<CheckedFile>, &'static str>;
+
+    pub async fn send(form: MessageForm) -> Result<(), AppError> {
+        let (fields, files) = read_form(form).await?;
+        let body = fields.text("body");
+        let status = fields.optional("status");
+        let internal = fields.optional("internal").is_some();
+        let save_only = fields.0.contains_key("save");
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let (access, row) = open_conversation(&mut conn, &conversation_id).await?;
+        let (access, row) = open_conversation(&mut conn, &fields.text("conversation_id")).await?;
         let staff = is_staff(&access);
         let account = access.caller.account.account_id;
         let id = row.conversation_id;
@@ -666,6 +705,7 @@ pub mod server {
             return Ok(());
         }
         let body = check_text(&body, BODY_MAX).map_err(|p| invalid("body", p))?;
+        let files = files.map_err(|code| invalid("attachment", code))?;
         let status = match status {
             Some(s) if staff && is_status(&s) => Some(s),
             Some(_) if staff => return Err(invalid("status", "unknown")),
@@ -674,7 +714,9 @@ pub mod server {
         let internal = internal && staff;
         limit_sending(&mut conn, account).await?;
         let mut tx = pool.begin().await?;
-        let reached = db::insert_message(&mut tx, &row, account, staff, internal, &body).await?;
+        let reached =
+            db::insert_message_with_files(&mut tx, &row, account, staff, internal, &body, &files)
+                .await?;
         if let Some(status) = status.filter(|s| *s != reached) {
             db::update_status(&mut tx, id, &status, account).await?;
         }

@@ -1,6 +1,7 @@
 //! Messaging's queries. Patient-side reads filter out internal notes here, in SQL, so no page
 //! or server function can forget to.
 
+use super::attachment::CheckedFile;
 use super::domain::ResponseTimes;
 use super::routing::{NavigatorRoute, QueueRoute};
 use chrono::{DateTime, Utc};
@@ -192,6 +193,19 @@ pub async fn insert_message(
     internal: bool,
     body: &str,
 ) -> sqlx::Result<String> {
+    insert_message_with_files(conn, conversation, author, from_staff, internal, body, &[]).await
+}
+
+/// As [`insert_message`], with checked files attached in the order given.
+pub async fn insert_message_with_files(
+    conn: &mut PgConnection,
+    conversation: &ConversationRow,
+    author: Uuid,
+    from_staff: bool,
+    internal: bool,
+    body: &str,
+    files: &[CheckedFile],
+) -> sqlx::Result<String> {
     let id = Uuid::new_v4();
     sqlx::query!(
         "insert into message (message_id, conversation_id, author_id, from_staff, internal, body)
@@ -205,6 +219,22 @@ pub async fn insert_message(
     )
     .execute(&mut *conn)
     .await?;
+    for (position, file) in (0i16..).zip(files) {
+        sqlx::query!(
+            "insert into message_attachment
+                 (attachment_id, message_id, position, file_name, content_type, byte_size, content)
+             values ($1, $2, $3, $4, $5, $6, $7)",
+            Uuid::new_v4(),
+            id,
+            position,
+            file.name,
+            file.kind.content_type(),
+            i32::try_from(file.bytes.len()).unwrap_or(i32::MAX),
+            file.bytes
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     let status = super::domain::status_after_message(&conversation.status, from_staff, internal);
     sqlx::query!(
         "update conversation
@@ -327,6 +357,59 @@ pub async fn select_messages(
         with_internal
     )
     .fetch_all(conn)
+    .await
+}
+
+/// A file attached to a message, without its content.
+pub struct AttachmentRow {
+    pub attachment_id: Uuid,
+    pub message_id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub byte_size: i32,
+}
+
+/// The files of a conversation's messages (internal notes' only `with_internal`), in order.
+pub async fn select_attachments(
+    conn: &mut PgConnection,
+    conversation: Uuid,
+    with_internal: bool,
+) -> sqlx::Result<Vec<AttachmentRow>> {
+    sqlx::query_as!(
+        AttachmentRow,
+        "select f.attachment_id, f.message_id, f.file_name, f.content_type, f.byte_size
+           from message_attachment f join message m using (message_id)
+          where m.conversation_id = $1 and ($2 or not m.internal)
+          order by f.message_id, f.position",
+        conversation,
+        with_internal
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// A file to download, with what decides who may: its message's conversation and whether the
+/// message is an internal note.
+pub struct AttachmentFile {
+    pub conversation_id: Uuid,
+    pub internal: bool,
+    pub file_name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+pub async fn find_attachment(
+    conn: &mut PgConnection,
+    attachment: Uuid,
+) -> sqlx::Result<Option<AttachmentFile>> {
+    sqlx::query_as!(
+        AttachmentFile,
+        "select m.conversation_id, m.internal, f.file_name, f.content_type, f.content
+           from message_attachment f join message m using (message_id)
+          where f.attachment_id = $1",
+        attachment
+    )
+    .fetch_optional(conn)
     .await
 }
 

@@ -152,6 +152,17 @@ pub struct MessageView {
     pub at: String,
     /// When the other side read it, in words.
     pub read: Option<String>,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A file attached to a message, as its download link names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub id: String,
+    pub name: String,
+    /// `image` or `pdf`.
+    pub kind: String,
+    pub bytes: i64,
 }
 
 /// One step of a request's timeline.

@@ -7,8 +7,10 @@
 //! reach the patient's side (every patient-side query filters them, and the tests check it);
 //! staff see only the conversations of their queues and those assigned to them; every read is
 //! audited; a message's words never appear in emails, logs, URLs or notifications, which say
-//! only that something is waiting; and text that failed to send is kept as a draft.
+//! only that something is waiting; text that failed to send is kept as a draft; and attached
+//! files are photos or PDFs by their content, downloaded only by those who may read them.
 mod api;
+pub mod attachment;
 #[cfg(feature = "ssr")]
 pub mod db;
 mod domain;

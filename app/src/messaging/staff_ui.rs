@@ -7,7 +7,9 @@ use super::api::{
 };
 use super::domain::*;
 use super::live::LiveUpdates;
-use super::ui::{problem_text, query, status_name, topic_name, MessagingProblem, Thread, Timeline};
+use super::ui::{
+    problem_text, query, status_name, topic_name, AttachField, MessagingProblem, Thread, Timeline,
+};
 use crate::i18n::{td, td_string};
 use crate::locale::use_locale;
 use crate::organisation::PRODUCT_NAME;
@@ -152,7 +154,7 @@ pub fn StaffConversationPage() -> impl IntoView {
     let notice = ["sent", "saved", "updated"]
         .into_iter()
         .find(|k| !query(k).is_empty());
-    let error = action_error::<SendMessage>()
+    let error = crate::shell::posted_error(<SendMessage as ServerFn>::PATH)
         .or_else(action_error::<SetConversationStatus>)
         .or_else(action_error::<AssignConversation>);
     view! {
@@ -190,7 +192,7 @@ pub fn StaffConversationPage() -> impl IntoView {
                                     <div id="live-thread" data-live>
                                         <Thread messages=c.messages.clone() staff_view=true />
                                     </div>
-                                    <form method="post" action={<SendMessage as ServerFn>::PATH} class="form reply">
+                                    <form method="post" action={<SendMessage as ServerFn>::PATH} enctype="multipart/form-data" class="form reply">
                                         <input type="hidden" name="conversation_id" value=c.id.clone() />
                                         <div class="field">
                                             <label for="reply-body">{td_string!(l, ms_reply_label)}</label>
@@ -198,6 +200,7 @@ pub fn StaffConversationPage() -> impl IntoView {
                                                 {side.reply.clone()}
                                             </textarea>
                                         </div>
+                                        <AttachField error=error.clone() />
                                         <label class="choice">
                                             <input type="checkbox" name="internal" value="1" />
                                             {td_string!(l, ms_internal_label)}

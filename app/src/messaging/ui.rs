@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::{use_locale, Locale};
 use crate::organisation::PRODUCT_NAME;
-use crate::shell::{action_error, Loading};
+use crate::shell::Loading;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -71,7 +71,12 @@ pub(super) fn problem_text(l: Locale, error: &AppError) -> &'static str {
             td_string!(l, ms_body_too_long)
         }
         AppError::Validation(f) if f.get("body").is_some() => td_string!(l, ms_body_needed),
-        AppError::Validation(_) => td_string!(l, ms_choice_invalid),
+        AppError::Validation(f) => match f.get("attachment").map(String::as_str) {
+            Some("too_large") => td_string!(l, ms_attachment_too_large),
+            Some("too_many") => td_string!(l, ms_attachment_too_many),
+            Some(_) => td_string!(l, ms_attachment_type),
+            None => td_string!(l, ms_choice_invalid),
+        },
         AppError::Forbidden => td_string!(l, forbidden_body),
         _ => td_string!(l, ms_not_sent),
     }
@@ -203,7 +208,7 @@ pub fn MessagesPage() -> impl IntoView {
 pub fn NewMessagePage() -> impl IntoView {
     let l = use_locale();
     let patient = query("patient");
-    let error = action_error::<StartConversation>();
+    let error = crate::shell::posted_error(<StartConversation as ServerFn>::PATH);
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, ms_new_title)) />
         <Suspense fallback=Loading>
@@ -231,7 +236,7 @@ pub fn NewMessagePage() -> impl IntoView {
                             <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
                             {to.map(|to| view! { <p>{td!(l, ms_goes_to, name = move || to.clone())}</p> })}
                             {error.as_ref().map(|e| view! { <p class="notice notice--error" role="alert">{problem_text(l, e)}</p> })}
-                            <form method="post" action={<StartConversation as ServerFn>::PATH} class="form">
+                            <form method="post" action={<StartConversation as ServerFn>::PATH} enctype="multipart/form-data" class="form">
                                 <input type="hidden" name="patient_id" value=form.patient_id.clone() />
                                 <fieldset>
                                     <legend>{td_string!(l, ms_topic_label)}</legend>
@@ -265,6 +270,7 @@ pub fn NewMessagePage() -> impl IntoView {
                                     <p id="body-hint" class="field__hint">{td_string!(l, ms_body_hint)}</p>
                                     {body_bad.then(|| view! { <p id="body-error" class="field__error">{td_string!(l, ms_body_needed)}</p> })}
                                 </div>
+                                <AttachField error=error.clone() />
                                 <p class="notice" role="note">{td_string!(l, ms_emergency)}</p>
                                 <div class="form__actions">
                                     <button class="button" type="submit">{td_string!(l, ms_send)}</button>
@@ -299,6 +305,7 @@ pub(super) fn Thread(messages: Vec<MessageView>, staff_view: bool) -> impl IntoV
                             " · " <span>{m.at.clone()}</span>
                         </p>
                         <p class="message__body">{m.body.clone()}</p>
+                        {(!m.attachments.is_empty()).then(|| view! { <AttachmentList files=m.attachments.clone() /> })}
                         {(mine_side && !m.internal).then(|| view! {
                             <p class="message__read muted">
                                 {match m.read.clone() {
@@ -311,6 +318,59 @@ pub(super) fn Thread(messages: Vec<MessageView>, staff_view: bool) -> impl IntoV
                 }
             }).collect_view()}
         </ol>
+    }
+}
+
+/// A message's files, each a download link with its kind and size.
+#[component]
+fn AttachmentList(files: Vec<AttachmentView>) -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <ul class="attachments" aria-label=td_string!(l, ms_attachments_label)>
+            {files.into_iter().map(|f| {
+                let kind = if f.kind == "pdf" { td_string!(l, ms_kind_pdf) } else { td_string!(l, ms_kind_image) };
+                view! {
+                    <li>
+                        <a href=format!("/messages/attachments/{}", f.id) download=f.name.clone()>
+                            <span class="visually-hidden">{td_string!(l, ms_download)} " "</span>
+                            {f.name.clone()}
+                        </a>
+                        " " <span class="muted">{kind} " · " {file_size(l, f.bytes)}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// A file's size in kilobytes or megabytes, with the locale's decimal mark.
+pub(super) fn file_size(l: Locale, bytes: i64) -> String {
+    let text = if bytes < 1024 * 1024 {
+        format!("{} KB", (bytes + 1023) / 1024)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    };
+    if matches!(l, Locale::es) {
+        text.replace('.', ",")
+    } else {
+        text
+    }
+}
+
+/// The file picker of a message form: any number of files up to the limit, checked on the
+/// server by content whatever the picker offered.
+#[component]
+pub(super) fn AttachField(error: Option<AppError>) -> impl IntoView {
+    use super::attachment::{ACCEPTED_TYPES, FILE_FIELD};
+    let l = use_locale();
+    let bad = matches!(&error, Some(AppError::Validation(f)) if f.contains_key("attachment"));
+    view! {
+        <div class="field">
+            <label for="attachment">{td_string!(l, ms_attach_label)}</label>
+            <input id="attachment" name=FILE_FIELD type="file" multiple accept=ACCEPTED_TYPES
+                aria-invalid=bad.then_some("true") aria-describedby="attachment-hint" />
+            <p id="attachment-hint" class="field__hint">{td_string!(l, ms_attach_hint)}</p>
+        </div>
     }
 }
 
@@ -359,7 +419,7 @@ pub fn ConversationPage() -> impl IntoView {
         .unwrap_or_default();
     let sent = !query("sent").is_empty();
     let saved = !query("saved").is_empty();
-    let error = action_error::<SendMessage>();
+    let error = crate::shell::posted_error(<SendMessage as ServerFn>::PATH);
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, ms_conversation_title)) />
         <Suspense fallback=Loading>
@@ -408,9 +468,9 @@ pub fn ConversationPage() -> impl IntoView {
 #[component]
 fn ReplyForm(conversation_id: String, draft: String, error: Option<AppError>) -> impl IntoView {
     let l = use_locale();
-    let bad = matches!(&error, Some(AppError::Validation(_)));
+    let bad = matches!(&error, Some(AppError::Validation(f)) if f.contains_key("body"));
     view! {
-        <form method="post" action={<SendMessage as ServerFn>::PATH} class="form reply">
+        <form method="post" action={<SendMessage as ServerFn>::PATH} enctype="multipart/form-data" class="form reply">
             <input type="hidden" name="conversation_id" value=conversation_id />
             {error.as_ref().map(|e| view! { <p class="notice notice--error" role="alert">{problem_text(l, e)}</p> })}
             <div class="field">
@@ -418,6 +478,7 @@ fn ReplyForm(conversation_id: String, draft: String, error: Option<AppError>) ->
                 <textarea id="reply-body" name="body" rows="5" maxlength=BODY_MAX.to_string() required
                     aria-invalid=bad.then_some("true")>{draft}</textarea>
             </div>
+            <AttachField error=error.clone() />
             <div class="form__actions">
                 <button class="button" type="submit">{td_string!(l, ms_send)}</button>
                 <button class="button button--secondary" type="submit" name="save" value="1" formnovalidate>

@@ -71,6 +71,58 @@ pub fn post(path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Request<
     request.body(Body::from(body)).expect("request")
 }
 
+const BOUNDARY: &str = "----openwell-test-boundary";
+
+/// A browser's multipart post of a form to `path`: the text `fields`, then each file as
+/// (field name, file name, bytes). With `html`, as a browser without JavaScript posts it (the
+/// answer is a redirect back to the form).
+pub fn multipart(
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+    cookie: Option<&str>,
+    html: bool,
+) -> Request<Body> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (field, file_name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    let mut request = Request::post(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(header::USER_AGENT, "Mozilla/5.0 (test)")
+        .header("x-forwarded-for", "203.0.113.60");
+    if html {
+        request = request
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, "http://127.0.0.1:3000/editor/articles/new");
+    }
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
 pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
