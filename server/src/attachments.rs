@@ -49,11 +49,6 @@ pub async fn download(
             )
                 .into_response()
         }
-        Err(error) => (
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-            error.to_string(),
-        )
-            .into_response(),
+        Err(error) => crate::in_request::refusal(&error),
     }
 }

@@ -3,6 +3,10 @@
 //! address) as contexts, so the app's caller and access checks work unchanged.
 
 use app::state::AppState;
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
 use leptos::prelude::{provide_context, Owner};
 use leptos::reactive::computed::ScopedFuture;
 use std::future::Future;
@@ -26,4 +30,14 @@ where
             ScopedFuture::new(work())
         })
         .await
+}
+
+/// The answer when the app code refused: its status and message, never cached.
+pub fn refusal(error: &app::error::AppError) -> Response {
+    (
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        error.to_string(),
+    )
+        .into_response()
 }

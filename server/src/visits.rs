@@ -5,7 +5,7 @@
 use app::state::AppState;
 use axum::{
     extract::{Path, Request, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
 };
 
@@ -35,10 +35,6 @@ pub async fn calendar(
             text,
         )
             .into_response(),
-        Err(error) => (
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            error.to_string(),
-        )
-            .into_response(),
+        Err(error) => crate::in_request::refusal(&error),
     }
 }

@@ -143,6 +143,16 @@ async fn team(pool: &PgPool) -> Team {
     }
 }
 
+/// The call went through: answered, or redirected back to the page as a form post is.
+#[track_caller]
+fn accepted(r: &Response) {
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+}
+
 async fn call(app: &Router, path: &str, form: &[(&str, &str)], cookie: &str) -> Response {
     app.clone()
         .oneshot(post(path, form, Some(cookie)))
@@ -159,11 +169,7 @@ async fn maria_writes(t: &Team, topic: &str) -> Uuid {
         &t.maria_cookie,
     )
     .await;
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{}",
-        r.status()
-    );
+    accepted(&r);
     sqlx::query_scalar("select conversation_id from conversation order by created_at desc limit 1")
         .fetch_one(&t.pool)
         .await
@@ -204,11 +210,7 @@ async fn note_then_reply(t: &Team, conversation: &str, reply: &str) {
             &t.navigator_cookie,
         )
         .await;
-        assert!(
-            r.status().is_success() || r.status().is_redirection(),
-            "{}",
-            r.status()
-        );
+        accepted(&r);
     }
 }
 
@@ -337,7 +339,7 @@ async fn a_message_reaches_the_navigator_and_the_reply_reaches_the_patient_witho
         &t.maria_cookie,
     )
     .await;
-    assert!(r.status().is_success() || r.status().is_redirection());
+    accepted(&r);
     let (_, seen) = view(&t, id, &t.maria_cookie).await;
     assert_eq!(seen.map(|s| s.status), Some("in_progress".to_string()));
 }
@@ -352,7 +354,7 @@ async fn while_the_navigator_is_away_new_conversations_go_to_the_team_queue(pool
         &t.navigator_cookie,
     )
     .await;
-    assert!(r.status().is_success() || r.status().is_redirection());
+    accepted(&r);
     let id = maria_writes(&t, "renewal").await;
     let assigned: Option<Uuid> =
         sqlx::query_scalar("select assigned_to from conversation where conversation_id = $1")
@@ -378,7 +380,7 @@ async fn while_the_navigator_is_away_new_conversations_go_to_the_team_queue(pool
         &t.colleague_cookie,
     )
     .await;
-    assert!(r.status().is_success() || r.status().is_redirection());
+    accepted(&r);
     let assigned: Option<Uuid> =
         sqlx::query_scalar("select assigned_to from conversation where conversation_id = $1")
             .bind(id)
@@ -773,7 +775,7 @@ async fn a_reply_sent_through_one_process_reaches_the_patient_live_through_anoth
         &t.ben_cookie,
     )
     .await;
-    assert!(r.status().is_success() || r.status().is_redirection());
+    accepted(&r);
     let ben_conversation: Uuid =
         sqlx::query_scalar("select conversation_id from conversation where subject = 'A bill'")
             .fetch_one(&pool)
@@ -902,11 +904,7 @@ async fn attachments_are_checked_by_content_and_downloaded_only_by_those_who_may
         &t.maria_cookie,
     )
     .await;
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{}",
-        r.status()
-    );
+    accepted(&r);
     let id: Uuid = sqlx::query_scalar("select conversation_id from conversation")
         .fetch_one(&pool)
         .await
@@ -992,11 +990,7 @@ async fn attachments_are_checked_by_content_and_downloaded_only_by_those_who_may
         &t.navigator_cookie,
     )
     .await;
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{}",
-        r.status()
-    );
+    accepted(&r);
     let note_file: Uuid = sqlx::query_scalar(
         "select attachment_id from message_attachment where file_name = 'chart.pdf'",
     )

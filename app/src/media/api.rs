@@ -82,26 +82,12 @@ impl ImageUpload {
     {
         #[cfg(feature = "ssr")]
         {
-            use futures::StreamExt;
-            let boundary = req
-                .to_content_type()
-                .and_then(|ct| multer::parse_boundary(ct).ok());
-            let Some(boundary) = boundary else {
+            let Some(boundary) = multipart_boundary(&req) else {
                 // Not multipart: the function says "choose a file" once it knows who asked.
                 return Ok(ImageUpload { body: None });
             };
-            let stream = req
-                .try_into_stream()?
-                .map(|chunk| chunk.map_err(|_| std::io::Error::other("upload interrupted")));
-            let limits = multer::Constraints::new().size_limit(
-                multer::SizeLimit::new()
-                    .whole_stream(limit as u64)
-                    .per_field(MAX_UPLOAD_BYTES as u64),
-            );
             Ok(ImageUpload {
-                body: Some(multer::Multipart::with_constraints(
-                    stream, boundary, limits,
-                )),
+                body: Some(multipart_body(req, boundary, limit, MAX_UPLOAD_BYTES)?),
             })
         }
         #[cfg(not(feature = "ssr"))]
@@ -110,6 +96,40 @@ impl ImageUpload {
             Ok(ImageUpload {})
         }
     }
+}
+
+/// The boundary of a `multipart/form-data` request, or `None` for any other body.
+#[cfg(feature = "ssr")]
+pub fn multipart_boundary<R: Req<E>, E>(req: &R) -> Option<String> {
+    req.to_content_type()
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+}
+
+/// A multipart request's body as a stream of fields, not yet read: at most `whole` bytes in
+/// all and `per_field` in any one field.
+#[cfg(feature = "ssr")]
+pub fn multipart_body<R, E>(
+    req: R,
+    boundary: String,
+    whole: usize,
+    per_field: usize,
+) -> Result<multer::Multipart<'static>, E>
+where
+    R: Req<E> + Send + 'static,
+    E: FromServerFnError + Send + Sync,
+{
+    use futures::StreamExt;
+    let stream = req
+        .try_into_stream()?
+        .map(|chunk| chunk.map_err(|_| std::io::Error::other("upload interrupted")));
+    let limits = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(whole as u64)
+            .per_field(per_field as u64),
+    );
+    Ok(multer::Multipart::with_constraints(
+        stream, boundary, limits,
+    ))
 }
 
 /// What an [`UploadForm`] function's client side answers: the browser posts the form itself,

@@ -54,29 +54,21 @@ impl MessageForm {
     {
         #[cfg(feature = "ssr")]
         {
-            use futures::StreamExt;
-            let boundary = req
-                .to_content_type()
-                .and_then(|ct| multer::parse_boundary(ct).ok());
-            let Some(boundary) = boundary else {
+            use crate::media::{multipart_body, multipart_boundary};
+            let Some(boundary) = multipart_boundary(&req) else {
                 let bytes = req.try_into_bytes().await?;
                 let fields = url::form_urlencoded::parse(&bytes).into_owned().collect();
                 return Ok(MessageForm {
                     body: FormBody::Fields(fields),
                 });
             };
-            let stream = req
-                .try_into_stream()?
-                .map(|chunk| chunk.map_err(|_| std::io::Error::other("upload interrupted")));
-            let limits = multer::Constraints::new().size_limit(
-                multer::SizeLimit::new()
-                    .whole_stream(FORM_BODY_LIMIT as u64)
-                    .per_field(MAX_ATTACHMENT_BYTES as u64),
-            );
             Ok(MessageForm {
-                body: FormBody::Multipart(multer::Multipart::with_constraints(
-                    stream, boundary, limits,
-                )),
+                body: FormBody::Multipart(multipart_body(
+                    req,
+                    boundary,
+                    FORM_BODY_LIMIT,
+                    MAX_ATTACHMENT_BYTES,
+                )?),
             })
         }
         #[cfg(not(feature = "ssr"))]
