@@ -9,11 +9,13 @@
 let running = false;
 let again = false;
 
-export function liveReady() {
-  document.documentElement.dataset.live = "ready";
+// An event from the stream: `ready` once connected, then a conversation id (or `*`) per change.
+export function liveEvent(statusId, message, data) {
+  if (data === "ready") document.documentElement.dataset.live = "ready";
+  else liveRefresh(statusId, message);
 }
 
-export async function liveRefresh(statusId, message) {
+async function liveRefresh(statusId, message) {
   if (running) {
     again = true;
     return;

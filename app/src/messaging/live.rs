@@ -56,10 +56,8 @@ mod browser {
 
     #[wasm_bindgen(module = "/src/messaging/live.js")]
     extern "C" {
-        #[wasm_bindgen(js_name = liveRefresh)]
-        fn live_refresh(status_id: &str, message: &str);
-        #[wasm_bindgen(js_name = liveReady)]
-        fn live_ready();
+        #[wasm_bindgen(js_name = liveEvent)]
+        fn live_event(status_id: &str, message: &str, data: JsValue);
     }
 
     pub fn start() {
@@ -82,10 +80,9 @@ mod browser {
             while let Some(event) =
                 std::future::poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await
             {
-                match event {
-                    Ok((_, e)) if e.data().as_string().as_deref() == Some("ready") => live_ready(),
-                    Ok(_) => live_refresh(LIVE_STATUS, &message),
-                    Err(_) => {}
+                // `ready` or a change: live.js tells them apart (smaller than doing it here).
+                if let Ok((_, e)) = event {
+                    live_event(LIVE_STATUS, &message, e.data());
                 }
             }
             // Keeps the connection open for as long as the loop runs.
