@@ -16,8 +16,8 @@ use crate::library::{
     TagPage, TopicPage,
 };
 use crate::messaging::{
-    ConversationPage, MessagesPage, NewMessagePage, NotificationsPage, StaffConversationPage,
-    StaffInboxPage,
+    CannedRepliesPage, ConversationPage, MessagesPage, NewMessagePage, NotificationsPage,
+    StaffConversationPage, StaffInboxPage,
 };
 use crate::scheduling::{
     AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage,
@@ -113,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
                     <Route path=path!("/staff/schedule/setup") view=ScheduleSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/visit-types") view=VisitTypesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/canned-replies") view=CannedRepliesPage ssr=SsrMode::Async />
                     <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />
                     <Route path=path!("/messages/new") view=NewMessagePage ssr=SsrMode::Async />
                     <Route path=path!("/messages/:id") view=ConversationPage ssr=SsrMode::Async />

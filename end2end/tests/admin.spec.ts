@@ -1,11 +1,13 @@
 // Administrators manage accounts, with JavaScript on and off: create a staff account (its owner
-// is emailed a link to choose a password), find it, and disable it.
+// is emailed a link to choose a password), find it, and disable it; then keep the canned replies
+// staff answer with: add one with a misspelt placeholder (refused, with what was typed kept),
+// correct it, and delete it. One sign-in for both: each authenticator code works once.
 import { test, expect } from '@playwright/test';
 import { linkIn } from '../support/mail';
 import { DEMO_PASSWORD, DEMO_STAFF_KEY, signInWithCode } from '../support/totp';
 
 test('an administrator creates a staff account, whose owner sets a password, then disables it', async ({ page, browser }, testInfo) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const email = `nadia-${testInfo.project.name}-${Date.now()}@example.org`;
   await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
@@ -63,4 +65,30 @@ test('an administrator creates a staff account, whose owner sets a password, the
   await expect(page.getByRole('alert')).toContainText('Check the highlighted fields');
   await expect(page.getByLabel('Action', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Who (email or name)')).toHaveValue('admin@example.org');
+
+  // Canned replies. The two projects run side by side on the same demo data: each its own title.
+  const title = `Results ready ${testInfo.project.name}`;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Canned replies' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Canned replies' })).toBeVisible();
+  // The demo's replies are there to change.
+  await expect(page.getByRole('form', { name: 'Visit booked' })).toBeVisible();
+
+  const adding = page.getByRole('form', { name: 'Add a canned reply' });
+  await adding.getByLabel('Title (what staff pick it by)').fill(title);
+  await adding.getByLabel('Text in English').fill('Hi {firstname}, your results are ready.');
+  await adding.getByLabel('Text in Spanish').fill('Hola, {first_name}: sus resultados están listos.');
+  await adding.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByRole('alert')).toContainText('Text in English: only {first_name} and {clinician} can be filled in');
+  const again = page.getByRole('form', { name: 'Add a canned reply' });
+  await expect(again.getByLabel('Title (what staff pick it by)')).toHaveValue(title);
+  await expect(again.getByLabel('Text in Spanish')).toHaveValue('Hola, {first_name}: sus resultados están listos.');
+  await again.getByLabel('Text in English').fill('Hi {first_name}, your results are ready.');
+  await again.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved.');
+  const saved = page.getByRole('form', { name: title });
+  await expect(saved.getByLabel('Text in English')).toHaveValue('Hi {first_name}, your results are ready.');
+
+  await page.getByRole('button', { name: `Delete ${title}` }).click();
+  await expect(page.getByRole('status')).toContainText('Deleted.');
+  await expect(page.getByRole('form', { name: title })).toHaveCount(0);
 });

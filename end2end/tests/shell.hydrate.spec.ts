@@ -70,7 +70,7 @@ test('axe finds no violations on the signed-in staff pages, phone and desktop', 
   await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });
-    for (const path of ['/account', '/account/two-factor', '/account/passkeys', '/admin/emails', '/admin/accounts', '/admin/audit', '/admin/audit?action=session&outcome=failure', '/staff/patients', '/staff/patients?name=clark', '/staff/patients/00000000-0000-4000-8000-00000000a005']) {
+    for (const path of ['/account', '/account/two-factor', '/account/passkeys', '/admin/emails', '/admin/accounts', '/admin/canned-replies', '/admin/audit', '/admin/audit?action=session&outcome=failure', '/staff/patients', '/staff/patients?name=clark', '/staff/patients/00000000-0000-4000-8000-00000000a005']) {
       await page.goto(path);
       const results = await new AxeBuilder({ page })
         .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])

@@ -32,8 +32,9 @@ use app::library::{
 };
 use app::media::UploadImage;
 use app::messaging::{
-    AssignConversation, GetConversation, ListConversations, ListNotifications, NewMessageForm,
-    SendMessage, SetAway, SetConversationStatus, StaffInbox, StartConversation,
+    AssignConversation, CannedRepliesAdmin, DeleteCannedReply, GetConversation, ListConversations,
+    ListNotifications, NewMessageForm, SaveCannedReply, SendMessage, SetAway,
+    SetConversationStatus, StaffInbox, StartConversation,
 };
 use app::organisation::GetOrganisation;
 use app::scheduling::{
@@ -533,6 +534,27 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
                 ("minutes", "10".into()),
                 ("mode", "in_person".into()),
             ],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <CannedRepliesAdmin as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        // Allowed callers are refused the unknown placeholder (422) after the role check.
+        (
+            <SaveCannedReply as ServerFn>::PATH,
+            vec![
+                ("title", "Matrix reply".into()),
+                ("body_en", "Hi {firstname}".into()),
+                ("body_es", "Hola".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
+        // Allowed callers are told it does not exist (404) after the role check.
+        (
+            <DeleteCannedReply as ServerFn>::PATH,
+            vec![("canned_reply_id", Uuid::new_v4().to_string())],
             Rule::AdministratorOnly,
         ),
         (<EditorArticles as ServerFn>::PATH, vec![], Rule::Library),

@@ -1059,3 +1059,156 @@ async fn attachments_are_checked_by_content_and_downloaded_only_by_those_who_may
     }
     assert_eq!(messages(&t).await, before);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn administrators_keep_the_canned_replies_staff_answer_with(pool: PgPool) {
+    use app::messaging::{CannedRepliesAdmin, CannedReplyRow, DeleteCannedReply, SaveCannedReply};
+    let t = team(&pool).await;
+    let admin = seed_account(&pool, "ada@example.org", &[Role::Administrator], PASSWORD).await;
+    with_authenticator(&pool, admin, KEY).await;
+    let ada = signed_in(&t.app, "ada@example.org", PASSWORD, Some(KEY)).await;
+    let list = |cookie: String| {
+        let app = t.app.clone();
+        async move {
+            let r = call(&app, <CannedRepliesAdmin as ServerFn>::PATH, &[], &cookie).await;
+            let status = r.status();
+            (
+                status,
+                serde_json::from_str::<Vec<CannedReplyRow>>(&text(r).await).ok(),
+            )
+        }
+    };
+    // Staff answer with them but do not keep them.
+    assert_eq!(
+        list(t.navigator_cookie.clone()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let r = call(
+        &t.app,
+        <SaveCannedReply as ServerFn>::PATH,
+        &[
+            ("title", "Results ready"),
+            ("body_en", "Hi"),
+            ("body_es", "Hola"),
+        ],
+        &t.navigator_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A typo in a placeholder, and a title another reply has, are refused.
+    let r = call(
+        &t.app,
+        <SaveCannedReply as ServerFn>::PATH,
+        &[
+            ("title", "Results ready"),
+            ("body_en", "Hi {firstname}, your results are ready."),
+            (
+                "body_es",
+                "Hola, {first_name}: sus resultados están listos.",
+            ),
+        ],
+        &ada,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("placeholder"));
+    let r = call(
+        &t.app,
+        <SaveCannedReply as ServerFn>::PATH,
+        &[("title", "Call us"), ("body_en", "Hi"), ("body_es", "Hola")],
+        &ada,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("taken"));
+
+    // Added, it is offered beside a conversation and fills in for Maria in Spanish.
+    let r = call(
+        &t.app,
+        <SaveCannedReply as ServerFn>::PATH,
+        &[
+            ("title", "Results ready"),
+            ("body_en", "Hi {first_name}, your results are ready."),
+            (
+                "body_es",
+                "Hola, {first_name}: sus resultados están listos.",
+            ),
+        ],
+        &ada,
+    )
+    .await;
+    accepted(&r);
+    let (_, rows) = list(ada.clone()).await;
+    let rows = rows.expect("list");
+    let added = rows
+        .iter()
+        .find(|r| r.title == "Results ready")
+        .expect("added")
+        .clone();
+    let id = maria_writes(&t, "clinician").await;
+    let r = call(
+        &t.app,
+        <GetConversation as ServerFn>::PATH,
+        &[("conversation_id", &id.to_string()), ("canned", &added.id)],
+        &t.navigator_cookie,
+    )
+    .await;
+    let seen: ConversationView = serde_json::from_str(&text(r).await).expect("view");
+    let side = seen.staff.expect("staff side");
+    assert!(side.canned.iter().any(|c| c.title == "Results ready"));
+    assert_eq!(side.reply, "Hola, Maria: sus resultados están listos.");
+
+    // Changed, then deleted; both audited.
+    let r = call(
+        &t.app,
+        <SaveCannedReply as ServerFn>::PATH,
+        &[
+            ("canned_reply_id", &added.id),
+            ("title", "Results are ready"),
+            (
+                "body_en",
+                "Hi {first_name}, your results are in your record.",
+            ),
+            (
+                "body_es",
+                "Hola, {first_name}: sus resultados están en su expediente.",
+            ),
+        ],
+        &ada,
+    )
+    .await;
+    accepted(&r);
+    let titles: Vec<String> = list(ada.clone())
+        .await
+        .1
+        .expect("list")
+        .into_iter()
+        .map(|r| r.title)
+        .collect();
+    assert_eq!(titles, ["Call us", "Results are ready"]);
+    let r = call(
+        &t.app,
+        <DeleteCannedReply as ServerFn>::PATH,
+        &[("canned_reply_id", &added.id)],
+        &ada,
+    )
+    .await;
+    accepted(&r);
+    assert_eq!(list(ada.clone()).await.1.expect("list").len(), 1);
+    let r = call(
+        &t.app,
+        <DeleteCannedReply as ServerFn>::PATH,
+        &[("canned_reply_id", &added.id)],
+        &ada,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action in ('canned_reply.save', 'canned_reply.delete')",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 3);
+}

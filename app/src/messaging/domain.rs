@@ -83,6 +83,27 @@ pub fn fill_placeholders(template: &str, first_name: &str, clinician: &str) -> S
         .replace("{clinician}", clinician)
 }
 
+/// The placeholders a canned reply may use.
+pub const PLACEHOLDERS: [&str; 2] = ["{first_name}", "{clinician}"];
+
+/// The first `{…}` in `template` that is not one of [`PLACEHOLDERS`] (a typo such as
+/// `{firstname}` would otherwise reach a patient as written).
+pub fn unknown_placeholder(template: &str) -> Option<String> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = rest.get(open..).unwrap_or_default();
+        let Some(close) = after.find('}') else {
+            return Some(after.chars().take(30).collect());
+        };
+        let candidate = after.get(..=close).unwrap_or_default();
+        if !PLACEHOLDERS.contains(&candidate) {
+            return Some(candidate.chars().take(30).collect());
+        }
+        rest = after.get(close + 1..).unwrap_or_default();
+    }
+    None
+}
+
 /// Initials for a name without a photo.
 pub fn initials(name: &str) -> String {
     name.split_whitespace()
@@ -283,6 +304,24 @@ pub struct ResponseTimes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_known_placeholders_are_accepted() {
+        assert_eq!(
+            unknown_placeholder("Hi {first_name}, {clinician} says hi."),
+            None
+        );
+        assert_eq!(unknown_placeholder("No placeholders at all."), None);
+        assert_eq!(
+            unknown_placeholder("Hi {first_name}, {firstname}"),
+            Some("{firstname}".to_string())
+        );
+        assert_eq!(
+            unknown_placeholder("Hi {first_name"),
+            Some("{first_name".to_string())
+        );
+        assert_eq!(unknown_placeholder("{}"), Some("{}".to_string()));
+    }
 
     #[test]
     fn text_is_trimmed_and_refused_when_empty_or_too_long() {

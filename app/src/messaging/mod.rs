@@ -11,6 +11,7 @@
 //! files are photos or PDFs by their content, downloaded only by those who may read them.
 mod api;
 pub mod attachment;
+pub mod canned;
 #[cfg(feature = "ssr")]
 pub mod db;
 mod domain;
@@ -21,6 +22,10 @@ mod staff_ui;
 mod ui;
 
 pub use api::*;
+pub use canned::{
+    canned_replies_admin, delete_canned_reply, save_canned_reply, CannedRepliesAdmin,
+    CannedRepliesPage, CannedReplyRow, DeleteCannedReply, SaveCannedReply,
+};
 pub use domain::*;
 pub use staff_ui::{StaffConversationPage, StaffInboxPage};
 pub use ui::{
