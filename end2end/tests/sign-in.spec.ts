@@ -66,7 +66,7 @@ test('the sign-in page speaks Spanish', async ({ page, context, baseURL }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Iniciar sesión' })).toBeVisible();
   await page.getByLabel('Correo electrónico').fill('engagement@example.org');
   await page.getByLabel('Contraseña').fill('no es la contraseña');
-  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  await page.getByRole('button', { name: 'Iniciar sesión', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('no coinciden con ninguna cuenta');
 });
 
