@@ -435,13 +435,14 @@ pub mod server {
         let id = parse_id(attachment_id)?;
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let Some(file) = db::find_attachment(&mut conn, id).await? else {
+        let Some(owner) = db::find_attachment_owner(&mut conn, id).await? else {
             return Err(AppError::Forbidden);
         };
-        let (access, _) = open_conversation(&mut conn, &file.conversation_id.to_string()).await?;
-        if file.internal && !is_staff(&access) {
+        let (access, _) = open_conversation(&mut conn, &owner.conversation_id.to_string()).await?;
+        if owner.internal && !is_staff(&access) {
             return Err(AppError::Forbidden);
         }
+        let file = db::select_attachment_file(&mut conn, id).await?;
         crate::audit::record(
             &mut *conn,
             &access

@@ -99,15 +99,17 @@ pub mod server {
             ("body_en", &row.body_en, BODY_MAX),
             ("body_es", &row.body_es, BODY_MAX),
         ] {
-            let n = text.trim().chars().count();
-            if n == 0 {
-                problems.insert(field.to_string(), "required".to_string());
-            } else if n > max {
-                problems.insert(field.to_string(), "too_long".to_string());
-            } else if field != "title" && super::super::domain::unknown_placeholder(text).is_some()
-            {
-                problems.insert(field.to_string(), "placeholder".to_string());
-            }
+            let problem = match super::super::domain::check_text(text, max) {
+                Err(problem) => problem,
+                Ok(_)
+                    if field != "title"
+                        && super::super::domain::unknown_placeholder(text).is_some() =>
+                {
+                    "placeholder"
+                }
+                Ok(_) => continue,
+            };
+            problems.insert(field.to_string(), problem.to_string());
         }
         problems
     }

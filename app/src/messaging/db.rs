@@ -388,28 +388,46 @@ pub async fn select_attachments(
     .await
 }
 
-/// A file to download, with what decides who may: its message's conversation and whether the
-/// message is an internal note.
-pub struct AttachmentFile {
+/// What decides who may download a file: its message's conversation, and whether the message
+/// is an internal note.
+pub struct AttachmentOwner {
     pub conversation_id: Uuid,
     pub internal: bool,
-    pub file_name: String,
-    pub content_type: String,
-    pub content: Vec<u8>,
 }
 
-pub async fn find_attachment(
+pub async fn find_attachment_owner(
     conn: &mut PgConnection,
     attachment: Uuid,
-) -> sqlx::Result<Option<AttachmentFile>> {
+) -> sqlx::Result<Option<AttachmentOwner>> {
     sqlx::query_as!(
-        AttachmentFile,
-        "select m.conversation_id, m.internal, f.file_name, f.content_type, f.content
+        AttachmentOwner,
+        "select m.conversation_id, m.internal
            from message_attachment f join message m using (message_id)
           where f.attachment_id = $1",
         attachment
     )
     .fetch_optional(conn)
+    .await
+}
+
+/// A file to download.
+pub struct AttachmentFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// A file's name, type and bytes: read only once the caller may have them (up to 10 MB).
+pub async fn select_attachment_file(
+    conn: &mut PgConnection,
+    attachment: Uuid,
+) -> sqlx::Result<AttachmentFile> {
+    sqlx::query_as!(
+        AttachmentFile,
+        "select file_name, content_type, content from message_attachment where attachment_id = $1",
+        attachment
+    )
+    .fetch_one(conn)
     .await
 }
 
