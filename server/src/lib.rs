@@ -11,12 +11,14 @@ pub mod demo;
 pub mod demo_directory;
 pub mod demo_library;
 pub mod demo_messaging;
+pub mod demo_records;
 pub mod demo_schedule;
 pub mod feeds;
 pub mod in_request;
 pub mod live;
 pub mod media;
 pub mod ops;
+pub mod records;
 pub mod security;
 pub mod visits;
 pub mod worker;
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/appointments/{id}/visit.ics", get(visits::calendar))
         .route("/live/messages", get(live::messages))
         .route("/messages/attachments/{id}", get(attachments::download))
+        .route("/records/export.json", get(records::export))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.

@@ -193,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
             let added_conversations = server::demo_messaging::load(&pool)
                 .await
                 .context("loading the demo messages")?;
+            let added_records = server::demo_records::load(&pool, patients)
+                .await
+                .context("loading the demo health records")?;
             tracing::info!(
                 patients,
                 added,
@@ -200,6 +203,7 @@ async fn main() -> anyhow::Result<()> {
                 added_clinicians,
                 added_appointments,
                 added_conversations,
+                added_records,
                 "demo data loaded"
             );
             Ok(())

@@ -37,6 +37,10 @@ use app::messaging::{
     SetConversationStatus, StaffInbox, StartConversation,
 };
 use app::organisation::GetOrganisation;
+use app::records::{
+    ImportBundle, ImportPage, ImportProblems, KeepValidEntries, RecordsResults, RecordsSummary,
+    ResultTrend,
+};
 use app::scheduling::{
     AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
     DeclineOffer, GetAppointment, GetScheduleSetup, JoinWaitlist, LeaveWaitlist, ListAppointments,
@@ -353,6 +357,30 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
     let o = || ("offer_id", offer.to_string());
     let article = || ("article_id", Uuid::new_v4().to_string());
     vec![
+        (<RecordsSummary as ServerFn>::PATH, vec![p()], Rule::Records),
+        (<RecordsResults as ServerFn>::PATH, vec![p()], Rule::Records),
+        // Allowed callers get past the check to "no values of this test" (404).
+        (
+            <ResultTrend as ServerFn>::PATH,
+            vec![p(), ("code", "4548-4".into())],
+            Rule::Records,
+        ),
+        (<ImportPage as ServerFn>::PATH, vec![p()], Rule::Records),
+        // Allowed callers get past the check to "no file" (422), stored as their own pending
+        // import; nothing reaches the record.
+        (<ImportBundle as ServerFn>::PATH, vec![p()], Rule::Records),
+        // Only the account that posted a pending import may see or keep it: anyone signed in
+        // gets past sign-in to "not found" for another's (tests/records.rs).
+        (
+            <ImportProblems as ServerFn>::PATH,
+            vec![("pending_id", Uuid::new_v4().to_string())],
+            Rule::SignedIn,
+        ),
+        (
+            <KeepValidEntries as ServerFn>::PATH,
+            vec![("pending_id", Uuid::new_v4().to_string())],
+            Rule::SignedIn,
+        ),
         (
             <ListConversations as ServerFn>::PATH,
             vec![p()],

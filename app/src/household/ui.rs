@@ -110,6 +110,17 @@ pub fn MePage() -> impl IntoView {
                                         })}
                                     }
                                 })}
+                                {current.as_ref().filter(|p| p.scopes.iter().any(|s| s == "records")).map(|p| {
+                                    let q = format!("?patient={}", p.patient_id);
+                                    view! {
+                                        <h2>{td_string!(l, rec_nav_label)}</h2>
+                                        <ul class="links">
+                                            <li><a href=format!("/records{q}")>{td_string!(l, rec_title)}</a></li>
+                                            <li><a href=format!("/records/results{q}")>{td_string!(l, rec_results)}</a></li>
+                                            <li><a href=format!("/records/import{q}")>{td_string!(l, rec_import)}</a></li>
+                                        </ul>
+                                    }
+                                })}
                                 {current.as_ref().filter(|p| p.scopes.iter().any(|s| s == "scheduling")).map(|p| view! {
                                     <crate::scheduling::UpcomingVisits patient_id=p.patient_id.clone() />
                                 })}

@@ -1,0 +1,472 @@
+//! Records' queries. Patient-side reads pass `released_only` and `show_confidential` from the
+//! caller's access, so an unreleased or confidential item never leaves the database for someone
+//! who may not see it.
+
+use super::fhir::{Item, PatientIdentity};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub async fn patient_identity(
+    conn: &mut PgConnection,
+    patient: Uuid,
+) -> sqlx::Result<Option<PatientIdentity>> {
+    let row = sqlx::query!(
+        "select given_name, family_name, birth_date, sex from patient where patient_id = $1",
+        patient
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| PatientIdentity {
+        patient_id: patient,
+        given_name: r.given_name,
+        family_name: r.family_name,
+        birth_date: r.birth_date,
+        sex: r.sex,
+    }))
+}
+
+/// An item as the pages and the export read it.
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    pub item_id: Uuid,
+    pub resource_type: String,
+    pub category: String,
+    pub code_system: Option<String>,
+    pub code: Option<String>,
+    pub display: String,
+    pub effective_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub value: Option<f64>,
+    pub unit: Option<String>,
+    pub ref_low: Option<f64>,
+    pub ref_high: Option<f64>,
+    pub interpretation: Option<String>,
+    pub report_id: Option<Uuid>,
+    pub confidential: bool,
+    pub source_id: Option<Uuid>,
+    pub source_name: Option<String>,
+    pub resource: serde_json::Value,
+}
+
+/// The patient's items of `types`, newest first. `released_only` and `show_confidential` come
+/// from the caller's access.
+pub async fn select_items(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    types: &[&str],
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Vec<ItemRow>> {
+    let types: Vec<String> = types.iter().map(|t| t.to_string()).collect();
+    sqlx::query_as!(
+        ItemRow,
+        // language=PostgreSQL
+        r#"select i.item_id, i.resource_type, i.category, i.code_system, i.code, i.display,
+                  i.effective_at, i.status, i.value, i.unit, i.ref_low, i.ref_high,
+                  i.interpretation, i.report_id, i.confidential, i.source_id,
+                  s.name as "source_name?", i.resource
+           from record_item i
+           left join record_source s using (source_id)
+           where i.patient_id = $1
+             and i.resource_type = any($2)
+             and (not $3 or i.released_at <= now())
+             and ($4 or not i.confidential)
+           order by i.effective_at desc nulls last, i.display"#,
+        patient,
+        &types,
+        released_only,
+        show_confidential
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Whether the patient has confidential items the caller is not shown.
+pub async fn has_confidential(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from record_item where patient_id = $1 and confidential) as "e!""#,
+        patient
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// One test's values over time (oldest first), for its trend.
+pub async fn select_trend(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    code: &str,
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as!(
+        ItemRow,
+        // language=PostgreSQL
+        r#"select i.item_id, i.resource_type, i.category, i.code_system, i.code, i.display,
+                  i.effective_at, i.status, i.value, i.unit, i.ref_low, i.ref_high,
+                  i.interpretation, i.report_id, i.confidential, i.source_id,
+                  s.name as "source_name?", i.resource
+           from record_item i
+           left join record_source s using (source_id)
+           where i.patient_id = $1 and i.resource_type = 'Observation' and i.code = $2
+             and i.value is not null
+             and (not $3 or i.released_at <= now())
+             and ($4 or not i.confidential)
+           order by i.effective_at nulls first, i.item_id"#,
+        patient,
+        code,
+        released_only,
+        show_confidential
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Of `items`, those `account` has not seen yet.
+pub async fn unseen(
+    conn: &mut PgConnection,
+    account: Uuid,
+    items: &[Uuid],
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select i as "i!" from unnest($2::uuid[]) i
+           where not exists (select 1 from record_seen s where s.account_id = $1 and s.item_id = i)"#,
+        account,
+        items
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn mark_seen(conn: &mut PgConnection, account: Uuid, items: &[Uuid]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into record_seen (account_id, item_id)
+         select $1, i from unnest($2::uuid[]) i
+         on conflict do nothing",
+        account,
+        items
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Released results (observations outside vital signs, and reports) `account` has not opened.
+pub async fn count_new_results(
+    conn: &mut PgConnection,
+    account: Uuid,
+    patient: Uuid,
+    show_confidential: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from record_item i
+           where i.patient_id = $2
+             and (i.resource_type = 'DiagnosticReport'
+                  or (i.resource_type = 'Observation' and i.category <> 'vital-signs'))
+             and i.released_at <= now()
+             and ($3 or not i.confidential)
+             and not exists (select 1 from record_seen s where s.account_id = $1 and s.item_id = i.item_id)"#,
+        account,
+        patient,
+        show_confidential
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// How many values each of `codes` has for the patient (for "see the trend" links).
+pub async fn code_counts(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"select code as "code!", count(*) as "n!" from record_item
+           where patient_id = $1 and resource_type = 'Observation' and code is not null
+             and value is not null
+             and (not $2 or released_at <= now())
+             and ($3 or not confidential)
+           group by code"#,
+        patient,
+        released_only,
+        show_confidential
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.code, r.n)).collect())
+}
+
+/// A published article about each of `codes`: (code, slug, title), the reader's language first.
+pub async fn articles_for_codes(
+    conn: &mut PgConnection,
+    codes: &[String],
+    language: &str,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query!(
+        r#"select distinct on (c.code) c.code as "code!", a.slug, a.title
+           from published_article a
+           cross join lateral jsonb_array_elements(a.conditions) as x(condition)
+           cross join lateral (select x.condition ->> 'code' as code) c
+           where c.code = any($1) and a.visible_from <= now()
+           order by c.code, (a.language = $2) desc, a.featured desc, a.visible_from desc"#,
+        codes,
+        language
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.code, r.slug, r.title))
+        .collect())
+}
+
+/// The patient's outside records: (name, imported at).
+pub async fn select_sources(
+    conn: &mut PgConnection,
+    patient: Uuid,
+) -> sqlx::Result<Vec<(Uuid, String, DateTime<Utc>)>> {
+    let rows = sqlx::query!(
+        "select source_id, name, imported_at from record_source where patient_id = $1
+         order by imported_at",
+        patient
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.source_id, r.name, r.imported_at))
+        .collect())
+}
+
+/// When the same file was imported before for this patient.
+pub async fn find_source_by_hash(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    sha256: &[u8],
+) -> sqlx::Result<Option<(String, i32)>> {
+    let row = sqlx::query!(
+        "select name, items from record_source where patient_id = $1 and bundle_sha256 = $2",
+        patient,
+        sha256
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.name, r.items)))
+}
+
+/// Of these content hashes, the ones already stored for the patient, with their items' ids.
+pub async fn existing_content(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    hashes: &[Vec<u8>],
+) -> sqlx::Result<Vec<(Vec<u8>, Uuid)>> {
+    let rows = sqlx::query!(
+        r#"select content_sha256 as "sha!", item_id from record_item
+           where patient_id = $1 and content_sha256 = any($2)"#,
+        patient,
+        hashes
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.sha, r.item_id)).collect())
+}
+
+pub async fn insert_source(
+    conn: &mut PgConnection,
+    source: Uuid,
+    patient: Uuid,
+    name: &str,
+    sha256: &[u8],
+    items: i32,
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into record_source (source_id, patient_id, name, bundle_sha256, items, imported_by)
+         values ($1, $2, $3, $4, $5, $6)",
+        source,
+        patient,
+        name,
+        sha256,
+        items,
+        by
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores items (one statement for all, so a 5,000-resource bundle is one round trip) and
+/// their first versions. Own items (`source` none) are released by the release rules; outside
+/// records at once. Returns how many were added (an item already stored is skipped).
+pub async fn insert_items(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    items: &[Item],
+    source: Option<Uuid>,
+    by: Option<Uuid>,
+) -> sqlx::Result<u64> {
+    let mut ids = Vec::with_capacity(items.len());
+    let (mut types, mut categories, mut systems, mut codes, mut displays) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut dates, mut statuses, mut values, mut units, mut lows, mut highs) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let (mut interpretations, mut reports, mut confidential, mut hashes, mut resources) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for item in items {
+        let f = &item.fields;
+        ids.push(item.item_id);
+        types.push(f.resource_type.clone());
+        categories.push(f.category.clone());
+        systems.push(f.code_system.clone());
+        codes.push(f.code.clone());
+        displays.push(f.display.clone());
+        dates.push(f.effective_at);
+        statuses.push(f.status.clone());
+        values.push(f.value);
+        units.push(f.unit.clone());
+        lows.push(f.ref_low);
+        highs.push(f.ref_high);
+        interpretations.push(f.interpretation.clone());
+        reports.push(item.report_id);
+        confidential.push(f.confidential);
+        hashes.push(source.map(|_| item.content_sha256.to_vec()));
+        resources.push(item.resource.clone());
+    }
+    let added = sqlx::query_scalar!(
+        // language=PostgreSQL
+        r#"with new as (
+               insert into record_item (item_id, patient_id, resource_type, category, code_system,
+                                        code, display, effective_at, status, value, unit, ref_low,
+                                        ref_high, interpretation, report_id, confidential,
+                                        released_at, source_id, content_sha256, resource,
+                                        recorded_by)
+               select n.id, $1, n.type, n.category, n.system, n.code, n.display, n.at, n.status,
+                      n.value, n.unit, n.low, n.high, n.interpretation, n.report, n.confidential,
+                      case when $19::uuid is null
+                           then greatest(now(), coalesce(n.at, now())
+                                + make_interval(hours => coalesce(r.delay_hours, 0)))
+                           else now() end,
+                      $19, n.sha, n.resource, $20
+               from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                           $8::timestamptz[], $9::text[], $10::float8[], $11::text[], $12::float8[],
+                           $13::float8[], $14::text[], $15::uuid[], $16::bool[], $17::bytea[],
+                           $18::jsonb[])
+                    as n(id, type, category, system, code, display, at, status, value, unit, low,
+                         high, interpretation, report, confidential, sha, resource)
+               left join record_release_rule r on r.category = n.category
+               on conflict (patient_id, content_sha256) where content_sha256 is not null do nothing
+               returning item_id, resource)
+           , versions as (
+               insert into record_item_version (item_id, version, resource, changed_by)
+               select item_id, 1, resource, $20 from new
+               returning 1)
+           select count(*) as "n!" from versions"#,
+        patient,
+        &ids,
+        &types,
+        &categories,
+        &systems as &[Option<String>],
+        &codes as &[Option<String>],
+        &displays,
+        &dates as &[Option<DateTime<Utc>>],
+        &statuses,
+        &values as &[Option<f64>],
+        &units as &[Option<String>],
+        &lows as &[Option<f64>],
+        &highs as &[Option<f64>],
+        &interpretations as &[Option<String>],
+        &reports as &[Option<Uuid>],
+        &confidential,
+        &hashes as &[Option<Vec<u8>>],
+        &resources,
+        source,
+        by
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(u64::try_from(added).unwrap_or(0))
+}
+
+/// An import kept aside while the patient decides whether to keep its valid entries.
+pub async fn insert_pending(
+    conn: &mut PgConnection,
+    pending: Uuid,
+    patient: Uuid,
+    account: Uuid,
+    bundle: &[u8],
+    problems: &serde_json::Value,
+    valid: i32,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from record_import_pending where expires_at < now() or (account_id = $1 and patient_id = $2)",
+        account,
+        patient
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into record_import_pending (pending_id, patient_id, account_id, bundle, problems, valid)
+         values ($1, $2, $3, $4, $5, $6)",
+        pending,
+        patient,
+        account,
+        bundle,
+        problems,
+        valid
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct Pending {
+    pub patient_id: Uuid,
+    pub bundle: Vec<u8>,
+    pub problems: serde_json::Value,
+    pub valid: i32,
+}
+
+/// The caller's own pending import, while it has not expired.
+pub async fn find_pending(
+    conn: &mut PgConnection,
+    pending: Uuid,
+    account: Uuid,
+) -> sqlx::Result<Option<Pending>> {
+    sqlx::query_as!(
+        Pending,
+        "select patient_id, bundle, problems, valid from record_import_pending
+         where pending_id = $1 and account_id = $2 and expires_at > now()",
+        pending,
+        account
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn delete_pending(conn: &mut PgConnection, pending: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from record_import_pending where pending_id = $1",
+        pending
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The organisation's name, for the export's author.
+pub async fn organisation_name(conn: &mut PgConnection) -> sqlx::Result<String> {
+    Ok(
+        sqlx::query_scalar!("select name from organisation where organisation_id = 1")
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or_else(|| crate::organisation::PRODUCT_NAME.to_string()),
+    )
+}

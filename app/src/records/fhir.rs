@@ -1,0 +1,1349 @@
+//! FHIR R4 in and out. Reading: a bundle is checked whole before anything is stored — each
+//! entry's problems are named by entry number and field path — and each kept resource gets our
+//! own id, with its references rewritten to `urn:uuid:` ids so that an export resolves inside
+//! its own bundle. Writing: the stored resources, the patient and where each came from
+//! (Provenance), with the US Core profile claimed only where the resource has what it requires.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// The resources kept as records.
+pub const KEPT: [&str; 7] = [
+    "Condition",
+    "AllergyIntolerance",
+    "MedicationRequest",
+    "Immunization",
+    "Observation",
+    "DiagnosticReport",
+    "Encounter",
+];
+
+/// Resources read for what they say about the kept ones (who, from where, which drug) but not
+/// stored themselves.
+const CONTEXT: [&str; 10] = [
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Location",
+    "Medication",
+    "Provenance",
+    "Composition",
+    "Device",
+    "CareTeam",
+];
+
+pub use super::domain::MAX_BUNDLE_BYTES;
+/// The most entries one bundle may carry.
+pub const MAX_ENTRIES: usize = 20_000;
+
+pub const LOINC: &str = "http://loinc.org";
+pub const SNOMED: &str = "http://snomed.info/sct";
+pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+pub const CVX: &str = "http://hl7.org/fhir/sid/cvx";
+pub const ICD10: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+pub const UCUM: &str = "http://unitsofmeasure.org";
+const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+
+/// What was wrong with one part of a bundle. `entry` counts from 1 (0: the bundle itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub entry: usize,
+    pub resource_type: String,
+    pub field: String,
+    pub kind: ProblemKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProblemKind {
+    /// The file is not JSON at all.
+    NotJson,
+    /// JSON, but not a FHIR Bundle of a kind we read.
+    NotABundle,
+    TooLarge,
+    TooManyEntries,
+    /// A resource type this portal does not keep or read.
+    UnsupportedType,
+    /// A required element is missing or empty.
+    Missing,
+    /// An element has the wrong JSON type (a string where a number belongs…).
+    WrongType,
+    /// A date or dateTime that is not one.
+    BadDate,
+    /// A code outside the element's value set.
+    BadCode,
+    /// A reference to something that is not in the bundle.
+    UnknownReference,
+    /// The bundle's Patient is not this patient (name and birth date differ).
+    OtherPatient,
+    /// More than one Patient: the bundle mixes people.
+    SeveralPatients,
+}
+
+impl ProblemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotJson => "not_json",
+            Self::NotABundle => "not_a_bundle",
+            Self::TooLarge => "too_large",
+            Self::TooManyEntries => "too_many_entries",
+            Self::UnsupportedType => "unsupported_type",
+            Self::Missing => "missing",
+            Self::WrongType => "wrong_type",
+            Self::BadDate => "bad_date",
+            Self::BadCode => "bad_code",
+            Self::UnknownReference => "unknown_reference",
+            Self::OtherPatient => "other_patient",
+            Self::SeveralPatients => "several_patients",
+        }
+    }
+}
+
+/// Who the record belongs to, to check a bundle's Patient against.
+#[derive(Clone, Debug)]
+pub struct PatientIdentity {
+    pub patient_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    pub sex: String,
+}
+
+/// The fields copied out of a resource for the portal's pages.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extracted {
+    pub resource_type: String,
+    pub category: String,
+    pub code_system: Option<String>,
+    pub code: Option<String>,
+    pub display: String,
+    pub effective_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub value: Option<f64>,
+    pub unit: Option<String>,
+    pub ref_low: Option<f64>,
+    pub ref_high: Option<f64>,
+    pub interpretation: Option<String>,
+    pub confidential: bool,
+}
+
+/// One resource ready to store: our id, the resource with our ids in it, what the pages need,
+/// its report (for an Observation named in a DiagnosticReport) and the hash of what was received.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub item_id: Uuid,
+    pub resource: Value,
+    pub fields: Extracted,
+    pub report_id: Option<Uuid>,
+    pub content_sha256: [u8; 32],
+}
+
+/// A bundle read and checked: the items it would add, its problems, and who it says it is from.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    pub items: Vec<Item>,
+    pub problems: Vec<Problem>,
+    pub source_name: Option<String>,
+    /// Entries with problems (counted once each), for "keep the N valid entries".
+    pub entries_with_problems: usize,
+}
+
+fn problem(entry: usize, resource_type: &str, field: &str, kind: ProblemKind) -> Problem {
+    Problem {
+        entry,
+        resource_type: resource_type.to_string(),
+        field: field.to_string(),
+        kind,
+    }
+}
+
+/// SHA-256 of a JSON value in canonical form (object keys sorted, no spaces).
+pub fn canonical_sha256(value: &Value) -> [u8; 32] {
+    // serde_json's map is ordered by key (the `preserve_order` feature is off), so the same
+    // resource always serialises to the same bytes.
+    Sha256::digest(value.to_string().as_bytes()).into()
+}
+
+/// A FHIR date or dateTime as an instant. A date alone (or a year, or year-month: its first
+/// day) is taken at noon UTC, so it shows as the same calendar date in every zone from UTC−11
+/// to UTC+11 where the pages are read.
+pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let date = match s.len() {
+        4 => NaiveDate::from_ymd_opt(s.parse().ok()?, 1, 1),
+        7 => {
+            let (y, m) = s.split_once('-')?;
+            NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)
+        }
+        10 => NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
+        _ => None,
+    }?;
+    Utc.from_local_datetime(&date.and_hms_opt(12, 0, 0)?)
+        .single()
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut at = v;
+    for key in path {
+        at = match at {
+            Value::Array(items) => items.first()?.get(key)?,
+            _ => at.get(key)?,
+        };
+    }
+    match at {
+        Value::Array(items) => items.first()?.as_str(),
+        _ => at.as_str(),
+    }
+    .filter(|s| !s.trim().is_empty())
+}
+
+/// The first coding of a CodeableConcept and its words (text, else the coding's display).
+fn concept(v: Option<&Value>) -> Option<(Option<String>, Option<String>, String)> {
+    // A repeating element (category, type): its first concept.
+    let v = match v? {
+        Value::Array(items) => items.first()?,
+        v => v,
+    };
+    let coding = v.get("coding").and_then(Value::as_array).and_then(|c| {
+        c.iter()
+            .find(|c| c.get("code").and_then(Value::as_str).is_some())
+            .or(c.first())
+    });
+    let system = coding
+        .and_then(|c| c.get("system"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let code = coding
+        .and_then(|c| c.get("code"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let words = v
+        .get("text")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            coding
+                .and_then(|c| c.get("display"))
+                .and_then(Value::as_str)
+        })
+        .or(code.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())?
+        .chars()
+        .take(500)
+        .collect();
+    Some((system, code, words))
+}
+
+fn first_code(v: Option<&Value>) -> Option<String> {
+    concept(v).and_then(|(_, code, _)| code)
+}
+
+/// Checks one resource and copies out what the pages need. `medications` resolves a
+/// MedicationRequest's medicationReference to the Medication's code.
+pub fn extract(
+    resource: &Value,
+    entry: usize,
+    medications: &HashMap<String, Value>,
+    problems: &mut Vec<Problem>,
+) -> Option<Extracted> {
+    let rt = resource
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let before = problems.len();
+    let need = |problems: &mut Vec<Problem>, field: &str, ok: bool| {
+        if !ok {
+            problems.push(problem(entry, &rt, field, ProblemKind::Missing));
+        }
+    };
+    let code_field = match rt.as_str() {
+        "Immunization" => "vaccineCode",
+        "MedicationRequest" => "medicationCodeableConcept",
+        "Encounter" => "type",
+        _ => "code",
+    };
+    let mut code = match rt.as_str() {
+        "MedicationRequest" => concept(resource.get("medicationCodeableConcept")).or_else(|| {
+            let reference = str_at(resource, &["medicationReference", "reference"])?;
+            concept(medications.get(reference)?.get("code"))
+        }),
+        "Encounter" => concept(resource.get("type").and_then(|t| t.get(0)))
+            .or_else(|| concept(resource.get("serviceType")))
+            .or_else(|| {
+                let class = resource.get("class")?;
+                let code = class.get("code")?.as_str()?.to_string();
+                let words = class
+                    .get("display")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&code)
+                    .to_string();
+                Some((
+                    class
+                        .get("system")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    Some(code),
+                    words,
+                ))
+            }),
+        _ => concept(resource.get(code_field)),
+    };
+    need(problems, code_field, code.is_some());
+    let subject_field = match rt.as_str() {
+        "AllergyIntolerance" | "Immunization" => "patient",
+        _ => "subject",
+    };
+    need(
+        problems,
+        &format!("{subject_field}.reference"),
+        str_at(resource, &[subject_field, "reference"]).is_some(),
+    );
+    let status = match rt.as_str() {
+        "Condition" | "AllergyIntolerance" => first_code(resource.get("clinicalStatus"))
+            .or_else(|| first_code(resource.get("verificationStatus")))
+            .unwrap_or_else(|| "active".into()),
+        _ => {
+            let s = resource.get("status").and_then(Value::as_str);
+            need(problems, "status", s.is_some());
+            s.unwrap_or_default().to_string()
+        }
+    };
+    if rt == "MedicationRequest" {
+        need(
+            problems,
+            "intent",
+            resource.get("intent").and_then(Value::as_str).is_some(),
+        );
+    }
+    if rt == "Encounter" {
+        need(problems, "class", resource.get("class").is_some());
+    }
+    let date_fields: &[&str] = match rt.as_str() {
+        "Condition" => &["onsetDateTime", "onsetPeriod.start", "recordedDate"],
+        "AllergyIntolerance" => &["onsetDateTime", "recordedDate"],
+        "MedicationRequest" => &["authoredOn"],
+        "Immunization" => &["occurrenceDateTime"],
+        "Observation" => &[
+            "effectiveDateTime",
+            "effectivePeriod.start",
+            "effectiveInstant",
+            "issued",
+        ],
+        "DiagnosticReport" => &["effectiveDateTime", "effectivePeriod.start", "issued"],
+        "Encounter" => &["period.start"],
+        _ => &[],
+    };
+    let mut effective_at = None;
+    for field in date_fields {
+        let path: Vec<&str> = field.split('.').collect();
+        if let Some(s) = str_at(resource, &path) {
+            match parse_datetime(s) {
+                Some(t) => {
+                    effective_at = effective_at.or(Some(t));
+                }
+                None => problems.push(problem(entry, &rt, field, ProblemKind::BadDate)),
+            }
+        }
+    }
+    if rt == "Immunization" {
+        need(
+            problems,
+            "occurrenceDateTime",
+            resource.get("occurrenceDateTime").is_some()
+                || resource.get("occurrenceString").is_some(),
+        );
+    }
+    let category = match rt.as_str() {
+        "Observation" | "DiagnosticReport" | "Condition" => {
+            first_code(resource.get("category")).unwrap_or_default()
+        }
+        "AllergyIntolerance" => str_at(resource, &["category"])
+            .unwrap_or_default()
+            .to_string(),
+        "Encounter" => str_at(resource, &["class", "code"])
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    };
+    let mut fields = Extracted {
+        resource_type: rt.clone(),
+        category: category.chars().take(100).collect(),
+        status: status.chars().take(50).collect(),
+        effective_at,
+        ..Extracted::default()
+    };
+    if rt == "Observation" {
+        observation_values(resource, entry, &mut fields, problems);
+    }
+    fields.confidential = resource
+        .pointer("/meta/security")
+        .and_then(Value::as_array)
+        .is_some_and(|labels| {
+            labels.iter().any(|l| {
+                l.get("system").and_then(Value::as_str) == Some(CONFIDENTIALITY)
+                    && matches!(l.get("code").and_then(Value::as_str), Some("R" | "V"))
+            })
+        });
+    if let Some((system, c, words)) = code.take() {
+        fields.code_system = system.map(|s| s.chars().take(300).collect());
+        fields.code = c.map(|s| s.chars().take(100).collect());
+        fields.display = words;
+    }
+    (problems.len() == before).then_some(fields)
+}
+
+fn number(
+    v: Option<&Value>,
+    entry: usize,
+    rt: &str,
+    field: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        _ => {
+            problems.push(problem(entry, rt, field, ProblemKind::WrongType));
+            None
+        }
+    }
+}
+
+fn observation_values(
+    resource: &Value,
+    entry: usize,
+    fields: &mut Extracted,
+    problems: &mut Vec<Problem>,
+) {
+    let rt = "Observation";
+    if let Some(q) = resource.get("valueQuantity") {
+        fields.value = number(q.get("value"), entry, rt, "valueQuantity.value", problems);
+        fields.unit = q
+            .get("unit")
+            .or_else(|| q.get("code"))
+            .and_then(Value::as_str)
+            .map(|s| s.chars().take(50).collect());
+    } else if let Some(components) = resource.get("component").and_then(Value::as_array) {
+        // A panel such as blood pressure: the first component's number is the one charted;
+        // the display shows each (see `domain::format_value`).
+        if let Some((i, q)) = components
+            .iter()
+            .enumerate()
+            .find_map(|(i, c)| c.get("valueQuantity").map(|q| (i, q)))
+        {
+            fields.value = number(
+                q.get("value"),
+                entry,
+                rt,
+                &format!("component[{i}].valueQuantity.value"),
+                problems,
+            );
+            fields.unit = q
+                .get("unit")
+                .or_else(|| q.get("code"))
+                .and_then(Value::as_str)
+                .map(|s| s.chars().take(50).collect());
+        }
+    }
+    if let Some(range) = resource.get("referenceRange").and_then(|r| r.get(0)) {
+        fields.ref_low = number(
+            range.pointer("/low/value"),
+            entry,
+            rt,
+            "referenceRange[0].low.value",
+            problems,
+        );
+        fields.ref_high = number(
+            range.pointer("/high/value"),
+            entry,
+            rt,
+            "referenceRange[0].high.value",
+            problems,
+        );
+    }
+    fields.interpretation = first_code(resource.get("interpretation").and_then(|i| i.get(0)))
+        .map(|s| s.chars().take(10).collect());
+}
+
+/// Every reference string inside `v`, with its JSON pointer.
+fn references(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let path = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                if k == "reference" {
+                    if let Some(s) = child.as_str() {
+                        out.push((path.clone(), s.to_string()));
+                    }
+                }
+                references(child, &path, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                references(child, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replaces each `reference` found in `ids` with its new value, anywhere in `v`.
+pub fn rewrite(v: &mut Value, ids: &HashMap<String, String>) {
+    rewrite_references(v, ids)
+}
+
+fn rewrite_references(v: &mut Value, ids: &HashMap<String, String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if k == "reference" {
+                    if let Some(to) = child.as_str().and_then(|s| ids.get(s)) {
+                        *child = Value::String(to.clone());
+                    }
+                } else {
+                    rewrite_references(child, ids);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| rewrite_references(c, ids)),
+        _ => {}
+    }
+}
+
+/// The names an entry can be referred to by: its fullUrl, `Type/id`, and a fullUrl's last two
+/// segments.
+fn names_of(entry: &Value, resource: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let rt = resource
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Some(url) = entry.get("fullUrl").and_then(Value::as_str) {
+        names.push(url.to_string());
+        let mut parts = url.rsplitn(3, '/');
+        if let (Some(id), Some(t)) = (parts.next(), parts.next()) {
+            names.push(format!("{t}/{id}"));
+        }
+    }
+    if let Some(id) = resource.get("id").and_then(Value::as_str) {
+        names.push(format!("{rt}/{id}"));
+    }
+    names
+}
+
+fn same_person(patient: &Value, who: &PatientIdentity) -> bool {
+    let birth = patient.get("birthDate").and_then(Value::as_str);
+    if birth != Some(who.birth_date.format("%Y-%m-%d").to_string().as_str()) {
+        return false;
+    }
+    // "García" and "Garcia" are the same family: systems differ in whether they keep accents.
+    let family = |s: &str| -> String {
+        s.trim()
+            .to_lowercase()
+            .chars()
+            .map(|c| match c {
+                'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
+                'é' | 'è' | 'ë' | 'ê' => 'e',
+                'í' | 'ì' | 'ï' | 'î' => 'i',
+                'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+                'ú' | 'ù' | 'ü' | 'û' => 'u',
+                'ñ' => 'n',
+                'ç' => 'c',
+                c => c,
+            })
+            .collect()
+    };
+    patient
+        .get("name")
+        .and_then(Value::as_array)
+        .is_some_and(|names| {
+            names.iter().any(|n| {
+                n.get("family")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| family(f) == family(&who.family_name))
+            })
+        })
+}
+
+/// Reads and checks a whole bundle for `who`. Nothing here touches the database; the caller
+/// stores `items` only when `problems` is empty, or when the patient chose to keep the valid ones.
+pub fn read_bundle(bytes: &[u8], who: &PatientIdentity) -> Reading {
+    let mut reading = Reading::default();
+    if bytes.len() > MAX_BUNDLE_BYTES {
+        reading
+            .problems
+            .push(problem(0, "Bundle", "", ProblemKind::TooLarge));
+        return reading;
+    }
+    let bundle: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(_) => {
+            reading
+                .problems
+                .push(problem(0, "", "", ProblemKind::NotJson));
+            return reading;
+        }
+    };
+    let kind = bundle.get("type").and_then(Value::as_str);
+    if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle")
+        || !matches!(
+            kind,
+            Some("collection" | "transaction" | "searchset" | "document" | "batch")
+        )
+    {
+        reading
+            .problems
+            .push(problem(0, "Bundle", "type", ProblemKind::NotABundle));
+        return reading;
+    }
+    let empty = Vec::new();
+    let entries = bundle
+        .get("entry")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    if entries.len() > MAX_ENTRIES {
+        reading
+            .problems
+            .push(problem(0, "Bundle", "entry", ProblemKind::TooManyEntries));
+        return reading;
+    }
+    // First pass: who can be referred to, the patient, the medications, and the source's name.
+    let mut known: HashMap<String, usize> = HashMap::new();
+    let mut patients = Vec::new();
+    let mut medications = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(resource) = entry.get("resource") else {
+            continue;
+        };
+        for name in names_of(entry, resource) {
+            known.insert(name.clone(), i);
+            if resource.get("resourceType").and_then(Value::as_str) == Some("Medication") {
+                medications.insert(name, resource.clone());
+            }
+        }
+        match resource.get("resourceType").and_then(Value::as_str) {
+            Some("Patient") => patients.push(i),
+            Some("Organization") if reading.source_name.is_none() => {
+                reading.source_name = resource
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(|s| s.trim().chars().take(200).collect::<String>())
+                    .filter(|s| !s.is_empty());
+            }
+            _ => {}
+        }
+    }
+    if patients.len() > 1 {
+        if let Some(second) = patients.get(1) {
+            reading.problems.push(problem(
+                second + 1,
+                "Patient",
+                "",
+                ProblemKind::SeveralPatients,
+            ));
+        }
+    }
+    for &i in &patients {
+        if let Some(p) = entries.get(i).and_then(|e| e.get("resource")) {
+            if !same_person(p, who) {
+                reading.problems.push(problem(
+                    i + 1,
+                    "Patient",
+                    "name, birthDate",
+                    ProblemKind::OtherPatient,
+                ));
+            }
+        }
+    }
+    // Our id for every kept entry, so references between them can be rewritten.
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut item_ids: HashMap<usize, Uuid> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(resource) = entry.get("resource") else {
+            continue;
+        };
+        let rt = resource
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let target = if rt == "Patient" {
+            Some(who.patient_id)
+        } else if KEPT.contains(&rt) {
+            let id = Uuid::new_v4();
+            item_ids.insert(i, id);
+            Some(id)
+        } else {
+            None
+        };
+        if let Some(id) = target {
+            for name in names_of(entry, resource) {
+                ids.insert(name, format!("urn:uuid:{id}"));
+            }
+        }
+    }
+    let mut bad_entries = std::collections::BTreeSet::new();
+    let mut report_of: HashMap<String, Uuid> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let n = i + 1;
+        let Some(resource) = entry.get("resource").filter(|r| r.is_object()) else {
+            reading
+                .problems
+                .push(problem(n, "", "resource", ProblemKind::Missing));
+            bad_entries.insert(n);
+            continue;
+        };
+        let rt = resource
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if CONTEXT.contains(&rt) {
+            continue;
+        }
+        if !KEPT.contains(&rt) {
+            reading
+                .problems
+                .push(problem(n, rt, "resourceType", ProblemKind::UnsupportedType));
+            bad_entries.insert(n);
+            continue;
+        }
+        let before = reading.problems.len();
+        let mut refs = Vec::new();
+        references(resource, "", &mut refs);
+        for (path, reference) in &refs {
+            // A contained resource (#id) resolves inside the resource itself.
+            if reference.starts_with('#') {
+                continue;
+            }
+            let subject = path == "subject.reference" || path == "patient.reference";
+            let points_to_patient = reference.starts_with("Patient/") || subject;
+            match known.get(reference) {
+                Some(_) => {}
+                // A searchset often leaves the Patient out: its references are accepted then,
+                // and the bundle's own Patient (when there is one) was checked above.
+                None if points_to_patient && patients.is_empty() => {}
+                None => reading
+                    .problems
+                    .push(problem(n, rt, path, ProblemKind::UnknownReference)),
+            }
+        }
+        let fields = extract(resource, n, &medications, &mut reading.problems);
+        if reading.problems.len() != before {
+            bad_entries.insert(n);
+            continue;
+        }
+        let (Some(fields), Some(&item_id)) = (fields, item_ids.get(&i)) else {
+            continue;
+        };
+        let content_sha256 = canonical_sha256(resource);
+        let mut kept = resource.clone();
+        rewrite_references(&mut kept, &ids);
+        if let Some(map) = kept.as_object_mut() {
+            map.insert("id".into(), Value::String(item_id.to_string()));
+            let security = map.get("meta").and_then(|m| m.get("security")).cloned();
+            map.remove("meta");
+            if let Some(security) = security {
+                map.insert("meta".into(), json!({ "security": security }));
+            }
+            // Subject references to a Patient the searchset left out point at this patient.
+            for field in ["subject", "patient"] {
+                if map.get(field).and_then(|s| s.get("reference")).is_some() {
+                    map.insert(
+                        field.into(),
+                        json!({ "reference": format!("urn:uuid:{}", who.patient_id) }),
+                    );
+                }
+            }
+        }
+        if rt == "DiagnosticReport" {
+            for result in kept
+                .get("result")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(r) = result.get("reference").and_then(Value::as_str) {
+                    report_of.insert(r.to_string(), item_id);
+                }
+            }
+        }
+        reading.items.push(Item {
+            item_id,
+            resource: kept,
+            fields,
+            report_id: None,
+            content_sha256,
+        });
+    }
+    for item in &mut reading.items {
+        item.report_id = report_of
+            .get(&format!("urn:uuid:{}", item.item_id))
+            .copied();
+    }
+    // A report whose entry was refused cannot hold results that were kept.
+    let kept_ids: std::collections::HashSet<Uuid> =
+        reading.items.iter().map(|i| i.item_id).collect();
+    for item in &mut reading.items {
+        if item.report_id.is_some_and(|r| !kept_ids.contains(&r)) {
+            item.report_id = None;
+        }
+    }
+    reading.entries_with_problems = bad_entries.len()
+        + reading
+            .problems
+            .iter()
+            .filter(|p| p.entry > 0 && !bad_entries.contains(&p.entry))
+            .map(|p| p.entry)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+    reading
+}
+
+/// The US Core profile a resource may claim, when it has what that profile requires.
+pub fn us_core_profile(resource: &Value) -> Option<&'static str> {
+    let has = |k: &str| resource.get(k).is_some_and(|v| !v.is_null());
+    let code = str_at(resource, &["code", "coding", "code"]);
+    let category = str_at(resource, &["category", "coding", "code"]);
+    let name = match resource.get("resourceType")?.as_str()? {
+        "Condition" if has("category") && has("code") && has("subject") => {
+            "us-core-condition-problems-health-concerns"
+        }
+        "AllergyIntolerance" if has("code") && has("patient") && has("clinicalStatus") => {
+            "us-core-allergyintolerance"
+        }
+        "MedicationRequest"
+            if has("status")
+                && has("intent")
+                && has("subject")
+                && has("medicationCodeableConcept")
+                && has("authoredOn") =>
+        {
+            "us-core-medicationrequest"
+        }
+        "Immunization"
+            if has("status")
+                && has("vaccineCode")
+                && has("patient")
+                && has("occurrenceDateTime")
+                && has("primarySource") =>
+        {
+            "us-core-immunization"
+        }
+        "Observation" if category == Some("laboratory") && has("subject") => {
+            "us-core-observation-lab"
+        }
+        "Observation"
+            if category == Some("vital-signs") && has("subject") && has("effectiveDateTime") =>
+        {
+            match code {
+                Some("85354-9") => "us-core-blood-pressure",
+                Some("29463-7") => "us-core-body-weight",
+                Some("8302-2") => "us-core-body-height",
+                Some("8867-4") => "us-core-heart-rate",
+                Some("39156-5") => "us-core-bmi",
+                Some("8310-5") => "us-core-body-temperature",
+                _ => return None,
+            }
+        }
+        "DiagnosticReport" if category == Some("LAB") && has("subject") && has("code") => {
+            "us-core-diagnosticreport-lab"
+        }
+        "Encounter" if has("class") && has("type") && has("subject") => "us-core-encounter",
+        _ => return None,
+    };
+    Some(profile_url(name))
+}
+
+fn profile_url(name: &str) -> &'static str {
+    match name {
+        "us-core-condition-problems-health-concerns" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns",
+        "us-core-allergyintolerance" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance",
+        "us-core-medicationrequest" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest",
+        "us-core-immunization" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-immunization",
+        "us-core-observation-lab" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab",
+        "us-core-blood-pressure" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure",
+        "us-core-body-weight" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-weight",
+        "us-core-body-height" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-height",
+        "us-core-heart-rate" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate",
+        "us-core-bmi" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-bmi",
+        "us-core-body-temperature" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-temperature",
+        "us-core-diagnosticreport-lab" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-lab",
+        "us-core-encounter" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter",
+        "us-core-patient" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient",
+        "us-core-provenance" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-provenance",
+        "us-core-organization" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization",
+        _ => "",
+    }
+}
+
+/// The organisation's own fixed id in exports (there is one organisation per portal).
+pub const ORGANISATION_ID: Uuid = Uuid::from_u128(0x6f70656e_7765_4c6c_8000_000000000001);
+
+/// One stored item as the export reads it.
+pub struct Exported<'a> {
+    pub item_id: Uuid,
+    pub resource: &'a Value,
+    /// An outside record's source: (id, name, imported at).
+    pub source: Option<(Uuid, &'a str, DateTime<Utc>)>,
+}
+
+fn with_profile(resource: &Value, profile: Option<&str>) -> Value {
+    let mut out = resource.clone();
+    if let (Some(map), Some(profile)) = (out.as_object_mut(), profile) {
+        let meta = map.entry("meta").or_insert_with(|| json!({}));
+        if let Some(meta) = meta.as_object_mut() {
+            meta.insert("profile".into(), json!([profile]));
+        }
+    }
+    out
+}
+
+fn entry(id: Uuid, resource: Value) -> Value {
+    json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": resource })
+}
+
+/// The Patient resource for `who` (US Core Patient: an identifier, a name, a gender).
+pub fn patient_resource(who: &PatientIdentity) -> Value {
+    json!({
+        "resourceType": "Patient",
+        "id": who.patient_id.to_string(),
+        "meta": { "profile": [profile_url("us-core-patient")] },
+        "identifier": [{ "system": "urn:ietf:rfc:3986", "value": format!("urn:uuid:{}", who.patient_id) }],
+        "name": [{ "family": who.family_name, "given": [who.given_name] }],
+        "gender": who.sex,
+        "birthDate": who.birth_date.format("%Y-%m-%d").to_string(),
+    })
+}
+
+fn provenance(id: Uuid, targets: &[Uuid], recorded: DateTime<Utc>, who: Value) -> Value {
+    json!({
+        "resourceType": "Provenance",
+        "id": id.to_string(),
+        "meta": { "profile": [profile_url("us-core-provenance")] },
+        "target": targets.iter().map(|t| json!({ "reference": format!("urn:uuid:{t}") })).collect::<Vec<_>>(),
+        "recorded": recorded.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "agent": [{
+            "type": { "coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                "code": "author",
+                "display": "Author"
+            }] },
+            "who": who
+        }]
+    })
+}
+
+/// The patient's whole record as a FHIR R4 collection Bundle: the Patient, this organisation,
+/// every item (with the US Core profile it meets) and a Provenance per origin — this
+/// organisation for its own items, each outside record's source for what came from it.
+pub fn export_bundle(
+    who: &PatientIdentity,
+    organisation: &str,
+    items: &[Exported<'_>],
+    now: DateTime<Utc>,
+) -> Value {
+    let mut entries = vec![
+        entry(who.patient_id, patient_resource(who)),
+        entry(
+            ORGANISATION_ID,
+            json!({
+                "resourceType": "Organization",
+                "id": ORGANISATION_ID.to_string(),
+                "meta": { "profile": [profile_url("us-core-organization")] },
+                "active": true,
+                "name": organisation,
+            }),
+        ),
+    ];
+    let mut own = Vec::new();
+    let mut outside: BTreeMap<Uuid, (&str, DateTime<Utc>, Vec<Uuid>)> = BTreeMap::new();
+    for item in items {
+        entries.push(entry(
+            item.item_id,
+            with_profile(item.resource, us_core_profile(item.resource)),
+        ));
+        match item.source {
+            None => own.push(item.item_id),
+            Some((id, name, at)) => outside
+                .entry(id)
+                .or_insert((name, at, Vec::new()))
+                .2
+                .push(item.item_id),
+        }
+    }
+    if !own.is_empty() {
+        let who =
+            json!({ "reference": format!("urn:uuid:{ORGANISATION_ID}"), "display": organisation });
+        let id = Uuid::new_v4();
+        entries.push(entry(id, provenance(id, &own, now, who)));
+    }
+    for (_, (name, at, targets)) in outside {
+        let id = Uuid::new_v4();
+        entries.push(entry(
+            id,
+            provenance(id, &targets, at, json!({ "display": name })),
+        ));
+    }
+    json!({
+        "resourceType": "Bundle",
+        "id": Uuid::new_v4().to_string(),
+        "meta": { "lastUpdated": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) },
+        "identifier": { "system": "urn:ietf:rfc:3986", "value": format!("urn:uuid:{}", Uuid::new_v4()) },
+        "type": "collection",
+        "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "entry": entries,
+    })
+}
+
+/// A resource without what an export adds or an import assigns (ids, references to ids, meta
+/// profiles), for comparing records across a round trip.
+pub fn comparable(resource: &Value) -> Value {
+    fn strip(v: &Value) -> Value {
+        match v {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "id" | "reference" | "meta"))
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect::<Map<_, _>>(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            other => other.clone(),
+        }
+    }
+    strip(resource)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn maria() -> PatientIdentity {
+        PatientIdentity {
+            patient_id: Uuid::from_u128(7),
+            given_name: "Maria".into(),
+            family_name: "Garcia".into(),
+            birth_date: NaiveDate::from_ymd_opt(1979, 3, 14).unwrap(),
+            sex: "female".into(),
+        }
+    }
+
+    fn patient_entry() -> Value {
+        json!({ "fullUrl": "urn:uuid:p1", "resource": {
+            "resourceType": "Patient", "id": "p1",
+            "name": [{ "family": "García", "given": ["Maria"] }], "birthDate": "1979-03-14" } })
+    }
+
+    fn a1c(id: &str, value: Value) -> Value {
+        json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": {
+            "resourceType": "Observation", "id": id, "status": "final",
+            "category": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory" }] }],
+            "code": { "coding": [{ "system": LOINC, "code": "4548-4", "display": "Hemoglobin A1c" }] },
+            "subject": { "reference": "urn:uuid:p1" },
+            "effectiveDateTime": "2024-05-12",
+            "valueQuantity": { "value": value, "unit": "%" },
+            "referenceRange": [{ "low": { "value": 4.0 }, "high": { "value": 5.6 } }] } })
+    }
+
+    fn bundle(entries: Vec<Value>) -> Vec<u8> {
+        json!({ "resourceType": "Bundle", "type": "collection", "entry": entries })
+            .to_string()
+            .into_bytes()
+    }
+
+    fn kinds(r: &Reading) -> Vec<(usize, &str, ProblemKind)> {
+        r.problems
+            .iter()
+            .map(|p| (p.entry, p.field.as_str(), p.kind))
+            .collect()
+    }
+
+    #[test]
+    fn dates_of_every_precision_are_read_and_a_date_alone_is_noon_utc() {
+        assert_eq!(
+            parse_datetime("2024-05-12T08:30:00-05:00").map(|t| t.to_rfc3339()),
+            Some("2024-05-12T13:30:00+00:00".into())
+        );
+        assert_eq!(
+            parse_datetime("2024-05-12").map(|t| t.to_rfc3339()),
+            Some("2024-05-12T12:00:00+00:00".into())
+        );
+        assert_eq!(
+            parse_datetime("2016-04").map(|t| t.to_rfc3339()),
+            Some("2016-04-01T12:00:00+00:00".into())
+        );
+        assert_eq!(
+            parse_datetime("2016").map(|t| t.to_rfc3339()),
+            Some("2016-01-01T12:00:00+00:00".into())
+        );
+        assert_eq!(parse_datetime("12/05/2024"), None);
+        assert_eq!(parse_datetime("2024-13-01"), None);
+    }
+
+    #[test]
+    fn a_good_bundle_gives_items_with_our_ids_and_references_rewritten() {
+        let mut report = json!({ "fullUrl": "urn:uuid:r1", "resource": {
+            "resourceType": "DiagnosticReport", "id": "r1", "status": "final",
+            "code": { "text": "A1c" }, "subject": { "reference": "Patient/p1" },
+            "result": [{ "reference": "urn:uuid:o1" }] } });
+        // Referred to as Type/id too.
+        report["resource"]["subject"]["reference"] = json!("Patient/p1");
+        let r = read_bundle(
+            &bundle(vec![patient_entry(), a1c("o1", json!(6.1)), report]),
+            &maria(),
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.items.len(), 2);
+        let obs = r
+            .items
+            .iter()
+            .find(|i| i.fields.resource_type == "Observation")
+            .unwrap();
+        let rep = r
+            .items
+            .iter()
+            .find(|i| i.fields.resource_type == "DiagnosticReport")
+            .unwrap();
+        assert_eq!(obs.fields.value, Some(6.1));
+        assert_eq!(obs.fields.code.as_deref(), Some("4548-4"));
+        assert_eq!(obs.fields.category, "laboratory");
+        assert_eq!(obs.report_id, Some(rep.item_id));
+        assert_eq!(obs.resource["id"], json!(obs.item_id.to_string()));
+        assert_eq!(
+            obs.resource["subject"]["reference"],
+            json!(format!("urn:uuid:{}", maria().patient_id))
+        );
+        assert_eq!(
+            rep.resource["subject"]["reference"],
+            json!(format!("urn:uuid:{}", maria().patient_id))
+        );
+        assert_eq!(
+            rep.resource["result"][0]["reference"],
+            json!(format!("urn:uuid:{}", obs.item_id))
+        );
+    }
+
+    #[test]
+    fn the_same_resource_always_hashes_the_same_whatever_its_key_order() {
+        let a: Value = serde_json::from_str(r#"{"b":1,"a":{"y":2,"x":3}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"a":{"x":3,"y":2},"b":1}"#).unwrap();
+        assert_eq!(canonical_sha256(&a), canonical_sha256(&b));
+    }
+
+    #[test]
+    fn not_json_not_a_bundle_and_too_large_are_named() {
+        let who = maria();
+        assert_eq!(
+            kinds(&read_bundle(b"{ nope", &who)),
+            [(0, "", ProblemKind::NotJson)]
+        );
+        assert_eq!(
+            kinds(&read_bundle(br#"{"resourceType":"Patient"}"#, &who)),
+            [(0, "type", ProblemKind::NotABundle)]
+        );
+        assert_eq!(
+            kinds(&read_bundle(
+                br#"{"resourceType":"Bundle","type":"history"}"#,
+                &who
+            )),
+            [(0, "type", ProblemKind::NotABundle)]
+        );
+        let big = vec![b' '; MAX_BUNDLE_BYTES + 1];
+        assert_eq!(
+            kinds(&read_bundle(&big, &who)),
+            [(0, "", ProblemKind::TooLarge)]
+        );
+    }
+
+    #[test]
+    fn each_problem_is_named_by_entry_and_field() {
+        let no_status = json!({ "resource": { "resourceType": "Immunization",
+            "vaccineCode": { "text": "Flu" }, "patient": { "reference": "urn:uuid:p1" } } });
+        let claim = json!({ "resource": { "resourceType": "Claim", "id": "x" } });
+        let dangling = json!({ "resource": { "resourceType": "DiagnosticReport", "status": "final",
+            "code": { "text": "Panel" }, "subject": { "reference": "urn:uuid:p1" },
+            "result": [{ "reference": "Observation/nowhere" }] } });
+        let bad_date = json!({ "resource": { "resourceType": "Condition", "code": { "text": "Asthma" },
+            "subject": { "reference": "urn:uuid:p1" }, "onsetDateTime": "last spring" } });
+        let r = read_bundle(
+            &bundle(vec![
+                patient_entry(),
+                a1c("o1", json!("six")),
+                no_status,
+                claim,
+                dangling,
+                bad_date,
+            ]),
+            &maria(),
+        );
+        assert_eq!(
+            kinds(&r),
+            [
+                (2, "valueQuantity.value", ProblemKind::WrongType),
+                (3, "status", ProblemKind::Missing),
+                (3, "occurrenceDateTime", ProblemKind::Missing),
+                (4, "resourceType", ProblemKind::UnsupportedType),
+                (5, "result[0].reference", ProblemKind::UnknownReference),
+                (6, "onsetDateTime", ProblemKind::BadDate),
+            ]
+        );
+        assert_eq!(r.items.len(), 0);
+        assert_eq!(r.entries_with_problems, 5);
+    }
+
+    #[test]
+    fn valid_entries_are_read_beside_the_broken_ones_so_they_can_be_kept() {
+        let r = read_bundle(
+            &bundle(vec![
+                patient_entry(),
+                a1c("o1", json!(6.1)),
+                a1c("o2", json!("x")),
+            ]),
+            &maria(),
+        );
+        assert_eq!(r.items.len(), 1);
+        assert_eq!(r.problems.len(), 1);
+    }
+
+    #[test]
+    fn a_bundle_about_someone_else_is_refused() {
+        let mut other = patient_entry();
+        other["resource"]["birthDate"] = json!("1980-01-01");
+        let r = read_bundle(&bundle(vec![other, a1c("o1", json!(6.1))]), &maria());
+        assert_eq!(
+            kinds(&r),
+            [(1, "name, birthDate", ProblemKind::OtherPatient)]
+        );
+        let mut second = patient_entry();
+        second["fullUrl"] = json!("urn:uuid:p2");
+        let r = read_bundle(&bundle(vec![patient_entry(), second]), &maria());
+        assert_eq!(kinds(&r), [(2, "", ProblemKind::SeveralPatients)]);
+    }
+
+    #[test]
+    fn a_searchset_without_its_patient_is_read_as_this_patients() {
+        let mut obs = a1c("o1", json!(6.1));
+        obs["resource"]["subject"]["reference"] = json!("Patient/123");
+        let bytes =
+            json!({ "resourceType": "Bundle", "type": "searchset", "entry": [obs] }).to_string();
+        let r = read_bundle(bytes.as_bytes(), &maria());
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(
+            r.items
+                .first()
+                .map(|i| i.resource["subject"]["reference"].clone()),
+            Some(json!(format!("urn:uuid:{}", maria().patient_id)))
+        );
+    }
+
+    #[test]
+    fn restricted_resources_are_confidential_and_keep_their_label() {
+        let mut obs = a1c("o1", json!(6.1));
+        obs["resource"]["meta"] =
+            json!({ "versionId": "3", "security": [{ "system": CONFIDENTIALITY, "code": "R" }] });
+        let r = read_bundle(&bundle(vec![patient_entry(), obs]), &maria());
+        let item = r.items.first().unwrap();
+        assert!(item.fields.confidential);
+        assert_eq!(
+            item.resource["meta"],
+            json!({ "security": [{ "system": CONFIDENTIALITY, "code": "R" }] })
+        );
+    }
+
+    #[test]
+    fn a_medication_reference_takes_the_medications_code() {
+        let med = json!({ "fullUrl": "urn:uuid:m1", "resource": { "resourceType": "Medication",
+            "code": { "coding": [{ "system": RXNORM, "code": "860975", "display": "metformin 500 MG" }] } } });
+        let request = json!({ "resource": { "resourceType": "MedicationRequest", "status": "active",
+            "intent": "order", "medicationReference": { "reference": "urn:uuid:m1" },
+            "subject": { "reference": "urn:uuid:p1" } } });
+        let r = read_bundle(&bundle(vec![patient_entry(), med, request]), &maria());
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(
+            r.items
+                .first()
+                .and_then(|i| i.fields.code.clone())
+                .as_deref(),
+            Some("860975")
+        );
+    }
+
+    #[test]
+    fn the_export_claims_a_profile_only_when_the_resource_meets_it() {
+        let r = read_bundle(
+            &bundle(vec![patient_entry(), a1c("o1", json!(6.1))]),
+            &maria(),
+        );
+        let item = r.items.first().unwrap();
+        assert_eq!(
+            us_core_profile(&item.resource),
+            Some(profile_url("us-core-observation-lab"))
+        );
+        let bare = json!({ "resourceType": "Condition", "code": { "text": "x" } });
+        assert_eq!(us_core_profile(&bare), None);
+        let exported = [Exported {
+            item_id: item.item_id,
+            resource: &item.resource,
+            source: None,
+        }];
+        let b = export_bundle(&maria(), "Riverbend Health", &exported, Utc::now());
+        let entries = b["entry"].as_array().unwrap();
+        let types: Vec<&str> = entries
+            .iter()
+            .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            ["Patient", "Organization", "Observation", "Provenance"]
+        );
+        for e in entries {
+            assert_eq!(
+                e["fullUrl"],
+                json!(format!(
+                    "urn:uuid:{}",
+                    e["resource"]["id"].as_str().unwrap()
+                ))
+            );
+        }
+        assert_eq!(
+            entries[3]["resource"]["target"][0]["reference"],
+            json!(format!("urn:uuid:{}", item.item_id))
+        );
+    }
+
+    #[test]
+    fn an_export_reads_back_as_the_same_resources() {
+        let r = read_bundle(
+            &bundle(vec![patient_entry(), a1c("o1", json!(6.1))]),
+            &maria(),
+        );
+        let exported: Vec<Exported> = r
+            .items
+            .iter()
+            .map(|i| Exported {
+                item_id: i.item_id,
+                resource: &i.resource,
+                source: None,
+            })
+            .collect();
+        let b = export_bundle(&maria(), "Riverbend Health", &exported, Utc::now());
+        let again = read_bundle(b.to_string().as_bytes(), &maria());
+        assert!(again.problems.is_empty(), "{:?}", again.problems);
+        let before: Vec<Value> = r.items.iter().map(|i| comparable(&i.resource)).collect();
+        let after: Vec<Value> = again
+            .items
+            .iter()
+            .map(|i| comparable(&i.resource))
+            .collect();
+        assert_eq!(before, after);
+    }
+}

@@ -1,0 +1,133 @@
+//! The import form's body: `patient_id` and one file, `bundle`, posted as
+//! `multipart/form-data`. The body is read only once the caller is known to be signed in, and
+//! nothing of it is stored before their access to the patient has been checked; a file over
+//! [`MAX_BUNDLE_BYTES`](super::domain::MAX_BUNDLE_BYTES) stops the reading and is reported as too
+//! large.
+
+use server_fn::{error::FromServerFnError, request::Req};
+
+/// The whole request may carry a little more than the largest bundle, so that a file just over
+/// the limit reaches the import (which says "too large" on the page) instead of being cut off
+/// with a bare 413.
+pub const FORM_BODY_LIMIT: usize = super::domain::MAX_BUNDLE_BYTES + 1024 * 1024;
+
+/// The import form, not yet read.
+pub struct BundleForm {
+    #[cfg(feature = "ssr")]
+    body: Body,
+}
+
+/// A multipart body unread, or the fields of a url-encoded one (a client posting no file).
+#[cfg(feature = "ssr")]
+enum Body {
+    Multipart(multer::Multipart<'static>),
+    Fields(Vec<(String, String)>),
+}
+
+impl std::fmt::Debug for BundleForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BundleForm").finish_non_exhaustive()
+    }
+}
+
+impl<E, R> server_fn::codec::FromReq<crate::media::UploadForm, R, E> for super::ImportBundle
+where
+    R: Req<E> + Send + 'static,
+    E: FromServerFnError + Send + Sync,
+{
+    async fn from_req(req: R) -> Result<Self, E> {
+        #[cfg(feature = "ssr")]
+        {
+            use crate::media::{multipart_body, multipart_boundary};
+            let body = match multipart_boundary(&req) {
+                Some(boundary) => Body::Multipart(multipart_body(
+                    req,
+                    boundary,
+                    FORM_BODY_LIMIT,
+                    super::domain::MAX_BUNDLE_BYTES,
+                )?),
+                // No larger than any other form post (the general body limit applies).
+                None => Body::Fields(
+                    url::form_urlencoded::parse(&req.try_into_bytes().await?)
+                        .into_owned()
+                        .collect(),
+                ),
+            };
+            Ok(BundleForm { body }.into())
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let _ = req;
+            Ok(BundleForm {}.into())
+        }
+    }
+}
+
+impl<E, R> server_fn::codec::IntoReq<crate::media::UploadForm, R, E> for super::ImportBundle
+where
+    R: server_fn::request::ClientReq<E>,
+    E: FromServerFnError,
+{
+    fn into_req(self, _path: &str, _accepts: &str) -> Result<R, E> {
+        Err(crate::media::posted_only())
+    }
+}
+
+/// The body limit for a request to `path`, when it is the import form.
+pub fn import_body_limit(path: &str) -> Option<usize> {
+    use server_fn::ServerFn;
+    (path == <super::ImportBundle as ServerFn>::PATH).then_some(FORM_BODY_LIMIT)
+}
+
+/// A read import form: its text fields and the file's bytes (or why they were not read).
+#[cfg(feature = "ssr")]
+pub struct PostedBundle {
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub file: Result<Vec<u8>, super::fhir::ProblemKind>,
+}
+
+#[cfg(feature = "ssr")]
+impl BundleForm {
+    /// Reads the form. A file over the limit gives `TooLarge`; no file gives `Missing`.
+    pub async fn read(self) -> PostedBundle {
+        use super::fhir::ProblemKind;
+        let mut posted = PostedBundle {
+            fields: Default::default(),
+            file: Err(ProblemKind::Missing),
+        };
+        let mut body = match self.body {
+            Body::Multipart(body) => body,
+            Body::Fields(fields) => {
+                posted.fields = fields.into_iter().collect();
+                return posted;
+            }
+        };
+        loop {
+            let field = match body.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(_) => {
+                    posted.file = Err(ProblemKind::TooLarge);
+                    break;
+                }
+            };
+            let name = field.name().unwrap_or_default().to_string();
+            if field.file_name().is_some() {
+                if name != "bundle" {
+                    continue;
+                }
+                match field.bytes().await {
+                    Ok(bytes) if bytes.is_empty() => {}
+                    Ok(bytes) => posted.file = Ok(bytes.to_vec()),
+                    Err(_) => {
+                        posted.file = Err(ProblemKind::TooLarge);
+                        break;
+                    }
+                }
+            } else if let Ok(value) = field.text().await {
+                posted.fields.insert(name, value);
+            }
+        }
+        posted
+    }
+}

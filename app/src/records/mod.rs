@@ -1,0 +1,24 @@
+//! Health records: what the patient (or someone acting for them with the records scope) sees
+//! of their own health story — the summary (conditions, allergies, medications, immunizations,
+//! latest vitals), results grouped by report with plain-word flags and trend charts — and the
+//! record in and out as FHIR R4.
+//!
+//! Invariants: each item is one FHIR R4 resource kept with its codes as received, and the
+//! fields the pages need copied beside it when stored; corrections add versions
+//! (`record_item_version`), never overwrite history; an outside record keeps its source; the
+//! patient's side sees released items only, and a parent of a 12–17-year-old never sees
+//! confidential ones unless the teen shares them; every read, import and export is audited; an
+//! import is checked whole and stores nothing until every entry is acceptable (or the patient
+//! keeps the valid ones), and importing the same data again adds nothing.
+mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod fhir;
+pub mod form;
+mod ui;
+
+pub use api::*;
+pub use domain::*;
+pub use ui::{ImportRecordsPage, RecordsPage, ResultsPage, TrendPage};
