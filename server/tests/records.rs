@@ -474,6 +474,10 @@ async fn every_problem_is_named_by_entry_and_field_and_nothing_is_stored_until_c
             "other_patient".to_string()
         )]
     );
+    assert_eq!(
+        report.valid_entries, 0,
+        "another person's entries can never be kept"
+    );
     let huge = vec![b' '; app::records::MAX_BUNDLE_BYTES + 1];
     let report = problems_of(
         &c,

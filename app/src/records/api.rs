@@ -719,7 +719,9 @@ pub mod server {
                 &access.audit("records.import").on("patient", patient),
             )
             .await?;
-            leptos_axum::redirect(&format!("/records/import?added=0&already={items}"));
+            leptos_axum::redirect(&format!(
+                "/records/import?patient={patient}&added=0&already={items}"
+            ));
             return Ok(());
         }
         let mut tx = pool.begin().await?;
@@ -731,7 +733,9 @@ pub mod server {
         .await?;
         tx.commit().await?;
         tracing::info!(added, already, "records imported");
-        leptos_axum::redirect(&format!("/records/import?added={added}&already={already}"));
+        leptos_axum::redirect(&format!(
+            "/records/import?patient={patient}&added={added}&already={already}"
+        ));
         Ok(())
     }
 
@@ -788,7 +792,10 @@ pub mod server {
         )
         .await?;
         tx.commit().await?;
-        leptos_axum::redirect(&format!("/records/import?added={added}&already={already}"));
+        leptos_axum::redirect(&format!(
+            "/records/import?patient={}&added={added}&already={already}",
+            access.patient_id
+        ));
         Ok(())
     }
 

@@ -798,6 +798,15 @@ pub fn read_bundle(bytes: &[u8], who: &PatientIdentity) -> Reading {
             item.report_id = None;
         }
     }
+    // About someone else (or several people): nothing in it may be kept, valid or not.
+    if reading.problems.iter().any(|p| {
+        matches!(
+            p.kind,
+            ProblemKind::OtherPatient | ProblemKind::SeveralPatients
+        )
+    }) {
+        reading.items.clear();
+    }
     reading.entries_with_problems = bad_entries.len()
         + reading
             .problems

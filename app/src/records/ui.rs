@@ -129,7 +129,7 @@ fn Item(item: ItemView, show_status: bool) -> impl IntoView {
             })}
             <p class="muted">{meta}</p>
             {item.learn.clone().map(|(title, href)| view! {
-                <p><a href=href>{td_string!(l, rec_learn)} <span class="visually-hidden">": " {title.clone()}</span></a></p>
+                <p><a href=href aria-label=format!("{}: {title}", td_string!(l, rec_learn))>{td_string!(l, rec_learn)}</a></p>
             })}
         </li>
     }
@@ -264,10 +264,10 @@ fn ResultLine(row: ResultRow, patient_id: String) -> impl IntoView {
             <td>
                 {(flag != Flag::Unknown).then(|| view! { <span class=flag_class(flag)>{flag_words(l, flag)}</span> })}
                 {row.learn.clone().map(|(title, href)| view! {
-                    <br /><a href=href>{td_string!(l, rec_learn)} <span class="visually-hidden">": " {title.clone()}</span></a>
+                    <br /><a href=href aria-label=format!("{}: {title}", td_string!(l, rec_learn))>{td_string!(l, rec_learn)}</a>
                 })}
                 {trend.map(|href| view! {
-                    <br /><a href=href>{td_string!(l, rec_see_trend)} <span class="visually-hidden">": " {row.display.clone()}</span></a>
+                    <br /><a href=href aria-label=format!("{}: {}", td_string!(l, rec_see_trend), row.display)>{td_string!(l, rec_see_trend)}</a>
                 })}
             </td>
         </tr>
@@ -307,12 +307,11 @@ pub fn ResultsPage() -> impl IntoView {
                                 ].into_iter().flatten().collect::<Vec<_>>().join(" · ");
                                 let patient_id = patient_id.clone();
                                 view! {
-                                    <section class="report" aria-labelledby=id.clone()>
+                                    <section class="report" aria-labelledby=format!("{id} {id}-meta")>
                                         <h2 id=id.clone()>{heading}</h2>
-                                        <p class="muted">{meta}</p>
+                                        <p class="muted" id=format!("{id}-meta")>{meta}</p>
                                         {report.conclusion.clone().map(|c| view! { <p>{c}</p> })}
-                                        <div class="table-scroll" role="region" aria-labelledby=id.clone() tabindex="0">
-                                            <table class="results">
+                                            <table class="results" aria-labelledby=id.clone()>
                                                 <thead><tr>
                                                     <th scope="col">{td_string!(l, rec_test)}</th>
                                                     <th scope="col">{td_string!(l, rec_value)}</th>
@@ -322,7 +321,6 @@ pub fn ResultsPage() -> impl IntoView {
                                                     {report.rows.into_iter().map(|row| view! { <ResultLine row patient_id=patient_id.clone() /> }).collect_view()}
                                                 </tbody>
                                             </table>
-                                        </div>
                                     </section>
                                 }
                             }).collect_view()}
@@ -426,7 +424,6 @@ pub fn TrendPage() -> impl IntoView {
                                 <p>{td_string!(l, rec_usual_range).replace("%range%", &format!("{} {}", range_text(t.low, t.high), unit))}</p>
                             })}
                             <TrendChart trend=t.clone() />
-                            <div class="table-scroll" role="region" aria-labelledby="values-title" tabindex="0">
                                 <table class="results">
                                     <caption id="values-title">{td_string!(l, rec_values_caption)}</caption>
                                     <thead><tr>
@@ -446,7 +443,6 @@ pub fn TrendPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                            </div>
                             {t.learn.clone().map(|(title, href)| view! {
                                 <p><a href=href>{td_string!(l, rec_learn)} ": " {title}</a></p>
                             })}
