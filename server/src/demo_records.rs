@@ -848,3 +848,49 @@ async fn load_maria_extras(pool: &PgPool) -> anyhow::Result<u64> {
     tx.commit().await?;
     Ok(added)
 }
+
+/// A benchmark patient's record: about `observations` lab results over ten years (panels of
+/// one to four tests, each in its report) plus a few conditions and medications.
+pub fn bench_record(patient: Uuid, observations: usize, now: DateTime<Utc>) -> Vec<Item> {
+    let mut b = Builder {
+        patient,
+        items: Vec::new(),
+        rng: ChaCha8Rng::seed_from_u64(SEED ^ 0xbe7c),
+        clinician: "Dr. Mei Chen",
+    };
+    let start = now - Duration::days(3650);
+    for (i, c) in [&HYPERTENSION, &DIABETES, &CHOLESTEROL]
+        .into_iter()
+        .enumerate()
+    {
+        b.condition(c, start - Duration::days(30 * i as i64), "active", false);
+    }
+    // Eleven results per round: A1c, the metabolic panel, lipids and a blood count.
+    let rounds = observations.div_ceil(11).max(1);
+    let step = 3650.0 / rounds as f64;
+    for r in 0..rounds {
+        let when = start + Duration::minutes((r as f64 * step * 1440.0) as i64);
+        let a1c = b.rng.random_range(6.2..8.4);
+        b.panel("4548-4", "Hemoglobin A1c", when, &[(A1C, a1c)]);
+        let metabolic = [
+            (GLUCOSE, b.rng.random_range(85.0..160.0)),
+            (CREATININE, b.rng.random_range(0.7..1.3)),
+            (POTASSIUM, b.rng.random_range(3.6..5.2)),
+            (SODIUM, b.rng.random_range(135.0..145.0)),
+        ];
+        b.panel("51990-0", "Basic metabolic panel", when, &metabolic);
+        let lipids = [
+            (TOTAL_CHOLESTEROL, b.rng.random_range(160.0..240.0)),
+            (LDL, b.rng.random_range(80.0..170.0)),
+            (HDL, b.rng.random_range(35.0..65.0)),
+            (TRIGLYCERIDES, b.rng.random_range(90.0..220.0)),
+        ];
+        b.panel("57698-3", "Lipid panel", when, &lipids);
+        let blood = [
+            (HEMOGLOBIN, b.rng.random_range(11.5..15.5)),
+            (WBC, b.rng.random_range(4.5..10.5)),
+        ];
+        b.panel("58410-2", "Complete blood count", when, &blood);
+    }
+    b.items
+}

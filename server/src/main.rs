@@ -27,7 +27,11 @@ const USAGE: &str = "usage:
   server bench-messaging [--conversations N] [--messages N]
                                   load benchmark-scale conversations (default 10,000 open, a
                                   million messages) and measure the inbox and the live path
-                                  between two processes (bench/messaging.sh)";
+                                  between two processes (bench/messaging.sh)
+  server bench-records [--observations N] [--resources N]
+                                  load a patient with ten years of results (default 2,000)
+                                  and measure the records queries, then import and export a
+                                  bundle of N resources (default 5,000) (bench/records.sh)";
 
 #[derive(Debug, PartialEq)]
 enum Command {
@@ -35,10 +39,23 @@ enum Command {
     Migrate,
     Worker,
     ApiPaths,
-    DemoData { patients: u64, articles: u64 },
+    DemoData {
+        patients: u64,
+        articles: u64,
+    },
     VerifyAudit,
-    BenchScheduling { clinicians: i32, appointments: i64 },
-    BenchMessaging { conversations: i64, messages: i64 },
+    BenchScheduling {
+        clinicians: i32,
+        appointments: i64,
+    },
+    BenchMessaging {
+        conversations: i64,
+        messages: i64,
+    },
+    BenchRecords {
+        observations: usize,
+        resources: usize,
+    },
 }
 
 fn parse_args(args: &[String]) -> Result<Command, String> {
@@ -110,6 +127,28 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             Ok(Command::BenchMessaging {
                 conversations,
                 messages,
+            })
+        }
+        [cmd, rest @ ..] if cmd == "bench-records" => {
+            let (mut observations, mut resources) = (2000, 5000);
+            for pair in rest.chunks(2) {
+                match pair {
+                    [flag, n] if flag == "--observations" => {
+                        observations = n.parse().map_err(|_| {
+                            format!("--observations takes a whole number, not {n:?}")
+                        })?;
+                    }
+                    [flag, n] if flag == "--resources" => {
+                        resources = n
+                            .parse()
+                            .map_err(|_| format!("--resources takes a whole number, not {n:?}"))?;
+                    }
+                    _ => return Err(USAGE.to_string()),
+                }
+            }
+            Ok(Command::BenchRecords {
+                observations,
+                resources,
             })
         }
         _ => Err(USAGE.to_string()),
@@ -221,6 +260,13 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let staff = server::bench_messaging::load(&pool, conversations, messages).await?;
             server::bench_messaging::run(&pool, staff).await
+        }
+        Command::BenchRecords {
+            observations,
+            resources,
+        } => {
+            server::bench_records::load(&pool, observations).await?;
+            server::bench_records::run(&pool, resources).await
         }
         Command::VerifyAudit => {
             let report = app::audit::verify_chain(&pool)
