@@ -57,6 +57,12 @@ test('the summary, results and a trend read clearly, and the exported record is 
     expect(types.has(t), t).toBe(true);
   }
   expect(problems(bundle)).toEqual([]);
+
+  // Each of these reads is in her access log, in words.
+  await page.goto('/me/access-log');
+  for (const words of ['Viewed the health summary', 'Viewed test results', "Viewed a test's results over time", 'Downloaded the health record']) {
+    await expect(page.getByText(words).first()).toBeVisible();
+  }
 });
 
 // Maria is Leo's parent and Elena's proxy with the records scope.

@@ -235,6 +235,11 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "proxy.accept" => td_string!(l, action_proxy_accept),
         "proxy.revoke" => td_string!(l, action_proxy_revoke),
         "proxy.list" => td_string!(l, action_proxy_list),
+        "records.summary" => td_string!(l, action_records_summary),
+        "records.results" => td_string!(l, action_records_results),
+        "records.trend" => td_string!(l, action_records_trend),
+        "records.import" => td_string!(l, action_records_import),
+        "records.export" => td_string!(l, action_records_export),
         _ => td_string!(l, action_other),
     }
 }

@@ -18,8 +18,11 @@ pub async fn records_summary(patient_id: Option<String>) -> Result<SummaryView, 
 /// Results grouped by report, each marked new until the caller has seen it (opening this
 /// marks them seen). Who may call: as [`records_summary`]. Audited.
 #[server]
-pub async fn records_results(patient_id: Option<String>) -> Result<ResultsView, AppError> {
-    crate::error::with_status(server::results(patient_id).await)
+pub async fn records_results(
+    patient_id: Option<String>,
+    all: Option<bool>,
+) -> Result<ResultsView, AppError> {
+    crate::error::with_status(server::results(patient_id, all.unwrap_or(false)).await)
 }
 
 /// One test's values over time, for its chart and table. As [`records_summary`]. Audited.
@@ -286,7 +289,7 @@ pub mod server {
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
         let who = identity(&mut conn, patient).await?;
-        let rows = db::select_items(
+        let mut rows = db::select_items(
             &mut conn,
             patient,
             &[
@@ -294,12 +297,14 @@ pub mod server {
                 "AllergyIntolerance",
                 "MedicationRequest",
                 "Immunization",
-                "Observation",
             ],
             released_only(&access),
             show,
         )
         .await?;
+        rows.extend(
+            db::select_latest_vitals(&mut conn, patient, released_only(&access), show).await?,
+        );
         let condition_codes = rows
             .iter()
             .filter(|r| r.resource_type == "Condition")
@@ -314,10 +319,7 @@ pub mod server {
         // Active problems first, then the rest, each newest first (the query's order).
         conditions
             .sort_by_key(|r| !matches!(r.status.as_str(), "active" | "recurrence" | "relapse"));
-        let mut seen_vitals = HashSet::new();
         let vitals = of(&rows, "Observation")
-            .filter(|r| r.category == "vital-signs")
-            .filter(|r| seen_vitals.insert(r.code.clone().unwrap_or_else(|| r.display.clone())))
             .map(|r| item_view(r, language, &learn))
             .collect();
         let new_results =
@@ -399,7 +401,13 @@ pub mod server {
         }
     }
 
-    pub async fn results(patient_id: Option<String>) -> Result<ResultsView, AppError> {
+    /// How many reports (or days of results outside a report) the page shows before "show all".
+    pub const REPORTS_SHOWN: usize = 40;
+
+    pub async fn results(
+        patient_id: Option<String>,
+        all_shown: bool,
+    ) -> Result<ResultsView, AppError> {
         let access = access(patient_id).await?;
         let patient = access.patient_id;
         let (released, show) = (released_only(&access), access.allowed.show_confidential);
@@ -498,9 +506,23 @@ pub mod server {
             .chain(loose)
             .collect();
         all.sort_by_key(|b| std::cmp::Reverse(b.0));
+        let more = if all_shown {
+            0
+        } else {
+            all.len().saturating_sub(REPORTS_SHOWN)
+        };
+        all.truncate(all.len() - more);
+        // Only what was shown stops being new.
+        let shown: Vec<Uuid> = all
+            .iter()
+            .flat_map(|(_, r)| {
+                std::iter::once(r.id.as_str()).chain(r.rows.iter().map(|row| row.id.as_str()))
+            })
+            .filter_map(|id| Uuid::parse_str(id).ok())
+            .collect();
         let hidden_confidential = !show && db::has_confidential(&mut conn, patient).await?;
         let mut tx = pool.begin().await?;
-        db::mark_seen(&mut tx, account, &ids).await?;
+        db::mark_seen(&mut tx, account, &shown).await?;
         crate::audit::record(
             &mut *tx,
             &access.audit("records.results").on("patient", patient),
@@ -511,6 +533,7 @@ pub mod server {
             patient_id: patient.to_string(),
             patient_name: name(&who),
             reports: all.into_iter().map(|(_, r)| r).collect(),
+            more,
             hidden_confidential,
         })
     }

@@ -82,6 +82,35 @@ pub async fn select_items(
     .await
 }
 
+/// The newest vital sign of each kind (blood pressure, weight…), for the summary.
+pub async fn select_latest_vitals(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as!(
+        ItemRow,
+        // language=PostgreSQL
+        r#"select distinct on (coalesce(i.code, i.display))
+                  i.item_id, i.resource_type, i.category, i.code_system, i.code, i.display,
+                  i.effective_at, i.status, i.value, i.unit, i.ref_low, i.ref_high,
+                  i.interpretation, i.report_id, i.confidential, i.source_id,
+                  s.name as "source_name?", i.resource
+           from record_item i
+           left join record_source s using (source_id)
+           where i.patient_id = $1 and i.resource_type = 'Observation' and i.category = 'vital-signs'
+             and (not $2 or i.released_at <= now())
+             and ($3 or not i.confidential)
+           order by coalesce(i.code, i.display), i.effective_at desc nulls last"#,
+        patient,
+        released_only,
+        show_confidential
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// Whether the patient has confidential items the caller is not shown.
 pub async fn has_confidential(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
@@ -469,4 +498,87 @@ pub async fn organisation_name(conn: &mut PgConnection) -> sqlx::Result<String> 
             .await?
             .unwrap_or_else(|| crate::organisation::PRODUCT_NAME.to_string()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use sqlx::PgPool;
+    use std::collections::HashMap;
+
+    async fn patient(pool: &PgPool) -> Uuid {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "insert into patient (patient_id, given_name, family_name, birth_date, sex)
+             values ($1, 'Rosa', 'Delgado', '1975-04-09', 'female')",
+        )
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+        id
+    }
+
+    fn own(category: &str, at: DateTime<Utc>) -> Item {
+        let resource = json!({
+            "resourceType": "Observation", "status": "final",
+            "category": [{ "coding": [{ "code": category }] }],
+            "code": { "text": "Chest X-ray" },
+            "subject": { "reference": "urn:uuid:x" },
+            "effectiveDateTime": at.to_rfc3339(),
+        });
+        let mut problems = Vec::new();
+        let fields =
+            super::super::fhir::extract(&resource, 1, &HashMap::new(), &mut problems).unwrap();
+        Item {
+            item_id: Uuid::new_v4(),
+            content_sha256: super::super::fhir::canonical_sha256(&resource),
+            resource,
+            fields,
+            report_id: None,
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn a_result_reaches_the_patient_when_its_category_releases_it(pool: PgPool) {
+        let p = patient(&pool).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let now = Utc::now();
+        let items = [
+            own("laboratory", now),
+            own("imaging", now),
+            own("imaging", now - chrono::Duration::hours(73)),
+        ];
+        assert_eq!(
+            insert_items(&mut conn, p, &items, None, None)
+                .await
+                .unwrap(),
+            3
+        );
+        let patient_side = select_items(&mut conn, p, &["Observation"], true, true)
+            .await
+            .unwrap();
+        let ids: Vec<Uuid> = patient_side.iter().map(|r| r.item_id).collect();
+        assert!(ids.contains(&items[0].item_id), "laboratory: at once");
+        assert!(
+            !ids.contains(&items[1].item_id),
+            "imaging: held for 72 hours"
+        );
+        assert!(
+            ids.contains(&items[2].item_id),
+            "imaging from three days ago: released"
+        );
+        let staff_side = select_items(&mut conn, p, &["Observation"], false, true)
+            .await
+            .unwrap();
+        assert_eq!(staff_side.len(), 3);
+        // Every item has its first version.
+        let versions: i64 =
+            sqlx::query_scalar("select count(*) from record_item_version where version = 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(versions, 3);
+    }
 }

@@ -142,6 +142,8 @@ pub struct ResultsView {
     pub patient_name: String,
     /// Newest first; results outside any report are grouped by day at the end of their date.
     pub reports: Vec<ReportView>,
+    /// Older reports not shown (the page offers to show them all).
+    pub more: usize,
     pub hidden_confidential: bool,
 }
 

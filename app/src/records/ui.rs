@@ -279,13 +279,14 @@ fn ResultLine(row: ResultRow, patient_id: String) -> impl IntoView {
 pub fn ResultsPage() -> impl IntoView {
     let l = use_locale();
     let patient = query("patient");
+    let all = query("all") == "1";
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, rec_results)) />
         <Suspense fallback=Loading>
             {move || {
                 let patient = patient.clone();
                 Suspend::new(async move {
-                    let r = match records_results(Some(patient).filter(|p| !p.is_empty())).await {
+                    let r = match records_results(Some(patient).filter(|p| !p.is_empty()), Some(all)).await {
                         Ok(r) => r,
                         Err(error) => return view! { <RecordsProblem error /> }.into_any(),
                     };
@@ -324,6 +325,11 @@ pub fn ResultsPage() -> impl IntoView {
                                     </section>
                                 }
                             }).collect_view()}
+                            {(r.more > 0).then(|| view! {
+                                <p><a class="button button--secondary" href=format!("/records/results?patient={}&all=1", r.patient_id)>
+                                    {td_string!(l, rec_show_all).replace("%count%", &r.more.to_string())}
+                                </a></p>
+                            })}
                         </section>
                     }
                     .into_any()
