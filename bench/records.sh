@@ -24,7 +24,7 @@ LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn RA
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-SIGN_IN="$(target/release/server api-paths | grep '/sign_in')"
+SIGN_IN="$(target/release/server api-paths | awk '$2 ~ /^\/api\/sign_in[0-9]/ {print $2}')"
 JAR="$(mktemp)"
 curl -fsS -c "$JAR" -o /dev/null -H "Origin: http://127.0.0.1:$PORT" \
   --data-urlencode "email=bench-records@example.org" --data-urlencode "password=openwell demo passphrase" \
