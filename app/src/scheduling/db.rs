@@ -32,7 +32,9 @@ fn range(span: Span) -> PgRange<chrono::DateTime<chrono::Utc>> {
 
 /// Books `new`, or answers `Conflict("slot_taken")` when the clinician already has a booking
 /// that overlaps it (the database's exclusion constraint decides, so concurrent bookings of one
-/// time give exactly one appointment).
+/// time give exactly one appointment). Callers booking concurrently take
+/// [`super::waitlist::lock_clinician`] first: unserialised inserts under an exclusion constraint
+/// can wait on each other, and PostgreSQL then aborts one as a deadlock instead of refusing it.
 pub async fn insert_appointment(
     conn: &mut PgConnection,
     new: &NewAppointment<'_>,
@@ -720,7 +722,9 @@ mod tests {
     ) -> sqlx::Result<()> {
         let (location, clinician, patients) = seed(&pool, 32).await?;
         // Every attempt has its own connection (the test pool holds fewer) and they start
-        // together.
+        // together, each as booking does it: in a transaction that takes the clinician's lock
+        // first. Without the lock, concurrent inserts checked by an exclusion constraint can
+        // wait on each other and PostgreSQL aborts one as a deadlock (seen once in CI).
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(40)
             .connect_with((*pool.connect_options()).clone())
@@ -729,10 +733,15 @@ mod tests {
         let attempts = patients.into_iter().map(|patient| {
             let (pool, barrier) = (pool.clone(), barrier.clone());
             tokio::spawn(async move {
-                let mut conn = pool.acquire().await?;
+                let mut tx = pool.begin().await?;
                 barrier.wait().await;
+                super::super::waitlist::lock_clinician(&mut tx, clinician).await?;
                 let new = visit(patient, clinician, location, "2026-06-01T15:00:00Z", 20);
-                Ok::<_, sqlx::Error>(insert_appointment(&mut conn, &new).await)
+                let answer = insert_appointment(&mut tx, &new).await;
+                if answer.is_ok() {
+                    tx.commit().await?;
+                }
+                Ok::<_, sqlx::Error>(answer)
             })
         });
         let mut booked = 0;
