@@ -112,6 +112,18 @@ pub fn negotiate(cookie_header: Option<&str>, accept_language: Option<&str>) -> 
         .unwrap_or_default()
 }
 
+/// A month's short name in `language` ("Mar", "mar"), from its zero-based number; empty past 11.
+pub fn short_month(language: &str, month0: u32) -> &'static str {
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const ES: [&str; 12] = [
+        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic",
+    ];
+    let months = if language == "es" { ES } else { EN };
+    months.get(month0 as usize).copied().unwrap_or_default()
+}
+
 /// Decides the request's language from its headers and provides it to every component.
 #[cfg(feature = "ssr")]
 pub fn provide_request_locale() -> Locale {

@@ -13,32 +13,15 @@ use axum::{
 use server_fn::ServerFn;
 use sqlx::PgPool;
 use tower::ServiceExt;
-use uuid::Uuid;
 
 mod common;
 use common::{
-    config, cookie_pair, options, post, router_with, seed_account, signed_in, text,
+    config, cookie_pair, options, patient, post, router_with, seed_account, signed_in, text,
     with_authenticator,
 };
 
 const PASSWORD: &str = "harbour saffron ledger twelve";
 const SECRET: &[u8] = b"staff-test-totp-key!";
-
-async fn patient(pool: &PgPool, given: &str, family: &str, born: &str) -> Uuid {
-    let id = Uuid::new_v4();
-    sqlx::query(
-        "insert into patient (patient_id, given_name, family_name, birth_date, sex)
-         values ($1, $2, $3, $4::date, 'unknown')",
-    )
-    .bind(id)
-    .bind(given)
-    .bind(family)
-    .bind(born)
-    .execute(pool)
-    .await
-    .expect("patient");
-    id
-}
 
 async fn staff(app: &Router, pool: &PgPool) -> String {
     let id = seed_account(pool, "staff@example.org", &[Role::Staff], PASSWORD).await;
@@ -67,9 +50,9 @@ async fn names(app: &Router, cookie: &str, name: &str, born: &str) -> Vec<String
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn staff_find_patients_by_any_words_of_the_name_and_the_birth_date(pool: PgPool) {
     let app = router_with(pool.clone(), config(&[]), options());
-    patient(&pool, "Ana", "Lopez", "1980-02-03").await;
-    patient(&pool, "Ana", "Lopez", "1992-07-01").await;
-    patient(&pool, "Ben", "Okafor", "1980-02-03").await;
+    patient(&pool, "Ana", "Lopez", "1980-02-03", "unknown").await;
+    patient(&pool, "Ana", "Lopez", "1992-07-01", "unknown").await;
+    patient(&pool, "Ben", "Okafor", "1980-02-03", "unknown").await;
     let cookie = staff(&app, &pool).await;
 
     assert_eq!(names(&app, &cookie, "lopez ana", "").await.len(), 2);
@@ -105,7 +88,7 @@ async fn staff_find_patients_by_any_words_of_the_name_and_the_birth_date(pool: P
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn an_invitation_code_is_shown_once_on_the_patient_page(pool: PgPool) {
     let app = router_with(pool.clone(), config(&[]), options());
-    let carmen = patient(&pool, "Carmen", "Diaz", "1990-10-05").await;
+    let carmen = patient(&pool, "Carmen", "Diaz", "1990-10-05", "unknown").await;
     let cookie = staff(&app, &pool).await;
     let r = app
         .clone()

@@ -132,6 +132,31 @@ where
     ))
 }
 
+/// A posted form's body: multipart unread (files are read only once the caller is known), or
+/// the fields of a url-encoded one (a client posting no file; no larger than any form post).
+#[cfg(feature = "ssr")]
+pub enum PostedBody {
+    Multipart(multer::Multipart<'static>),
+    Fields(Vec<(String, String)>),
+}
+
+/// Wraps a request's body as a [`PostedBody`], a multipart one limited as [`multipart_body`].
+#[cfg(feature = "ssr")]
+pub async fn posted_body<R, E>(req: R, whole: usize, per_field: usize) -> Result<PostedBody, E>
+where
+    R: Req<E> + Send + 'static,
+    E: FromServerFnError + Send + Sync,
+{
+    Ok(match multipart_boundary(&req) {
+        Some(boundary) => PostedBody::Multipart(multipart_body(req, boundary, whole, per_field)?),
+        None => PostedBody::Fields(
+            url::form_urlencoded::parse(&req.try_into_bytes().await?)
+                .into_owned()
+                .collect(),
+        ),
+    })
+}
+
 /// What an [`UploadForm`] function's client side answers: the browser posts the form itself,
 /// and nothing calls these functions from Rust.
 pub fn posted_only<E: FromServerFnError>() -> E {

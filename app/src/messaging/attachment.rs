@@ -29,13 +29,7 @@ pub const FILE_FIELD: &str = "attachment";
 /// The body of a message form, not yet read.
 pub struct MessageForm {
     #[cfg(feature = "ssr")]
-    body: FormBody,
-}
-
-#[cfg(feature = "ssr")]
-enum FormBody {
-    Multipart(multer::Multipart<'static>),
-    Fields(Vec<(String, String)>),
+    body: crate::media::PostedBody,
 }
 
 impl std::fmt::Debug for MessageForm {
@@ -54,21 +48,8 @@ impl MessageForm {
     {
         #[cfg(feature = "ssr")]
         {
-            use crate::media::{multipart_body, multipart_boundary};
-            let Some(boundary) = multipart_boundary(&req) else {
-                let bytes = req.try_into_bytes().await?;
-                let fields = url::form_urlencoded::parse(&bytes).into_owned().collect();
-                return Ok(MessageForm {
-                    body: FormBody::Fields(fields),
-                });
-            };
             Ok(MessageForm {
-                body: FormBody::Multipart(multipart_body(
-                    req,
-                    boundary,
-                    FORM_BODY_LIMIT,
-                    MAX_ATTACHMENT_BYTES,
-                )?),
+                body: crate::media::posted_body(req, FORM_BODY_LIMIT, MAX_ATTACHMENT_BYTES).await?,
             })
         }
         #[cfg(not(feature = "ssr"))]
@@ -151,11 +132,11 @@ impl MessageForm {
             refused: None,
         };
         let mut body = match self.body {
-            FormBody::Fields(fields) => {
+            crate::media::PostedBody::Fields(fields) => {
                 posted.fields = fields.into_iter().collect();
                 return Ok(posted);
             }
-            FormBody::Multipart(body) => body,
+            crate::media::PostedBody::Multipart(body) => body,
         };
         loop {
             let field = match body.next_field().await {

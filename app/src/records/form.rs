@@ -14,14 +14,7 @@ pub const FORM_BODY_LIMIT: usize = super::domain::MAX_BUNDLE_BYTES + 1024 * 1024
 /// The import form, not yet read.
 pub struct BundleForm {
     #[cfg(feature = "ssr")]
-    body: Body,
-}
-
-/// A multipart body unread, or the fields of a url-encoded one (a client posting no file).
-#[cfg(feature = "ssr")]
-enum Body {
-    Multipart(multer::Multipart<'static>),
-    Fields(Vec<(String, String)>),
+    body: crate::media::PostedBody,
 }
 
 impl std::fmt::Debug for BundleForm {
@@ -38,21 +31,9 @@ where
     async fn from_req(req: R) -> Result<Self, E> {
         #[cfg(feature = "ssr")]
         {
-            use crate::media::{multipart_body, multipart_boundary};
-            let body = match multipart_boundary(&req) {
-                Some(boundary) => Body::Multipart(multipart_body(
-                    req,
-                    boundary,
-                    FORM_BODY_LIMIT,
-                    super::domain::MAX_BUNDLE_BYTES,
-                )?),
-                // No larger than any other form post (the general body limit applies).
-                None => Body::Fields(
-                    url::form_urlencoded::parse(&req.try_into_bytes().await?)
-                        .into_owned()
-                        .collect(),
-                ),
-            };
+            let body =
+                crate::media::posted_body(req, FORM_BODY_LIMIT, super::domain::MAX_BUNDLE_BYTES)
+                    .await?;
             Ok(BundleForm { body }.into())
         }
         #[cfg(not(feature = "ssr"))]
@@ -96,8 +77,8 @@ impl BundleForm {
             file: Err(ProblemKind::Missing),
         };
         let mut body = match self.body {
-            Body::Multipart(body) => body,
-            Body::Fields(fields) => {
+            crate::media::PostedBody::Multipart(body) => body,
+            crate::media::PostedBody::Fields(fields) => {
                 posted.fields = fields.into_iter().collect();
                 return posted;
             }

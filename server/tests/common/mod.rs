@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 use std::{collections::HashMap, sync::Arc};
+use uuid::Uuid;
 
 /// A valid development configuration plus `extra` variables.
 pub fn config(extra: &[(&str, &str)]) -> Config {
@@ -146,6 +147,40 @@ pub fn set_cookie(response: &Response) -> String {
 /// `name=value` from a `Set-Cookie` header, ready for a `Cookie` header.
 pub fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+/// A patient record (no account); returns its id. `sex` is the record's administrative sex.
+pub async fn patient(pool: &PgPool, given: &str, family: &str, born: &str, sex: &str) -> Uuid {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "insert into patient (patient_id, given_name, family_name, birth_date, sex)
+         values ($1, $2, $3, $4::date, $5)",
+    )
+    .bind(id)
+    .bind(given)
+    .bind(family)
+    .bind(born)
+    .bind(sex)
+    .execute(pool)
+    .await
+    .expect("patient");
+    id
+}
+
+/// Gives `account` access to `patient`'s record as `relationship` ("self", "parent", "proxy")
+/// with `scopes` (a PostgreSQL array literal such as `{scheduling}`), already accepted.
+pub async fn grant(pool: &PgPool, account: Uuid, patient: Uuid, relationship: &str, scopes: &str) {
+    sqlx::query(
+        "insert into patient_access (access_id, account_id, patient_id, relationship, scopes, accepted_at)
+         values (gen_random_uuid(), $1, $2, $3, $4::text[], now())",
+    )
+    .bind(account)
+    .bind(patient)
+    .bind(relationship)
+    .bind(scopes)
+    .execute(pool)
+    .await
+    .expect("grant");
 }
 
 /// A confirmed account with `roles` and `password`; returns its id.
