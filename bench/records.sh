@@ -31,7 +31,9 @@ curl -fsS -c "$JAR" -o /dev/null -H "Origin: http://127.0.0.1:$PORT" \
   "http://127.0.0.1:$PORT$SIGN_IN"
 echo "| page | runs | p50 ms | p95 ms | p99 ms | bytes |"
 echo "|---|---:|---:|---:|---:|---:|"
-for page in /records /records/results /records/results/4548-4; do
+# A trend's address names one of its values by id: take the first trend link on the results page.
+TREND="$(curl -fsS -b "$JAR" "http://127.0.0.1:$PORT/records/results" | grep -o '/records/results/[0-9a-f-]\{36\}' | head -1)"
+for page in /records /records/results "$TREND" /records/visits /records/care-plan; do
   for _ in 1 2 3; do curl -fsS -b "$JAR" -o /dev/null "http://127.0.0.1:$PORT$page"; done
   for _ in $(seq 1 "${RUNS:-100}"); do
     curl -fsS -b "$JAR" -o /dev/null -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$PORT$page"

@@ -19,7 +19,9 @@ use crate::messaging::{
     CannedRepliesPage, ConversationPage, MessagesPage, NewMessagePage, NotificationsPage,
     StaffConversationPage, StaffInboxPage,
 };
-use crate::records::{ImportRecordsPage, RecordsPage, ResultsPage, TrendPage};
+use crate::records::{
+    CarePlanPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
+};
 use crate::scheduling::{
     AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage,
     ScheduleSetupPage, StaffSchedulePage, VisitTypesPage,
@@ -117,8 +119,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/canned-replies") view=CannedRepliesPage ssr=SsrMode::Async />
                     <Route path=path!("/records") view=RecordsPage ssr=SsrMode::Async />
                     <Route path=path!("/records/results") view=ResultsPage ssr=SsrMode::Async />
-                    <Route path=path!("/records/results/:code") view=TrendPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/results/:item") view=TrendPage ssr=SsrMode::Async />
                     <Route path=path!("/records/import") view=ImportRecordsPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/visits") view=VisitsPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/care-plan") view=CarePlanPage ssr=SsrMode::Async />
                     <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />
                     <Route path=path!("/messages/new") view=NewMessagePage ssr=SsrMode::Async />
                     <Route path=path!("/messages/:id") view=ConversationPage ssr=SsrMode::Async />

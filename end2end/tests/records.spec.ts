@@ -35,6 +35,9 @@ test('the summary, results and a trend read clearly, and the exported record is 
   await a1c.getByRole('link', { name: 'See how it has changed: Hemoglobin A1c' }).click();
 
   await expect(page.getByRole('heading', { level: 1, name: 'Hemoglobin A1c' })).toBeVisible();
+  // The address names an opaque value id, never the test (LOINC 4548-4 is health information).
+  await expect(page).toHaveURL(/\/records\/results\/[0-9a-f-]{36}(\?|$)/);
+  expect(page.url()).not.toContain('4548');
   const chart = page.getByRole('img', { name: 'Hemoglobin A1c' });
   await expect(chart).toBeVisible();
   const dots = await chart.locator('circle').count();
@@ -53,7 +56,7 @@ test('the summary, results and a trend read clearly, and the exported record is 
   const bundle = await response.json();
   expect(bundle.resourceType).toBe('Bundle');
   const types = new Set(bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType));
-  for (const t of ['Patient', 'Condition', 'AllergyIntolerance', 'MedicationRequest', 'Immunization', 'Observation', 'DiagnosticReport', 'Encounter', 'Provenance']) {
+  for (const t of ['Patient', 'Condition', 'AllergyIntolerance', 'MedicationRequest', 'Immunization', 'Observation', 'DiagnosticReport', 'Encounter', 'DocumentReference', 'CarePlan', 'Goal', 'CareTeam', 'Provenance']) {
     expect(types.has(t), t).toBe(true);
   }
   expect(problems(bundle)).toEqual([]);

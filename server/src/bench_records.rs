@@ -186,9 +186,15 @@ pub async fn run(pool: &PgPool, resources: usize) -> anyhow::Result<()> {
     );
     let checked = started.elapsed();
     let mut tx = pool.begin().await?;
-    let (added, _) = app::records::server::store(&mut tx, TWIN, by, &bytes, reading)
-        .await
-        .map_err(|e| anyhow::anyhow!("import: {e}"))?;
+    let (added, _) = app::records::server::store(
+        &mut tx,
+        TWIN,
+        by,
+        &app::records::server::sha256(&bytes),
+        reading,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("import: {e}"))?;
     tx.commit().await?;
     let import = started.elapsed();
     let import_peak = peak_mb();

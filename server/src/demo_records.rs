@@ -310,7 +310,12 @@ impl Builder {
         self.add(r, None);
     }
 
-    fn encounter(&mut self, when: DateTime<Utc>, follow_up: bool, reason: Option<&Condition>) {
+    fn encounter(
+        &mut self,
+        when: DateTime<Utc>,
+        follow_up: bool,
+        reason: Option<&Condition>,
+    ) -> Uuid {
         let (code, name) = if follow_up {
             ("390906007", "Follow-up encounter")
         } else {
@@ -331,7 +336,146 @@ impl Builder {
                 json!([codeable(ICD10, c.icd10, c.name)]),
             );
         }
+        self.add(r, None)
+    }
+
+    /// The after-visit summary the clinician wrote for visit `encounter`.
+    fn visit_summary(&mut self, encounter: Uuid, when: DateTime<Utc>, text: &str) {
+        let r = fhir::visit_summary(
+            Uuid::nil(),
+            self.patient,
+            encounter,
+            text,
+            when + Duration::hours(2),
+            self.clinician,
+        );
         self.add(r, None);
+    }
+
+    /// Goals, a care plan with its tasks and the care team, as the clinician set them up at the
+    /// last visit (`last`) for `conditions`; tasks fall due around `now`.
+    fn care_plan(&mut self, conditions: &[&Condition], last: DateTime<Utc>, now: DateTime<Utc>) {
+        let has = |code: &str| conditions.iter().any(|c| c.icd10 == code);
+        let day = |days: i64| (now + Duration::days(days)).date_naive().to_string();
+        let goal = |description: &str, target: &str, due: i64, achievement: &str| {
+            json!({
+                "resourceType": "Goal",
+                "lifecycleStatus": "active",
+                "achievementStatus": codeable(
+                    "http://terminology.hl7.org/CodeSystem/goal-achievement",
+                    achievement,
+                    if achievement == "improving" { "Improving" } else { "In Progress" },
+                ),
+                "description": { "text": description },
+                "startDate": last.date_naive().to_string(),
+                "target": [{ "detailString": target, "dueDate": day(due) }],
+            })
+        };
+        let mut goals = Vec::new();
+        let mut tasks: Vec<(&str, i64, bool)> = Vec::new();
+        if has("E11.9") {
+            goals.push(goal(
+                "Hemoglobin A1c below 7 %",
+                "A1c under 7 %",
+                180,
+                "improving",
+            ));
+            tasks.push(("Have your A1c blood test", 60, false));
+            tasks.push(("Have your yearly diabetic eye exam", -12, false));
+        }
+        if has("I10") {
+            goals.push(goal(
+                "Blood pressure below 130/80 mmHg",
+                "Under 130/80 mmHg at home",
+                120,
+                "in-progress",
+            ));
+            tasks.push((
+                "Check your blood pressure at home twice a week and write it down",
+                14,
+                false,
+            ));
+        }
+        if has("E78.5") {
+            goals.push(goal(
+                "LDL cholesterol below 100 mg/dL",
+                "LDL under 100 mg/dL",
+                240,
+                "in-progress",
+            ));
+            tasks.push(("Have a fasting lipid panel", 90, false));
+        }
+        goals.push(goal(
+            "Walk 30 minutes, 5 days a week",
+            "150 minutes of walking a week",
+            90,
+            "in-progress",
+        ));
+        tasks.push(("Get this season's flu shot", -30, true));
+        tasks.push(("Book your yearly check-up", 200, false));
+        for g in goals {
+            let mut g = g;
+            if let Some(map) = g.as_object_mut() {
+                map.insert("subject".into(), self.subject());
+            }
+            self.add(g, None);
+        }
+        let activities: Vec<Value> = tasks
+            .iter()
+            .map(|(what, due, done)| {
+                let mut a = json!({ "detail": {
+                    "status": if *done { "completed" } else { "not-started" },
+                    "description": what,
+                    "scheduledPeriod": { "end": day(*due) },
+                } });
+                if *done {
+                    if let Some(map) = a.as_object_mut() {
+                        map.insert(
+                            "progress".into(),
+                            json!([{
+                                "authorString": self.clinician,
+                                "time": at(now + Duration::days(*due - 3)),
+                                "text": "Given at the clinic",
+                            }]),
+                        );
+                    }
+                }
+                a
+            })
+            .collect();
+        let mut plan = json!({
+            "resourceType": "CarePlan",
+            "status": "active",
+            "intent": "plan",
+            "category": [codeable("http://hl7.org/fhir/us/core/CodeSystem/careplan-category", "assess-plan", "Assessment and Plan of Treatment")],
+            "title": "My care plan",
+            "subject": self.subject(),
+            "period": { "start": at(last) },
+            "created": at(last),
+            "author": { "display": self.clinician },
+            "activity": activities,
+        });
+        let text = fhir::plan_narrative(&plan);
+        if let Some(map) = plan.as_object_mut() {
+            map.insert("text".into(), text);
+        }
+        self.add(plan, None);
+        let mut team = vec![
+            json!({ "role": [{ "text": "Primary care physician" }], "member": { "display": self.clinician } }),
+            json!({ "role": [{ "text": "Nurse" }], "member": { "display": "Grace Kim, RN" } }),
+        ];
+        if has("E11.9") {
+            team.push(json!({ "role": [{ "text": "Diabetes educator" }], "member": { "display": "Luis Romero, CDCES" } }));
+        }
+        let team = json!({
+            "resourceType": "CareTeam",
+            "status": "active",
+            "name": "Primary care team",
+            "subject": self.subject(),
+            "period": { "start": at(last) },
+            "participant": team,
+        });
+        self.add(team, None);
     }
 
     fn vital(&mut self, code: &str, name: &str, when: DateTime<Utc>, value: f64, unit: &str) {
@@ -450,6 +594,42 @@ const CLINICIANS: [&str; 4] = [
     "Dr. Mei Chen",
     "Dr. Omar Haddad",
 ];
+
+/// What the clinician wrote after a visit: what was found, what to do, when to come back.
+fn summary_text(
+    reason: Option<&Condition>,
+    systolic: f64,
+    diastolic: f64,
+    weight: f64,
+    step: i64,
+) -> String {
+    let why = reason.map_or("your check-up".to_string(), |c| {
+        format!("your {}", c.name.to_lowercase())
+    });
+    let pressure = if systolic >= 130.0 {
+        "higher than we would like"
+    } else {
+        "in a healthy range"
+    };
+    let mut next = match reason.and_then(|c| c.medication) {
+        Some((_, drug, _, _, how)) => format!("Keep taking {drug}. {how}"),
+        None => "No new medicines today.".to_string(),
+    };
+    if systolic >= 130.0 {
+        next.push_str(
+            " Check your blood pressure at home twice a week and bring the numbers next time.",
+        );
+    }
+    let months = if step < 365 { 6 } else { 12 };
+    format!(
+        "Thank you for coming in today for {why}.\n\n\
+         What we found: your blood pressure was {systolic:.0}/{diastolic:.0} mmHg, {pressure}. \
+         Your weight was {weight:.1} kg.\n\n\
+         What to do next: {next}\n\n\
+         Come back in {months} months, or sooner if you feel worse. If you have chest pain or \
+         trouble breathing, call 911."
+    )
+}
 
 /// A patient's record, generated from their index (or a fixed stream for the demo family).
 fn record(
@@ -570,6 +750,10 @@ fn record(
         b.rng.random_range(108.0..126.0)
     };
     let tsh_base: f64 = if has("E03.9", &conditions) { 6.2 } else { 1.8 };
+    // After-visit summaries of the last two years' visits, added once the random values are
+    // drawn (each added item draws its id, which would change every value after it).
+    let mut summaries: Vec<(Uuid, DateTime<Utc>, String)> = Vec::new();
+    let mut last_visit = None;
     for v in 0..visits {
         let when =
             start + Duration::days(v * step + b.rng.random_range(0..20)) + Duration::hours(15);
@@ -580,7 +764,7 @@ fn record(
             .iter()
             .map(|(c, _)| *c)
             .find(|c| c.medication.is_some());
-        b.encounter(when, chronic && v % 2 == 1, reason);
+        let visit = b.encounter(when, chronic && v % 2 == 1, reason);
         // Treatment works slowly, with noise.
         systolic =
             (systolic - b.rng.random_range(0.0..3.0)).max(112.0) + b.rng.random_range(-4.0..4.0);
@@ -590,6 +774,14 @@ fn record(
         b.vital("8867-4", "Heart rate", when, pulse, "/min");
         weight += b.rng.random_range(-1.5..1.6);
         b.vital("29463-7", "Body weight", when, weight, "kg");
+        last_visit = Some(when);
+        if when > now - Duration::days(730) {
+            summaries.push((
+                visit,
+                when,
+                summary_text(reason, systolic, diastolic, weight, step),
+            ));
+        }
         if adult {
             b.vital(
                 "39156-5",
@@ -649,6 +841,13 @@ fn record(
                 b.panel("3016-3", "Thyrotropin (TSH)", when, &[(TSH, tsh)]);
             }
         }
+    }
+    for (visit, when, text) in summaries {
+        b.visit_summary(visit, when, &text);
+    }
+    if let Some(last) = last_visit.filter(|_| adult) {
+        let list: Vec<&Condition> = conditions.iter().map(|(c, _)| *c).collect();
+        b.care_plan(&list, last, now);
     }
     // Immunizations: yearly flu for everyone over 6 months, and what fits the age.
     for y in 0..years {
@@ -827,10 +1026,15 @@ async fn load_maria_extras(pool: &PgPool) -> anyhow::Result<u64> {
         .await?
         .is_none()
     {
-        let (n, _) =
-            app::records::server::store(&mut tx, maria, account.account_id, &bundle, reading)
-                .await
-                .map_err(|e| anyhow::anyhow!("importing the demo outside record: {e}"))?;
+        let (n, _) = app::records::server::store(
+            &mut tx,
+            maria,
+            account.account_id,
+            &app::records::server::sha256(&bundle),
+            reading,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("importing the demo outside record: {e}"))?;
         added = n as u64;
         sqlx::query!(
             "insert into record_seen (account_id, item_id)

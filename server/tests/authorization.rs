@@ -38,8 +38,8 @@ use app::messaging::{
 };
 use app::organisation::GetOrganisation;
 use app::records::{
-    ImportBundle, ImportPage, ImportProblems, KeepValidEntries, RecordsResults, RecordsSummary,
-    ResultTrend,
+    CarePlan, ImportBundle, ImportPage, ImportProblems, KeepValidEntries, MarkCareTask,
+    RecordsResults, RecordsSummary, RecordsVisits, ResultTrend, WriteVisitSummary,
 };
 use app::scheduling::{
     AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
@@ -359,13 +359,36 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
     vec![
         (<RecordsSummary as ServerFn>::PATH, vec![p()], Rule::Records),
         (<RecordsResults as ServerFn>::PATH, vec![p()], Rule::Records),
-        // Allowed callers get past the check to "no values of this test" (404).
+        // Allowed callers get past the check to "no such value" (404).
         (
             <ResultTrend as ServerFn>::PATH,
-            vec![p(), ("code", "4548-4".into())],
+            vec![p(), ("item", Uuid::new_v4().to_string())],
             Rule::Records,
         ),
         (<ImportPage as ServerFn>::PATH, vec![p()], Rule::Records),
+        (<RecordsVisits as ServerFn>::PATH, vec![p()], Rule::Records),
+        (<CarePlan as ServerFn>::PATH, vec![p()], Rule::Records),
+        // Staff get past the check to "no such visit" (404).
+        (
+            <WriteVisitSummary as ServerFn>::PATH,
+            vec![
+                p(),
+                ("visit_id", Uuid::new_v4().to_string()),
+                ("text", "Rest and fluids.".into()),
+            ],
+            Rule::StaffOnly,
+        ),
+        // Allowed callers get past the check to "no such plan" (404).
+        (
+            <MarkCareTask as ServerFn>::PATH,
+            vec![
+                p(),
+                ("plan_id", Uuid::new_v4().to_string()),
+                ("task", "0".into()),
+                ("done", "true".into()),
+            ],
+            Rule::Records,
+        ),
         // Allowed callers get past the check to "no file" (422), stored as their own pending
         // import; nothing reaches the record.
         (<ImportBundle as ServerFn>::PATH, vec![p()], Rule::Records),

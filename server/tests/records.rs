@@ -7,8 +7,9 @@
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
 use app::records::{
-    ImportBundle, ImportReport, KeepValidEntries, RecordsResults, RecordsSummary, ResultTrend,
-    ResultsView, SummaryView, TrendView,
+    CarePlan, CarePlanView, ImportBundle, ImportPage, ImportPageData, ImportReport,
+    KeepValidEntries, MarkCareTask, RecordsResults, RecordsSummary, RecordsVisits, ResultTrend,
+    ResultsView, SummaryView, TrendView, VisitsView, WriteVisitSummary,
 };
 use axum::{
     body::Body,
@@ -23,7 +24,7 @@ use tower::ServiceExt;
 use uuid::Uuid;
 
 mod common;
-use common::{config, options, post, router_with, seed_account, signed_in, text};
+use common::{config, grant, options, patient, post, router_with, seed_account, signed_in, text};
 
 const PASSWORD: &str = "copper meadow lantern nine";
 
@@ -35,41 +36,11 @@ struct Clinic {
     proxy_cookie: String,
 }
 
-async fn patient(pool: &PgPool, given: &str, family: &str, born: &str) -> Uuid {
-    let id = Uuid::new_v4();
-    sqlx::query(
-        "insert into patient (patient_id, given_name, family_name, birth_date, sex)
-         values ($1, $2, $3, $4::date, 'female')",
-    )
-    .bind(id)
-    .bind(given)
-    .bind(family)
-    .bind(born)
-    .execute(pool)
-    .await
-    .expect("patient");
-    id
-}
-
-async fn grant(pool: &PgPool, account: Uuid, patient: Uuid, relationship: &str, scopes: &str) {
-    sqlx::query(
-        "insert into patient_access (access_id, account_id, patient_id, relationship, scopes, accepted_at)
-         values (gen_random_uuid(), $1, $2, $3, $4::text[], now())",
-    )
-    .bind(account)
-    .bind(patient)
-    .bind(relationship)
-    .bind(scopes)
-    .execute(pool)
-    .await
-    .expect("grant");
-}
-
 /// Maria (who imports), Ben (another patient) and Maria's son, her proxy for scheduling only.
 async fn clinic(pool: &PgPool) -> Clinic {
     let app = router_with(pool.clone(), config(&[]), options());
-    let maria = patient(pool, "Maria", "Garcia", "1979-03-14").await;
-    let ben = patient(pool, "Ben", "Ortiz", "1980-01-01").await;
+    let maria = patient(pool, "Maria", "Garcia", "1979-03-14", "female").await;
+    let ben = patient(pool, "Ben", "Ortiz", "1980-01-01", "male").await;
     let a = seed_account(pool, "maria@example.org", &[], PASSWORD).await;
     grant(pool, a, maria, "self", "{}").await;
     let b = seed_account(pool, "ben@example.org", &[], PASSWORD).await;
@@ -311,11 +282,19 @@ async fn an_import_becomes_the_summary_results_and_trend_and_the_same_file_again
         .flat_map(|r| &r.rows)
         .all(|row| !row.new));
 
+    // The trend is asked for by one of its values (an opaque id), never by the test's code.
+    let a1c = again
+        .reports
+        .iter()
+        .flat_map(|r| &r.rows)
+        .find(|row| row.code.as_deref() == Some("4548-4"))
+        .map(|row| row.id.clone())
+        .expect("an A1c value");
     let trend: TrendView = json_of(
         call(
             &c,
             <ResultTrend as ServerFn>::PATH,
-            &[("patient_id", &c.maria.to_string()), ("code", "4548-4")],
+            &[("patient_id", &c.maria.to_string()), ("item", &a1c)],
             &c.maria_cookie,
         )
         .await,
@@ -326,6 +305,34 @@ async fn an_import_becomes_the_summary_results_and_trend_and_the_same_file_again
         [6.4, 7.2]
     );
     assert_eq!((trend.low, trend.high), (Some(4.0), Some(5.6)));
+    // Maria's value asked for as part of Ben's own record is not found, and says nothing.
+    let r = call(
+        &c,
+        <ResultTrend as ServerFn>::PATH,
+        &[("item", &a1c)],
+        &c.ben_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!text(r).await.contains("A1c"));
+    // The import page lists where her outside records came from (itself audited).
+    let page: ImportPageData = json_of(
+        call(
+            &c,
+            <ImportPage as ServerFn>::PATH,
+            &[("patient_id", &c.maria.to_string())],
+            &c.maria_cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        page.sources
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>(),
+        ["Riverside Clinic"]
+    );
 
     let before = items(&pool).await;
     let r = import(&c, c.maria, &bytes, &c.maria_cookie).await;
@@ -358,6 +365,7 @@ async fn an_import_becomes_the_summary_results_and_trend_and_the_same_file_again
             "records.results",
             "records.results",
             "records.trend",
+            "records.sources",
             "records.import",
             "records.import"
         ]
@@ -514,7 +522,7 @@ async fn another_patient_and_a_proxy_without_the_records_scope_get_nothing(pool:
         assert!(!text(r).await.contains("Garcia"));
         for (path, extra) in [
             (<RecordsResults as ServerFn>::PATH, None),
-            (<ResultTrend as ServerFn>::PATH, Some(("code", "4548-4"))),
+            (<ResultTrend as ServerFn>::PATH, Some(("item", "4548-4"))),
         ] {
             let mut form = vec![("patient_id", c.maria.to_string())];
             form.extend(extra.map(|(k, v)| (k, v.to_string())));
@@ -549,7 +557,7 @@ async fn an_export_imported_into_a_fresh_patient_exports_the_same_resources(pool
     assert_eq!(first["type"], "collection");
 
     // The same person registered again elsewhere: a fresh record with her name and birth date.
-    let twin = patient(&pool, "Maria", "Garcia", "1979-03-14").await;
+    let twin = patient(&pool, "Maria", "Garcia", "1979-03-14", "female").await;
     let account = seed_account(&pool, "maria2@example.org", &[], PASSWORD).await;
     grant(&pool, account, twin, "self", "{}").await;
     let cookie = signed_in(&c.app, "maria2@example.org", PASSWORD, None).await;
@@ -601,7 +609,7 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
     let c = clinic(&pool).await;
     let born =
         (chrono::Utc::now().date_naive() - chrono::Duration::days(15 * 365 + 30)).to_string();
-    let sofia = patient(&pool, "Sofia", "Garcia", &born).await;
+    let sofia = patient(&pool, "Sofia", "Garcia", &born, "female").await;
     let teen = seed_account(&pool, "sofia@example.org", &[], PASSWORD).await;
     grant(&pool, teen, sofia, "self", "{}").await;
     let parent = seed_account(&pool, "mum@example.org", &[], PASSWORD).await;
@@ -637,4 +645,365 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
     assert!(parents.hidden_confidential);
     let exported = text(export(&c, sofia, &parent_cookie).await).await;
     assert!(exported.contains("Asthma") && !exported.contains("Anxiety"));
+}
+
+/// Maria's own visit and care plan (written here, not imported): returns (visit, plan).
+async fn own_visit_and_plan(pool: &PgPool, maria: Uuid) -> (Uuid, Uuid) {
+    use app::records::fhir::{extract, Item};
+    let (visit, plan) = (Uuid::new_v4(), Uuid::new_v4());
+    let subject = json!({ "reference": format!("urn:uuid:{maria}") });
+    let resources = [
+        (
+            visit,
+            json!({ "resourceType": "Encounter", "id": visit.to_string(), "status": "finished",
+            "class": { "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB" },
+            "type": [{ "text": "Follow-up encounter" }], "subject": subject,
+            "participant": [{ "individual": { "display": "Dr. Ana Morales" } }],
+            "reasonCode": [{ "text": "Type 2 diabetes mellitus" }],
+            "period": { "start": "2026-11-20T15:00:00Z" } }),
+        ),
+        (
+            plan,
+            json!({ "resourceType": "CarePlan", "id": plan.to_string(), "status": "active",
+            "intent": "plan", "title": "My care plan", "subject": subject,
+            "activity": [
+                { "detail": { "status": "not-started", "description": "Have your A1c blood test",
+                    "scheduledPeriod": { "end": "2027-02-01" } } },
+                { "detail": { "status": "not-started", "description": "Have your yearly eye exam",
+                    "scheduledPeriod": { "end": "2026-11-01" } } },
+            ] }),
+        ),
+    ];
+    let items: Vec<Item> = resources
+        .into_iter()
+        .map(|(id, resource)| {
+            let mut problems = Vec::new();
+            let fields = extract(&resource, 0, &Default::default(), &mut problems).expect("fields");
+            Item {
+                item_id: id,
+                resource,
+                fields,
+                report_id: None,
+                content_sha256: [0; 32],
+            }
+        })
+        .collect();
+    let mut conn = pool.acquire().await.expect("connection");
+    app::records::db::insert_items(&mut conn, maria, &items, None, None)
+        .await
+        .expect("items");
+    (visit, plan)
+}
+
+async fn versions(pool: &PgPool, item: Uuid) -> Vec<(i32, Option<String>)> {
+    sqlx::query_as(
+        "select version, reason from record_item_version where item_id = $1 order by version",
+    )
+    .bind(item)
+    .fetch_all(pool)
+    .await
+    .expect("versions")
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_write_and_correct_a_visit_summary_and_the_patient_reads_the_latest(pool: PgPool) {
+    use app::auth::account::Role;
+    let c = clinic(&pool).await;
+    let (visit, _) = own_visit_and_plan(&pool, c.maria).await;
+    let staff = seed_account(&pool, "nurse@example.org", &[Role::Staff], PASSWORD).await;
+    common::with_authenticator(&pool, staff, b"records-test-totp-key").await;
+    let staff_cookie = signed_in(
+        &c.app,
+        "nurse@example.org",
+        PASSWORD,
+        Some(b"records-test-totp-key"),
+    )
+    .await;
+    let maria = c.maria.to_string();
+    let visit_id = visit.to_string();
+    let write = |text: &str| -> Vec<(String, String)> {
+        [
+            ("patient_id", maria.as_str()),
+            ("visit_id", visit_id.as_str()),
+            ("text", text),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    };
+    let post_summary = |form: Vec<(String, String)>, cookie: String| {
+        let app = c.app.clone();
+        async move {
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.oneshot(post(
+                <WriteVisitSummary as ServerFn>::PATH,
+                &form,
+                Some(&cookie),
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    let visits = |cookie: String| {
+        let app = c.app.clone();
+        let maria = maria.clone();
+        async move {
+            json_of::<VisitsView>(
+                app.oneshot(post(
+                    <RecordsVisits as ServerFn>::PATH,
+                    &[("patient_id", &maria)],
+                    Some(&cookie),
+                ))
+                .await
+                .expect("response"),
+            )
+            .await
+        }
+    };
+
+    // Before anything is written: the visit, with no summary; the patient may not write one.
+    let before = visits(c.maria_cookie.clone()).await;
+    assert!(!before.can_write);
+    let shown = before.visits.first().expect("the visit");
+    assert_eq!(shown.clinicians, ["Dr. Ana Morales"]);
+    assert_eq!(shown.reasons, ["Type 2 diabetes mellitus"]);
+    assert_eq!(shown.summary, None);
+    let r = post_summary(write("I wrote my own summary."), c.maria_cookie.clone()).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Staff: an empty summary is refused by field; then written, then corrected.
+    assert!(visits(staff_cookie.clone()).await.can_write);
+    let r = post_summary(write("   "), staff_cookie.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("required"));
+    let r = post_summary(
+        write("Your A1c is improving.\r\n\r\nKeep taking metformin."),
+        staff_cookie.clone(),
+    )
+    .await;
+    assert!(
+        location(&r).starts_with("/records/visits?patient="),
+        "{}",
+        location(&r)
+    );
+    post_summary(
+        write("Your A1c is improving.\n\nKeep taking metformin twice a day."),
+        staff_cookie.clone(),
+    )
+    .await;
+
+    let after = visits(c.maria_cookie.clone()).await;
+    let summary = after
+        .visits
+        .first()
+        .and_then(|v| v.summary.clone())
+        .expect("a summary");
+    assert_eq!(
+        summary.text,
+        "Your A1c is improving.\n\nKeep taking metformin twice a day."
+    );
+    assert_eq!(summary.versions, 2);
+    // One document, two versions: the first is kept beside the correction.
+    let document: Uuid = sqlx::query_scalar(
+        "select item_id from record_item where resource_type = 'DocumentReference' and patient_id = $1",
+    )
+    .bind(c.maria)
+    .fetch_one(&pool)
+    .await
+    .expect("one document");
+    let kept = versions(&pool, document).await;
+    assert_eq!(kept, [(1, None), (2, Some("corrected".to_string()))]);
+    let first: Value = sqlx::query_scalar(
+        "select resource from record_item_version where item_id = $1 and version = 1",
+    )
+    .bind(document)
+    .fetch_one(&pool)
+    .await
+    .expect("first version");
+    assert_eq!(
+        app::records::fhir::document_text(&first).as_deref(),
+        Some("Your A1c is improving.\n\nKeep taking metformin.")
+    );
+
+    // Another patient and a proxy without the records scope see nothing of it.
+    for cookie in [&c.ben_cookie, &c.proxy_cookie] {
+        let r = call(
+            &c,
+            <RecordsVisits as ServerFn>::PATH,
+            &[("patient_id", &maria)],
+            cookie,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(!text(r).await.contains("metformin"));
+    }
+    let audited: Vec<String> = sqlx::query_scalar(
+        "select action from audit_event where patient_id = $1 and action like 'records.visit%' order by chain_seq",
+    )
+    .bind(c.maria)
+    .fetch_all(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(
+        audited,
+        [
+            "records.visits",
+            "records.visits",
+            "records.visit_summary",
+            "records.visit_summary",
+            "records.visits"
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_patient_marks_a_task_done_and_back_and_every_change_is_kept(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let (_, plan) = own_visit_and_plan(&pool, c.maria).await;
+    let maria = c.maria.to_string();
+    let plan_id = plan.to_string();
+    let plan_of = |cookie: String| {
+        let app = c.app.clone();
+        let maria = maria.clone();
+        async move {
+            json_of::<CarePlanView>(
+                app.oneshot(post(
+                    <CarePlan as ServerFn>::PATH,
+                    &[("patient_id", &maria)],
+                    Some(&cookie),
+                ))
+                .await
+                .expect("response"),
+            )
+            .await
+        }
+    };
+    let view = plan_of(c.maria_cookie.clone()).await;
+    let tasks = &view.plans.first().expect("the plan").tasks;
+    assert_eq!(tasks.len(), 2);
+    // The eye exam was due on 1 November: overdue; the A1c test is not due yet.
+    assert!(!tasks[0].overdue && tasks[1].overdue && !tasks[1].done);
+
+    let mark = |task: &'static str, done: &'static str| {
+        [
+            ("patient_id", maria.clone()),
+            ("plan_id", plan_id.clone()),
+            ("task", task.into()),
+            ("done", done.into()),
+        ]
+    };
+    let send = |form: [(&'static str, String); 4], cookie: String| {
+        let app = c.app.clone();
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.oneshot(post(<MarkCareTask as ServerFn>::PATH, &form, Some(&cookie)))
+                .await
+                .expect("response")
+        }
+    };
+    let r = send(mark("1", "true"), c.maria_cookie.clone()).await;
+    assert!(
+        location(&r).contains(&format!("#plan-{plan}-task-1")),
+        "{}",
+        location(&r)
+    );
+    let view = plan_of(c.maria_cookie.clone()).await;
+    let task = &view.plans[0].tasks[1];
+    assert!(task.done && !task.overdue);
+    assert_eq!(
+        task.changed.as_ref().map(|(_, by)| by.as_str()),
+        Some("Maria Garcia")
+    );
+    send(mark("1", "false"), c.maria_cookie.clone()).await;
+    assert!(!plan_of(c.maria_cookie.clone()).await.plans[0].tasks[1].done);
+    assert_eq!(
+        versions(&pool, plan).await,
+        [
+            (1, None),
+            (2, Some("task done".into())),
+            (3, Some("task not done".into()))
+        ]
+    );
+    // No such task: nothing changes.
+    assert_eq!(
+        send(mark("7", "true"), c.maria_cookie.clone())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Ben cannot mark Maria's task, neither as Maria's nor as part of his own record; nor can
+    // a proxy without the records scope.
+    for cookie in [&c.ben_cookie, &c.proxy_cookie] {
+        assert_eq!(
+            send(mark("0", "true"), cookie.to_string()).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    let r = c
+        .app
+        .clone()
+        .oneshot(post(
+            <MarkCareTask as ServerFn>::PATH,
+            &[
+                ("plan_id", &plan_id),
+                ("task", "0"),
+                ("done", "true"),
+                ("patient_id", ""),
+            ],
+            Some(&c.ben_cookie),
+        ))
+        .await
+        .expect("response");
+    assert_ne!(r.status(), StatusCode::OK);
+    assert_eq!(versions(&pool, plan).await.len(), 3);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_outside_care_plan_is_shown_as_received_and_cannot_be_marked(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let bundle = json!({ "resourceType": "Bundle", "type": "collection", "entry": [
+        { "fullUrl": "urn:uuid:11111111-1111-4111-8111-111111111111", "resource": {
+            "resourceType": "Patient", "name": [{ "family": "Garcia", "given": ["Maria"] }],
+            "birthDate": "1979-03-14" } },
+        { "fullUrl": "urn:uuid:22222222-2222-4222-8222-222222222222", "resource": {
+            "resourceType": "CarePlan", "status": "active", "intent": "plan", "title": "Riverside plan",
+            "subject": { "reference": "urn:uuid:11111111-1111-4111-8111-111111111111" },
+            "activity": [{ "detail": { "status": "not-started", "description": "Physical therapy twice a week" } }] } },
+        { "fullUrl": "urn:uuid:33333333-3333-4333-8333-333333333333", "resource": {
+            "resourceType": "Goal", "lifecycleStatus": "active", "description": { "text": "Walk without pain" },
+            "subject": { "reference": "urn:uuid:11111111-1111-4111-8111-111111111111" } } },
+    ] });
+    let r = import(&c, c.maria, bundle.to_string().as_bytes(), &c.maria_cookie).await;
+    assert!(location(&r).contains("added=2"), "{}", location(&r));
+    let view: CarePlanView = json_of(
+        call(
+            &c,
+            <CarePlan as ServerFn>::PATH,
+            &[("patient_id", &c.maria.to_string())],
+            &c.maria_cookie,
+        )
+        .await,
+    )
+    .await;
+    let plan = view.plans.first().expect("the outside plan");
+    assert!(!plan.own);
+    assert_eq!(plan.source.as_deref(), Some("Outside record"));
+    assert_eq!(plan.tasks[0].description, "Physical therapy twice a week");
+    assert_eq!(view.goals[0].description, "Walk without pain");
+    let r = call(
+        &c,
+        <MarkCareTask as ServerFn>::PATH,
+        &[
+            ("patient_id", &c.maria.to_string()),
+            ("plan_id", &plan.id),
+            ("task", "0"),
+            ("done", "true"),
+        ],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(text(r).await.contains("outside_record"));
 }

@@ -117,6 +117,8 @@ pub fn MePage() -> impl IntoView {
                                         <ul class="links">
                                             <li><a href=format!("/records{q}")>{td_string!(l, rec_title)}</a></li>
                                             <li><a href=format!("/records/results{q}")>{td_string!(l, rec_results)}</a></li>
+                                            <li><a href=format!("/records/visits{q}")>{td_string!(l, rec_visits)}</a></li>
+                                            <li><a href=format!("/records/care-plan{q}")>{td_string!(l, rec_care_plan)}</a></li>
                                             <li><a href=format!("/records/import{q}")>{td_string!(l, rec_import)}</a></li>
                                         </ul>
                                     }
@@ -239,6 +241,11 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.results" => td_string!(l, action_records_results),
         "records.trend" => td_string!(l, action_records_trend),
         "records.import" => td_string!(l, action_records_import),
+        "records.sources" => td_string!(l, action_records_sources),
+        "records.visits" => td_string!(l, action_records_visits),
+        "records.visit_summary" => td_string!(l, action_records_visit_summary),
+        "records.care_plan" => td_string!(l, action_records_care_plan),
+        "records.care_task" => td_string!(l, action_records_care_task),
         "records.export" => td_string!(l, action_records_export),
         _ => td_string!(l, action_other),
     }

@@ -157,19 +157,11 @@ pub mod server {
         Ok(zone.and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC))
     }
 
-    const MONTHS_EN: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    const MONTHS_ES: [&str; 12] = [
-        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic",
-    ];
-
     /// "Dec 3, 10:04 AM" / "3 dic, 10:04" in `tz`.
     pub fn stamp(language: &str, tz: Tz, at: DateTime<Utc>) -> String {
         let local = at.with_timezone(&tz);
-        let month0 = local.month0() as usize;
+        let month = crate::locale::short_month(language, local.month0());
         if language == "es" {
-            let month = MONTHS_ES.get(month0).copied().unwrap_or_default();
             format!(
                 "{} {month}, {}:{:02}",
                 local.day(),
@@ -177,7 +169,6 @@ pub mod server {
                 local.minute()
             )
         } else {
-            let month = MONTHS_EN.get(month0).copied().unwrap_or_default();
             let (pm, hour) = local.hour12();
             let half = if pm { "PM" } else { "AM" };
             format!(
@@ -188,7 +179,7 @@ pub mod server {
         }
     }
 
-    fn navigator_view(row: db::NavigatorRow, language: &str) -> Navigator {
+    pub fn navigator_view(row: db::NavigatorRow, language: &str) -> Navigator {
         let title = if language == "es" && !row.title_es.is_empty() {
             row.title_es
         } else {

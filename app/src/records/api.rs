@@ -25,10 +25,51 @@ pub async fn records_results(
     crate::error::with_status(server::results(patient_id, all.unwrap_or(false)).await)
 }
 
-/// One test's values over time, for its chart and table. As [`records_summary`]. Audited.
+/// The values over time of the test `item` (one of the patient's result values) measures, for
+/// its chart and table. As [`records_summary`]; a value the caller may not see is not found.
+/// Audited.
 #[server]
-pub async fn result_trend(patient_id: Option<String>, code: String) -> Result<TrendView, AppError> {
-    crate::error::with_status(server::trend(patient_id, code).await)
+pub async fn result_trend(patient_id: Option<String>, item: String) -> Result<TrendView, AppError> {
+    crate::error::with_status(server::trend(patient_id, item).await)
+}
+
+/// Past visits, newest first, each with its after-visit summary. As [`records_summary`];
+/// `can_write` tells staff they may write the summaries. Audited.
+#[server]
+pub async fn records_visits(patient_id: Option<String>) -> Result<VisitsView, AppError> {
+    crate::error::with_status(server::visits(patient_id).await)
+}
+
+/// Writes the after-visit summary of the patient's visit `visit_id`, or corrects it: a
+/// correction is a new version, and every earlier one is kept with who wrote it and when.
+/// Staff only (signed in with a second factor, as every staff page). Audited.
+#[server]
+pub async fn write_visit_summary(
+    patient_id: String,
+    visit_id: String,
+    text: String,
+) -> Result<(), AppError> {
+    crate::error::with_status(server::write_summary(patient_id, visit_id, text).await)
+}
+
+/// Goals, care plans with their tasks, the care team and the primary contact. As
+/// [`records_summary`]. Audited.
+#[server]
+pub async fn care_plan(patient_id: Option<String>) -> Result<CarePlanView, AppError> {
+    crate::error::with_status(server::care_plan(patient_id).await)
+}
+
+/// Marks task `task` of care plan `plan_id` done (or, with `done` false, not done), noting
+/// who and when in the plan. Anyone who may read the patient's records (as
+/// [`records_summary`]); plans from outside records stay as received. Audited.
+#[server]
+pub async fn mark_care_task(
+    patient_id: String,
+    plan_id: String,
+    task: usize,
+    done: bool,
+) -> Result<(), AppError> {
+    crate::error::with_status(server::mark_task(patient_id, plan_id, task, done).await)
 }
 
 /// What the import page shows: whose record, and the outside records already kept. As
@@ -86,23 +127,14 @@ pub mod server {
         crate::scheduling::server::language()
     }
 
-    const MONTHS_EN: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    const MONTHS_ES: [&str; 12] = [
-        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic",
-    ];
-
     /// "Mar 12, 2024" / "12 mar 2024". Dates of records are shown as calendar dates (a
     /// date-only record is stored at noon UTC; see `fhir::parse_datetime`).
     pub fn day(language: &str, at: Option<DateTime<Utc>>) -> String {
         let Some(at) = at else { return String::new() };
-        let month0 = at.month0() as usize;
+        let m = crate::locale::short_month(language, at.month0());
         if language == "es" {
-            let m = MONTHS_ES.get(month0).copied().unwrap_or_default();
             format!("{} {m} {}", at.day(), at.year())
         } else {
-            let m = MONTHS_EN.get(month0).copied().unwrap_or_default();
             format!("{m} {}, {}", at.day(), at.year())
         }
     }
@@ -444,26 +476,30 @@ pub mod server {
             .collect();
         let learn = articles(&mut conn, related).await?;
         let language = language();
-        let mut reports: Vec<ReportView> = Vec::new();
+        // Each group with its date, to sort by.
+        let mut reports: Vec<(Option<DateTime<Utc>>, ReportView)> = Vec::new();
         let mut index: HashMap<Uuid, usize> = HashMap::new();
         for r in rows
             .iter()
             .filter(|r| r.resource_type == "DiagnosticReport")
         {
             index.insert(r.item_id, reports.len());
-            reports.push(ReportView {
-                id: r.item_id.to_string(),
-                display: r.display.clone(),
-                date: day(language, r.effective_at),
-                status: r.status.clone(),
-                source: r.source_name.clone(),
-                conclusion: r
-                    .resource
-                    .get("conclusion")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                rows: Vec::new(),
-            });
+            reports.push((
+                r.effective_at,
+                ReportView {
+                    id: r.item_id.to_string(),
+                    display: r.display.clone(),
+                    date: day(language, r.effective_at),
+                    status: r.status.clone(),
+                    source: r.source_name.clone(),
+                    conclusion: r
+                        .resource
+                        .get("conclusion")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    rows: Vec::new(),
+                },
+            ));
         }
         // Results outside any report: one group per day, shown where their date falls.
         let mut loose: Vec<(Option<DateTime<Utc>>, ReportView)> = Vec::new();
@@ -474,7 +510,7 @@ pub mod server {
                 .and_then(|id| index.get(&id))
                 .and_then(|&i| reports.get_mut(i))
             {
-                Some(report) => report.rows.push(row),
+                Some((_, report)) => report.rows.push(row),
                 None => {
                     let date = day(language, r.effective_at);
                     match loose.iter_mut().find(|(_, g)| g.date == date) {
@@ -495,16 +531,8 @@ pub mod server {
                 }
             }
         }
-        let report_dates: HashMap<String, Option<DateTime<Utc>>> = rows
-            .iter()
-            .filter(|r| r.resource_type == "DiagnosticReport")
-            .map(|r| (r.item_id.to_string(), r.effective_at))
-            .collect();
-        let mut all: Vec<(Option<DateTime<Utc>>, ReportView)> = reports
-            .into_iter()
-            .map(|r| (report_dates.get(&r.id).copied().flatten(), r))
-            .chain(loose)
-            .collect();
+        let mut all = reports;
+        all.extend(loose);
         all.sort_by_key(|b| std::cmp::Reverse(b.0));
         let more = if all_shown {
             0
@@ -538,12 +566,23 @@ pub mod server {
         })
     }
 
-    pub async fn trend(patient_id: Option<String>, code: String) -> Result<TrendView, AppError> {
+    pub async fn trend(patient_id: Option<String>, item: String) -> Result<TrendView, AppError> {
         let access = access(patient_id).await?;
         let patient = access.patient_id;
-        let code = code.trim().chars().take(100).collect::<String>();
+        let item = Uuid::parse_str(item.trim()).map_err(|_| AppError::NotFound)?;
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
+        let Some(code) = db::select_result_code(
+            &mut conn,
+            patient,
+            item,
+            released_only(&access),
+            access.allowed.show_confidential,
+        )
+        .await?
+        else {
+            return Err(AppError::NotFound);
+        };
         let who = identity(&mut conn, patient).await?;
         let rows = db::select_trend(
             &mut conn,
@@ -598,7 +637,7 @@ pub mod server {
         let mut conn = pool.acquire().await?;
         let who = identity(&mut conn, access.patient_id).await?;
         let language = language();
-        Ok(ImportPageData {
+        let page = ImportPageData {
             patient_id: access.patient_id.to_string(),
             patient_name: name(&who),
             sources: db::select_sources(&mut conn, access.patient_id)
@@ -606,7 +645,319 @@ pub mod server {
                 .into_iter()
                 .map(|(_, name, at)| (name, day(language, Some(at))))
                 .collect(),
+        };
+        // Which providers a person has records from is itself health information.
+        crate::audit::record(
+            &mut *conn,
+            &access
+                .audit("records.sources")
+                .on("patient", access.patient_id),
+        )
+        .await?;
+        Ok(page)
+    }
+
+    pub async fn visits(patient_id: Option<String>) -> Result<VisitsView, AppError> {
+        let access = access(patient_id).await?;
+        let patient = access.patient_id;
+        let (released, show) = (released_only(&access), access.allowed.show_confidential);
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let who = identity(&mut conn, patient).await?;
+        let encounters =
+            db::select_items(&mut conn, patient, &["Encounter"], released, show).await?;
+        let summaries: HashMap<String, db::SummaryRow> =
+            db::select_visit_summaries(&mut conn, patient, released, show)
+                .await?
+                .into_iter()
+                .map(|s| (s.encounter.clone(), s))
+                .collect();
+        let language = language();
+        let list = |v: Option<&Value>, key: &str| -> Vec<String> {
+            v.and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|x| match key {
+                    "individual" => x
+                        .pointer("/individual/display")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    _ => x
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .or_else(|| x.pointer("/coding/0/display").and_then(Value::as_str))
+                        .map(str::to_string),
+                })
+                .collect()
+        };
+        let visits = encounters
+            .iter()
+            .map(|e| VisitView {
+                id: e.item_id.to_string(),
+                display: e.display.clone(),
+                date: day(language, e.effective_at),
+                clinicians: list(e.resource.get("participant"), "individual"),
+                reasons: list(e.resource.get("reasonCode"), "concept"),
+                source: e.source_name.clone(),
+                summary: summaries
+                    .get(&format!("urn:uuid:{}", e.item_id))
+                    .and_then(|s| {
+                        Some(VisitSummary {
+                            text: fhir::document_text(&s.resource)?,
+                            written: day(language, Some(s.written_at)),
+                            versions: s.version,
+                        })
+                    }),
+            })
+            .collect();
+        crate::audit::record(
+            &mut *conn,
+            &access.audit("records.visits").on("patient", patient),
+        )
+        .await?;
+        Ok(VisitsView {
+            patient_id: patient.to_string(),
+            patient_name: name(&who),
+            visits,
+            can_write: access.allowed.acting_as == ActingAs::Staff,
         })
+    }
+
+    pub async fn write_summary(
+        patient_id: String,
+        visit_id: String,
+        text: String,
+    ) -> Result<(), AppError> {
+        let access = access(Some(patient_id)).await?;
+        if access.allowed.acting_as != ActingAs::Staff {
+            return Err(AppError::Forbidden);
+        }
+        let patient = access.patient_id;
+        let visit = Uuid::parse_str(visit_id.trim()).map_err(|_| AppError::NotFound)?;
+        let text = text.trim().replace("\r\n", "\n");
+        let problem = if text.is_empty() {
+            Some("required")
+        } else if text.chars().count() > MAX_SUMMARY_CHARS {
+            Some("too_long")
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            return Err(AppError::Validation(
+                [("text".to_string(), p.to_string())].into_iter().collect(),
+            ));
+        }
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        if db::lock_item(&mut tx, patient, visit, "Encounter", false, true)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound);
+        }
+        let by = access.caller.account.account_id;
+        let author = access.caller.account.display_name.clone();
+        let existing = db::select_visit_summaries(&mut tx, patient, false, true)
+            .await?
+            .into_iter()
+            .find(|s| s.encounter == format!("urn:uuid:{visit}"));
+        let now = chrono::Utc::now();
+        match existing {
+            Some(old) => {
+                let resource =
+                    fhir::visit_summary(old.item_id, patient, visit, &text, now, &author);
+                let fields = extracted(&resource)?;
+                db::lock_item(
+                    &mut tx,
+                    patient,
+                    old.item_id,
+                    "DocumentReference",
+                    false,
+                    true,
+                )
+                .await?;
+                db::new_version(&mut tx, old.item_id, &resource, &fields, by, "corrected").await?;
+            }
+            None => {
+                let id = Uuid::new_v4();
+                let resource = fhir::visit_summary(id, patient, visit, &text, now, &author);
+                let fields = extracted(&resource)?;
+                let item = fhir::Item {
+                    item_id: id,
+                    resource,
+                    fields,
+                    report_id: None,
+                    content_sha256: [0; 32],
+                };
+                db::insert_items(&mut tx, patient, &[item], None, Some(by)).await?;
+            }
+        }
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("records.visit_summary")
+                .on("record_item", visit),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/records/visits?patient={patient}#visit-{visit}"));
+        Ok(())
+    }
+
+    /// The fields the pages read, from a resource written here (always complete).
+    fn extracted(resource: &Value) -> Result<fhir::Extracted, AppError> {
+        let mut problems = Vec::new();
+        fhir::extract(resource, 0, &HashMap::new(), &mut problems).ok_or(AppError::Internal)
+    }
+
+    pub async fn care_plan(patient_id: Option<String>) -> Result<CarePlanView, AppError> {
+        let access = access(patient_id).await?;
+        let patient = access.patient_id;
+        let (released, show) = (released_only(&access), access.allowed.show_confidential);
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let who = identity(&mut conn, patient).await?;
+        let items = db::select_items(
+            &mut conn,
+            patient,
+            &["CarePlan", "Goal", "CareTeam"],
+            released,
+            show,
+        )
+        .await?;
+        let language = language();
+        let today = chrono::Utc::now().date_naive();
+        let on = |d: chrono::NaiveDate| day(language, d.and_hms_opt(12, 0, 0).map(|t| t.and_utc()));
+        let of = |t: &'static str| items.iter().filter(move |i| i.resource_type == t);
+        let goals = of("Goal")
+            .map(|g| {
+                let due = fhir::str_at(&g.resource, &["target", "dueDate"])
+                    .and_then(fhir::parse_datetime)
+                    .map(|t| on(t.date_naive()))
+                    .unwrap_or_default();
+                GoalView {
+                    id: g.item_id.to_string(),
+                    description: g.display.clone(),
+                    status: g.status.clone(),
+                    achievement: g
+                        .resource
+                        .pointer("/achievementStatus/coding/0/code")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    target: fhir::str_at(&g.resource, &["target", "detailString"])
+                        .map(str::to_string),
+                    due,
+                    source: g.source_name.clone(),
+                }
+            })
+            .collect();
+        let plans = of("CarePlan")
+            .filter(|p| matches!(p.status.as_str(), "active" | "on-hold" | "draft"))
+            .map(|p| PlanView {
+                id: p.item_id.to_string(),
+                title: p.display.clone(),
+                source: p.source_name.clone(),
+                own: p.source_id.is_none(),
+                tasks: fhir::plan_tasks(&p.resource)
+                    .into_iter()
+                    .map(|t| TaskView {
+                        index: t.index,
+                        description: t.description,
+                        due: t.due.map(on).unwrap_or_default(),
+                        overdue: task_overdue(t.done, t.due, today),
+                        done: t.done,
+                        changed: t.changed.map(|(at, by)| (day(language, Some(at)), by)),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut team: Vec<(String, String)> = Vec::new();
+        for t in of("CareTeam").filter(|t| t.status == "active") {
+            for p in t
+                .resource
+                .get("participant")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(name) = p.pointer("/member/display").and_then(Value::as_str) else {
+                    continue;
+                };
+                let role = fhir::str_at(p, &["role", "text"])
+                    .or_else(|| fhir::str_at(p, &["role", "coding", "display"]))
+                    .unwrap_or_default();
+                if !team.iter().any(|(n, _)| n == name) {
+                    team.push((name.to_string(), role.to_string()));
+                }
+            }
+        }
+        let contact = crate::messaging::db::find_navigator(&mut conn, patient)
+            .await?
+            .map(|n| crate::messaging::server::navigator_view(n, language));
+        crate::audit::record(
+            &mut *conn,
+            &access.audit("records.care_plan").on("patient", patient),
+        )
+        .await?;
+        Ok(CarePlanView {
+            patient_id: patient.to_string(),
+            patient_name: name(&who),
+            contact,
+            goals,
+            plans,
+            team,
+        })
+    }
+
+    pub async fn mark_task(
+        patient_id: String,
+        plan_id: String,
+        task: usize,
+        done: bool,
+    ) -> Result<(), AppError> {
+        let access = access(Some(patient_id)).await?;
+        let patient = access.patient_id;
+        let plan = Uuid::parse_str(plan_id.trim()).map_err(|_| AppError::NotFound)?;
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        let (mut resource, _, imported) = db::lock_item(
+            &mut tx,
+            patient,
+            plan,
+            "CarePlan",
+            released_only(&access),
+            access.allowed.show_confidential,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+        if imported {
+            return Err(AppError::Conflict("outside_record".into()));
+        }
+        let by = access.caller.account.display_name.clone();
+        if !fhir::mark_task(&mut resource, task, done, chrono::Utc::now(), &by) {
+            return Err(AppError::NotFound);
+        }
+        let fields = extracted(&resource)?;
+        let reason = if done { "task done" } else { "task not done" };
+        db::new_version(
+            &mut tx,
+            plan,
+            &resource,
+            &fields,
+            access.caller.account.account_id,
+            reason,
+        )
+        .await?;
+        crate::audit::record(
+            &mut *tx,
+            &access.audit("records.care_task").on("record_item", plan),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!(
+            "/records/care-plan?patient={patient}#plan-{plan}-task-{task}"
+        ));
+        Ok(())
     }
 
     fn problem_list(problems: &[fhir::Problem]) -> Vec<(usize, String, String, String)> {
@@ -625,12 +976,13 @@ pub mod server {
 
     /// Stores what `reading` holds for the patient as one outside record; entries already in
     /// the record (from an earlier import of the same data) are skipped, and references to
-    /// them point at the ones kept. Returns (added, already here).
+    /// them point at the ones kept. `file_sha256` is the uploaded file's ([`sha256`]), kept with
+    /// the source so the same file is recognised whole. Returns (added, already here).
     pub async fn store(
         conn: &mut PgConnection,
         patient: Uuid,
         by: Uuid,
-        bytes: &[u8],
+        file_sha256: &[u8; 32],
         reading: fhir::Reading,
     ) -> Result<(usize, usize), AppError> {
         let hashes: Vec<Vec<u8>> = reading
@@ -669,7 +1021,6 @@ pub mod server {
             return Ok((0, already));
         }
         let source = Uuid::new_v4();
-        let sha: [u8; 32] = sha2::Sha256::digest(bytes).into();
         let name = reading.source_name.unwrap_or_else(|| {
             if language() == "es" {
                 "Registro externo"
@@ -679,14 +1030,18 @@ pub mod server {
             .to_string()
         });
         let count = i32::try_from(items.len()).unwrap_or(i32::MAX);
-        db::insert_source(conn, source, patient, &name, &sha, count, by).await?;
+        db::insert_source(conn, source, patient, &name, file_sha256, count, by).await?;
         // Reports before their results, so a result's report exists when it is stored.
         items.sort_by_key(|i| i.fields.resource_type != "DiagnosticReport");
         let added = db::insert_items(conn, patient, &items, Some(source), Some(by)).await?;
         Ok((usize::try_from(added).unwrap_or(0), already))
     }
 
-    use sha2::Digest;
+    /// An uploaded file's SHA-256.
+    pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes).into()
+    }
 
     pub async fn import(form: BundleForm) -> Result<(), AppError> {
         // Signed in before the body is read; nothing of it is stored before the access check.
@@ -735,7 +1090,7 @@ pub mod server {
                     .collect(),
             ));
         }
-        let sha: [u8; 32] = sha2::Sha256::digest(bytes).into();
+        let sha = sha256(bytes);
         if let Some((_, items)) = db::find_source_by_hash(&mut conn, patient, &sha).await? {
             crate::audit::record(
                 &mut *conn,
@@ -748,7 +1103,7 @@ pub mod server {
             return Ok(());
         }
         let mut tx = pool.begin().await?;
-        let (added, already) = store(&mut tx, patient, account, bytes, reading).await?;
+        let (added, already) = store(&mut tx, patient, account, &sha, reading).await?;
         crate::audit::record(
             &mut *tx,
             &access.audit("records.import").on("patient", patient),
@@ -802,7 +1157,7 @@ pub mod server {
             &mut tx,
             access.patient_id,
             access.caller.account.account_id,
-            &row.bundle,
+            &sha256(&row.bundle),
             reading,
         )
         .await?;

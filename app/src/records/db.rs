@@ -121,7 +121,32 @@ pub async fn has_confidential(conn: &mut PgConnection, patient: Uuid) -> sqlx::R
     .await
 }
 
-/// One test's values over time (oldest first), for its trend.
+/// The test code of `patient`'s result value `item`, when the caller may see that value (the
+/// same visibility as [`select_trend`]).
+pub async fn select_result_code(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    item: Uuid,
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"select code from record_item
+           where item_id = $2 and patient_id = $1 and resource_type = 'Observation'
+             and value is not null
+             and (not $3 or released_at <= now())
+             and ($4 or not confidential)"#,
+        patient,
+        item,
+        released_only,
+        show_confidential
+    )
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}
+
+/// Every value of `patient`'s test `code` the caller may see, oldest first.
 pub async fn select_trend(
     conn: &mut PgConnection,
     patient: Uuid,
@@ -498,6 +523,102 @@ pub async fn organisation_name(conn: &mut PgConnection) -> sqlx::Result<String> 
             .await?
             .unwrap_or_else(|| crate::organisation::PRODUCT_NAME.to_string()),
     )
+}
+
+/// A visit's after-visit summary as the visits page reads it.
+pub struct SummaryRow {
+    pub item_id: Uuid,
+    /// The visit it is about: `urn:uuid:<encounter item id>`.
+    pub encounter: String,
+    pub resource: serde_json::Value,
+    pub version: i32,
+    /// The document's date (when this version was written), else when it was stored.
+    pub written_at: DateTime<Utc>,
+}
+
+/// The patient's after-visit summaries (documents of type [`super::fhir::AFTER_VISIT_SUMMARY`]
+/// that name a visit), with the same visibility as [`select_items`].
+pub async fn select_visit_summaries(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Vec<SummaryRow>> {
+    sqlx::query_as!(
+        SummaryRow,
+        r#"select item_id, resource #>> '{context,encounter,0,reference}' as "encounter!",
+                  resource, version, coalesce(effective_at, updated_at) as "written_at!"
+           from record_item
+           where patient_id = $1 and resource_type = 'DocumentReference' and code = $2
+             and resource #>> '{context,encounter,0,reference}' is not null
+             and (not $3 or released_at <= now())
+             and ($4 or not confidential)"#,
+        patient,
+        super::fhir::AFTER_VISIT_SUMMARY,
+        released_only,
+        show_confidential
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// One of the patient's items the caller may see (as [`select_items`]), locked until the
+/// transaction ends, for a change: (resource, version, imported?).
+pub async fn lock_item(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    item: Uuid,
+    resource_type: &str,
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Option<(serde_json::Value, i32, bool)>> {
+    Ok(sqlx::query!(
+        r#"select resource, version, source_id is not null as "imported!" from record_item
+           where item_id = $1 and patient_id = $2 and resource_type = $3
+             and (not $4 or released_at <= now())
+             and ($5 or not confidential)
+           for update"#,
+        item,
+        patient,
+        resource_type,
+        released_only,
+        show_confidential
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|r| (r.resource, r.version, r.imported)))
+}
+
+/// Replaces an item's resource with a new version (the fields the pages read follow it) and
+/// keeps the version, who and why, beside every earlier one. Nothing is erased.
+pub async fn new_version(
+    conn: &mut PgConnection,
+    item: Uuid,
+    resource: &serde_json::Value,
+    fields: &super::fhir::Extracted,
+    by: Uuid,
+    reason: &str,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar!(
+        r#"with changed as (
+               update record_item
+                  set resource = $2, display = $3, status = $4, effective_at = $5,
+                      version = version + 1, recorded_by = $6
+                where item_id = $1
+               returning item_id, version, resource)
+           insert into record_item_version (item_id, version, resource, changed_by, reason)
+           select item_id, version, resource, $6, $7 from changed
+           returning version"#,
+        item,
+        resource,
+        fields.display,
+        fields.status,
+        fields.effective_at,
+        by,
+        reason
+    )
+    .fetch_one(conn)
+    .await
 }
 
 #[cfg(test)]

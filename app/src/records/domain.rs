@@ -188,6 +188,98 @@ pub struct ChartGeometry {
     pub x_labels: Vec<(f64, String)>,
 }
 
+/// The longest after-visit summary staff may write (characters).
+pub const MAX_SUMMARY_CHARS: usize = 20_000;
+
+/// A past visit, with its after-visit summary when one has been written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VisitView {
+    pub id: String,
+    /// What kind of visit ("Follow-up encounter").
+    pub display: String,
+    pub date: String,
+    /// Who the patient saw, as the record names them.
+    pub clinicians: Vec<String>,
+    /// Why, in the record's words.
+    pub reasons: Vec<String>,
+    pub source: Option<String>,
+    pub summary: Option<VisitSummary>,
+}
+
+/// An after-visit summary: its text, when it was last written and how many versions it has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VisitSummary {
+    pub text: String,
+    pub written: String,
+    pub versions: i32,
+}
+
+/// The visits page: past visits newest first; `can_write` when the caller is staff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VisitsView {
+    pub patient_id: String,
+    pub patient_name: String,
+    pub visits: Vec<VisitView>,
+    pub can_write: bool,
+}
+
+/// One task of a care plan (a plan activity), by its place in the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub index: usize,
+    pub description: String,
+    /// Due date in the reader's words; empty when the task has none.
+    pub due: String,
+    pub overdue: bool,
+    pub done: bool,
+    /// When it was last marked done or not done, and by whom ("Maria Garcia").
+    pub changed: Option<(String, String)>,
+}
+
+/// A care plan and its tasks. `own` plans (this organisation's) can be marked; outside
+/// records are shown as received.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanView {
+    pub id: String,
+    pub title: String,
+    pub source: Option<String>,
+    pub own: bool,
+    pub tasks: Vec<TaskView>,
+}
+
+/// A goal: what, by when, and how it is going.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoalView {
+    pub id: String,
+    pub description: String,
+    /// FHIR lifecycle status (proposed, active, completed…).
+    pub status: String,
+    /// FHIR achievement status (in-progress, improving, achieved…), when recorded.
+    pub achievement: Option<String>,
+    pub target: Option<String>,
+    pub due: String,
+    pub source: Option<String>,
+}
+
+/// The care plan page: the primary contact, goals, plans with their tasks, the care team.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CarePlanView {
+    pub patient_id: String,
+    pub patient_name: String,
+    pub contact: Option<crate::messaging::Navigator>,
+    pub goals: Vec<GoalView>,
+    pub plans: Vec<PlanView>,
+    /// (name, role) of each member of the patient's care teams.
+    pub team: Vec<(String, String)>,
+}
+
+/// A task is overdue when it is not done and its due date has passed (the due day itself is
+/// still on time).
+#[cfg(feature = "ssr")]
+pub fn task_overdue(done: bool, due: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> bool {
+    !done && due.is_some_and(|d| d < today)
+}
+
 pub const CHART_W: f64 = 320.0;
 pub const CHART_H: f64 = 180.0;
 const LEFT: f64 = 44.0;
@@ -300,6 +392,21 @@ pub struct ImportReport {
     /// Set when the problems were kept aside for "keep the valid entries".
     pub pending_id: Option<String>,
     pub source: Option<String>,
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod care_tests {
+    use super::task_overdue;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_task_is_overdue_only_after_its_day_and_never_once_done() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        assert!(!task_overdue(false, Some(day(4)), day(4)));
+        assert!(task_overdue(false, Some(day(3)), day(4)));
+        assert!(!task_overdue(true, Some(day(3)), day(4)));
+        assert!(!task_overdue(false, None, day(4)));
+    }
 }
 
 #[cfg(test)]

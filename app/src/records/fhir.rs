@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The resources kept as records.
-pub const KEPT: [&str; 7] = [
+pub const KEPT: [&str; 11] = [
     "Condition",
     "AllergyIntolerance",
     "MedicationRequest",
@@ -20,6 +20,10 @@ pub const KEPT: [&str; 7] = [
     "Observation",
     "DiagnosticReport",
     "Encounter",
+    "DocumentReference",
+    "CarePlan",
+    "Goal",
+    "CareTeam",
 ];
 
 /// Resources read for what they say about the kept ones (who, from where, which drug) but not
@@ -188,7 +192,7 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
         .single()
 }
 
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut at = v;
     for key in path {
         at = match at {
@@ -266,8 +270,18 @@ pub fn extract(
     let code_field = match rt.as_str() {
         "Immunization" => "vaccineCode",
         "MedicationRequest" => "medicationCodeableConcept",
-        "Encounter" => "type",
+        "Encounter" | "DocumentReference" => "type",
+        "Goal" => "description",
+        "CarePlan" => "title",
+        "CareTeam" => "name",
         _ => "code",
+    };
+    // A plan or a team is named by its title, else its category; neither is required.
+    let named = |field: &str, otherwise: &str| {
+        str_at(resource, &[field])
+            .map(|t| (None, None, t.chars().take(500).collect::<String>()))
+            .or_else(|| concept(resource.get("category")))
+            .or_else(|| Some((None, None, otherwise.to_string())))
     };
     let mut code = match rt.as_str() {
         "MedicationRequest" => concept(resource.get("medicationCodeableConcept")).or_else(|| {
@@ -293,6 +307,11 @@ pub fn extract(
                     words,
                 ))
             }),
+        "CarePlan" => named("title", "Care plan"),
+        "DocumentReference" => {
+            concept(resource.get("type")).or_else(|| named("description", "Document"))
+        }
+        "CareTeam" => named("name", "Care team"),
         _ => concept(resource.get(code_field)),
     };
     need(problems, code_field, code.is_some());
@@ -309,13 +328,30 @@ pub fn extract(
         "Condition" | "AllergyIntolerance" => first_code(resource.get("clinicalStatus"))
             .or_else(|| first_code(resource.get("verificationStatus")))
             .unwrap_or_else(|| "active".into()),
+        "Goal" => {
+            let s = resource.get("lifecycleStatus").and_then(Value::as_str);
+            need(problems, "lifecycleStatus", s.is_some());
+            s.unwrap_or_default().to_string()
+        }
+        "CareTeam" => str_at(resource, &["status"])
+            .unwrap_or("active")
+            .to_string(),
         _ => {
             let s = resource.get("status").and_then(Value::as_str);
             need(problems, "status", s.is_some());
             s.unwrap_or_default().to_string()
         }
     };
-    if rt == "MedicationRequest" {
+    if rt == "DocumentReference" {
+        need(
+            problems,
+            "content.attachment",
+            resource
+                .pointer("/content/0/attachment")
+                .is_some_and(Value::is_object),
+        );
+    }
+    if rt == "MedicationRequest" || rt == "CarePlan" {
         need(
             problems,
             "intent",
@@ -338,6 +374,10 @@ pub fn extract(
         ],
         "DiagnosticReport" => &["effectiveDateTime", "effectivePeriod.start", "issued"],
         "Encounter" => &["period.start"],
+        "DocumentReference" => &["date", "context.period.start"],
+        "CarePlan" => &["period.start", "created"],
+        "Goal" => &["startDate"],
+        "CareTeam" => &["period.start"],
         _ => &[],
     };
     let mut effective_at = None;
@@ -361,7 +401,7 @@ pub fn extract(
         );
     }
     let category = match rt.as_str() {
-        "Observation" | "DiagnosticReport" | "Condition" => {
+        "Observation" | "DiagnosticReport" | "Condition" | "DocumentReference" | "CarePlan" => {
             first_code(resource.get("category")).unwrap_or_default()
         }
         "AllergyIntolerance" => str_at(resource, &["category"])
@@ -819,7 +859,7 @@ pub fn read_bundle(bytes: &[u8], who: &PatientIdentity) -> Reading {
 }
 
 /// The US Core profile a resource may claim, when it has what that profile requires.
-pub fn us_core_profile(resource: &Value) -> Option<&'static str> {
+pub fn us_core_profile(resource: &Value) -> Option<String> {
     let has = |k: &str| resource.get(k).is_some_and(|v| !v.is_null());
     let code = str_at(resource, &["code", "coding", "code"]);
     let category = str_at(resource, &["category", "coding", "code"]);
@@ -868,31 +908,222 @@ pub fn us_core_profile(resource: &Value) -> Option<&'static str> {
             "us-core-diagnosticreport-lab"
         }
         "Encounter" if has("class") && has("type") && has("subject") => "us-core-encounter",
+        "Goal"
+            if has("lifecycleStatus")
+                && has("description")
+                && has("subject")
+                && (has("startDate") || str_at(resource, &["target", "dueDate"]).is_some()) =>
+        {
+            "us-core-goal"
+        }
+        "CarePlan"
+            if has("text")
+                && has("status")
+                && has("intent")
+                && has("subject")
+                && category == Some("assess-plan") =>
+        {
+            "us-core-careplan"
+        }
+        "DocumentReference"
+            if has("status")
+                && has("type")
+                && has("category")
+                && has("subject")
+                && has("date")
+                && str_at(resource, &["content", "attachment", "contentType"]).is_some() =>
+        {
+            "us-core-documentreference"
+        }
         _ => return None,
     };
     Some(profile_url(name))
 }
 
-fn profile_url(name: &str) -> &'static str {
-    match name {
-        "us-core-condition-problems-health-concerns" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns",
-        "us-core-allergyintolerance" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance",
-        "us-core-medicationrequest" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest",
-        "us-core-immunization" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-immunization",
-        "us-core-observation-lab" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab",
-        "us-core-blood-pressure" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure",
-        "us-core-body-weight" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-weight",
-        "us-core-body-height" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-height",
-        "us-core-heart-rate" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate",
-        "us-core-bmi" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-bmi",
-        "us-core-body-temperature" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-temperature",
-        "us-core-diagnosticreport-lab" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-lab",
-        "us-core-encounter" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter",
-        "us-core-patient" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient",
-        "us-core-provenance" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-provenance",
-        "us-core-organization" => "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization",
-        _ => "",
+/// A US Core profile's canonical address, from its name.
+fn profile_url(name: &str) -> String {
+    format!("http://hl7.org/fhir/us/core/StructureDefinition/{name}")
+}
+
+/// LOINC "Summary of episode note": the type of an after-visit summary.
+pub const AFTER_VISIT_SUMMARY: &str = "34133-9";
+
+/// An after-visit summary for the visit `encounter`, written by `author` at `at`: a US Core
+/// clinical note whose text is the attachment (plain UTF-8, base64 as FHIR requires).
+pub fn visit_summary(
+    id: Uuid,
+    patient: Uuid,
+    encounter: Uuid,
+    text: &str,
+    at: DateTime<Utc>,
+    author: &str,
+) -> Value {
+    use base64::Engine;
+    json!({
+        "resourceType": "DocumentReference",
+        "id": id.to_string(),
+        "status": "current",
+        "type": {
+            "coding": [{ "system": "http://loinc.org", "code": AFTER_VISIT_SUMMARY, "display": "Summary of episode note" }],
+            "text": "After-visit summary",
+        },
+        "category": [{ "coding": [{
+            "system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+            "code": "clinical-note", "display": "Clinical Note" }] }],
+        "subject": { "reference": format!("urn:uuid:{patient}") },
+        "date": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "author": [{ "display": author }],
+        "content": [{ "attachment": {
+            "contentType": "text/plain; charset=utf-8",
+            "language": "en",
+            "data": base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
+            "title": "After-visit summary",
+        } }],
+        "context": { "encounter": [{ "reference": format!("urn:uuid:{encounter}") }] },
+    })
+}
+
+/// A document's text when its first attachment carries it inline as text.
+pub fn document_text(resource: &Value) -> Option<String> {
+    use base64::Engine;
+    let attachment = resource.pointer("/content/0/attachment")?;
+    let kind = attachment.get("contentType").and_then(Value::as_str)?;
+    if !kind.starts_with("text/") {
+        return None;
     }
+    let data = attachment.get("data").and_then(Value::as_str)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// One task of a care plan, as read from its activity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    pub index: usize,
+    pub description: String,
+    pub due: Option<NaiveDate>,
+    pub done: bool,
+    /// The latest progress note: when and by whom it was marked.
+    pub changed: Option<(DateTime<Utc>, String)>,
+}
+
+/// A care plan's tasks: its activities that describe something to do (`detail`).
+pub fn plan_tasks(plan: &Value) -> Vec<Task> {
+    let Some(activities) = plan.get("activity").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    activities
+        .iter()
+        .enumerate()
+        .filter_map(|(index, activity)| {
+            let detail = activity.get("detail")?;
+            let description = detail
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| concept(detail.get("code")).map(|(_, _, words)| words))?;
+            let due = [
+                "/scheduledPeriod/end",
+                "/scheduledString",
+                "/scheduledPeriod/start",
+            ]
+            .iter()
+            .find_map(|p| detail.pointer(p).and_then(Value::as_str))
+            .and_then(parse_datetime)
+            .map(|t| t.date_naive());
+            let changed = activity
+                .get("progress")
+                .and_then(Value::as_array)
+                .and_then(|notes| notes.last())
+                .and_then(|note| {
+                    let at = parse_datetime(note.get("time")?.as_str()?)?;
+                    let by = note
+                        .get("authorString")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    Some((at, by))
+                });
+            Some(Task {
+                index,
+                description,
+                due,
+                done: detail.get("status").and_then(Value::as_str) == Some("completed"),
+                changed,
+            })
+        })
+        .collect()
+}
+
+/// Marks task `index` of `plan` done or not done, with a progress note of who and when.
+/// `false` when the plan has no such task (nothing changes then).
+pub fn mark_task(plan: &mut Value, index: usize, done: bool, at: DateTime<Utc>, by: &str) -> bool {
+    let Some(activity) = plan
+        .get_mut("activity")
+        .and_then(Value::as_array_mut)
+        .and_then(|a| a.get_mut(index))
+    else {
+        return false;
+    };
+    let Some(detail) = activity.get_mut("detail").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    let status = if done { "completed" } else { "not-started" };
+    detail.insert("status".into(), Value::String(status.into()));
+    let note = json!({
+        "authorString": by,
+        "time": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "text": if done { "Marked done in the patient portal" } else { "Marked not done in the patient portal" },
+    });
+    if let Some(map) = activity.as_object_mut() {
+        match map.get_mut("progress").and_then(Value::as_array_mut) {
+            Some(notes) => notes.push(note),
+            None => {
+                map.insert("progress".into(), json!([note]));
+            }
+        }
+    }
+    let text = plan_narrative(plan);
+    if let Some(map) = plan.as_object_mut() {
+        map.insert("text".into(), text);
+    }
+    true
+}
+
+/// A care plan's human-readable narrative (FHIR `text`), drawn from its title and tasks, so it
+/// never disagrees with them after a change.
+pub fn plan_narrative(plan: &Value) -> Value {
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+    let title = plan
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("Care plan");
+    let items: String = plan_tasks(plan)
+        .iter()
+        .map(|t| {
+            let state = if t.done { "done" } else { "to do" };
+            let due = t.due.map(|d| format!(", due {d}")).unwrap_or_default();
+            format!("<li>{} ({state}{due})</li>", escape(&t.description))
+        })
+        .collect();
+    let list = if items.is_empty() {
+        String::new()
+    } else {
+        format!("<ul>{items}</ul>")
+    };
+    json!({
+        "status": "generated",
+        "div": format!(
+            "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>{}</p>{list}</div>",
+            escape(title)
+        ),
+    })
 }
 
 /// The organisation's own fixed id in exports (there is one organisation per portal).
@@ -979,7 +1210,7 @@ pub fn export_bundle(
     for item in items {
         entries.push(entry(
             item.item_id,
-            with_profile(item.resource, us_core_profile(item.resource)),
+            with_profile(item.resource, us_core_profile(item.resource).as_deref()),
         ));
         match item.source {
             None => own.push(item.item_id),

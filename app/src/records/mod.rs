@@ -21,4 +21,4 @@ mod ui;
 
 pub use api::*;
 pub use domain::*;
-pub use ui::{ImportRecordsPage, RecordsPage, ResultsPage, TrendPage};
+pub use ui::{CarePlanPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage};

@@ -3,8 +3,8 @@
 //! it), and the import page with its per-entry problems.
 
 use super::api::{
-    import_page, import_problems, records_results, records_summary, result_trend, ImportBundle,
-    KeepValidEntries,
+    care_plan, import_page, import_problems, records_results, records_summary, records_visits,
+    result_trend, ImportBundle, KeepValidEntries, MarkCareTask, WriteVisitSummary,
 };
 use super::domain::*;
 use crate::error::AppError;
@@ -56,6 +56,8 @@ fn RecordsNav(patient_id: String, current: &'static str) -> impl IntoView {
             <ul>
                 {link(format!("/records{q}"), "summary", td_string!(l, rec_summary))}
                 {link(format!("/records/results{q}"), "results", td_string!(l, rec_results))}
+                {link(format!("/records/visits{q}"), "visits", td_string!(l, rec_visits))}
+                {link(format!("/records/care-plan{q}"), "care-plan", td_string!(l, rec_care_plan))}
                 {link(format!("/records/import{q}"), "import", td_string!(l, rec_import))}
             </ul>
         </nav>
@@ -106,7 +108,7 @@ fn source_text(l: Locale, source: &Option<String>) -> String {
 }
 
 #[component]
-fn Item(item: ItemView, show_status: bool) -> impl IntoView {
+fn Item(item: ItemView, show_status: bool, trend_query: Option<String>) -> impl IntoView {
     let l = use_locale();
     let meta = [
         (!item.date.is_empty()).then(|| item.date.clone()),
@@ -131,6 +133,14 @@ fn Item(item: ItemView, show_status: bool) -> impl IntoView {
             {item.learn.clone().map(|(title, href)| view! {
                 <p><a href=href aria-label=format!("{}: {title}", td_string!(l, rec_learn))>{td_string!(l, rec_learn)}</a></p>
             })}
+            {trend_query.map(|q| view! {
+                <p>
+                    <a href=format!("/records/results/{}{q}", item.id)
+                        aria-label=format!("{}: {}", td_string!(l, rec_see_trend), item.display)>
+                        {td_string!(l, rec_see_trend)}
+                    </a>
+                </p>
+            })}
         </li>
     }
 }
@@ -141,6 +151,9 @@ fn Section(
     empty: &'static str,
     items: Vec<ItemView>,
     #[prop(optional)] show_status: bool,
+    /// Each item links to its trend, with this patient query.
+    #[prop(optional)]
+    trend_query: Option<String>,
     id: &'static str,
 ) -> impl IntoView {
     view! {
@@ -151,7 +164,7 @@ fn Section(
             } else {
                 view! {
                     <ul class="record-list">
-                        {items.into_iter().map(|item| view! { <Item item show_status /> }).collect_view()}
+                        {items.into_iter().map(|item| view! { <Item item show_status trend_query=trend_query.clone() /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -197,7 +210,7 @@ pub fn RecordsPage() -> impl IntoView {
                                 <Section id="allergies" title=td_string!(l, rec_allergies) empty=td_string!(l, rec_no_allergies) items=s.allergies.clone() />
                                 <Section id="medications" title=td_string!(l, rec_medications) empty=td_string!(l, rec_no_medications) items=s.medications.clone() />
                                 <Section id="immunizations" title=td_string!(l, rec_immunizations) empty=td_string!(l, rec_no_immunizations) items=s.immunizations.clone() />
-                                <Section id="vitals" title=td_string!(l, rec_vitals) empty=td_string!(l, rec_no_vitals) items=s.vitals.clone() />
+                                <Section id="vitals" title=td_string!(l, rec_vitals) empty=td_string!(l, rec_no_vitals) items=s.vitals.clone() trend_query=q.clone() />
                             </div>
                             <section class="record-section" aria-labelledby="take-it">
                                 <h2 id="take-it">{td_string!(l, rec_take_it)}</h2>
@@ -243,11 +256,10 @@ fn flag_class(flag: Flag) -> &'static str {
 #[component]
 fn ResultLine(row: ResultRow, patient_id: String) -> impl IntoView {
     let l = use_locale();
-    let trend = row
-        .code
-        .clone()
-        .filter(|_| row.count > 1)
-        .map(|code| format!("/records/results/{code}{}", patient_query(&patient_id)));
+    // The address names the value (an opaque id), never the test: a test's code is health
+    // information, and addresses end up in logs and browser history.
+    let trend = (row.code.is_some() && row.count > 1)
+        .then(|| format!("/records/results/{}{}", row.id, patient_query(&patient_id)));
     let flag = row.flag;
     view! {
         <tr class:result--out=flag.is_abnormal()>
@@ -392,22 +404,22 @@ fn TrendChart(trend: TrendView) -> impl IntoView {
     }
 }
 
-/// `/records/results/:code`: one test's values over time.
+/// `/records/results/:item`: the values over time of the test `item` is one value of.
 #[component]
 pub fn TrendPage() -> impl IntoView {
     let l = use_locale();
     let patient = query("patient");
-    let code = use_params_map()
+    let item = use_params_map()
         .get_untracked()
-        .get("code")
+        .get("item")
         .unwrap_or_default();
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, rec_trend_title)) />
         <Suspense fallback=Loading>
             {move || {
-                let (patient, code) = (patient.clone(), code.clone());
+                let (patient, item) = (patient.clone(), item.clone());
                 Suspend::new(async move {
-                    let t = match result_trend(Some(patient).filter(|p| !p.is_empty()), code).await {
+                    let t = match result_trend(Some(patient).filter(|p| !p.is_empty()), item).await {
                         Ok(t) => t,
                         Err(AppError::NotFound) => return view! {
                             <section class="page page--narrow" aria-labelledby="page-title">
@@ -593,6 +605,328 @@ pub fn ImportRecordsPage() -> impl IntoView {
                         </section>
                     }
                     .into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn summary_problem(l: Locale, error: &AppError) -> &'static str {
+    match error {
+        AppError::Validation(f) if f.get("text").is_some_and(|p| p == "too_long") => {
+            td_string!(l, rec_avs_too_long)
+        }
+        AppError::Validation(_) => td_string!(l, rec_avs_required),
+        AppError::NotFound => td_string!(l, rec_visit_gone),
+        _ => td_string!(l, try_later),
+    }
+}
+
+/// Staff's form under a visit: write the after-visit summary, or correct it (a new version).
+#[component]
+fn SummaryForm(patient_id: String, visit: VisitView, error: Option<AppError>) -> impl IntoView {
+    let l = use_locale();
+    let id = format!("avs-{}", visit.id);
+    let error_id = format!("{id}-error");
+    let text = visit
+        .summary
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    let label = if visit.summary.is_some() {
+        td_string!(l, rec_avs_correct)
+    } else {
+        td_string!(l, rec_avs_write)
+    };
+    let problem = error.as_ref().map(|e| summary_problem(l, e));
+    view! {
+        <details class="disclosure" open=problem.is_some()>
+            <summary>{label}</summary>
+            <form class="form" method="post" action={<WriteVisitSummary as ServerFn>::PATH}>
+                <input type="hidden" name="patient_id" value=patient_id />
+                <input type="hidden" name="visit_id" value=visit.id.clone() />
+                <div class="field" class:field--invalid=problem.is_some()>
+                    <label for=id.clone()>{td_string!(l, rec_avs_label)}</label>
+                    <p class="field__hint" id=format!("{id}-hint")>{td_string!(l, rec_avs_hint)}</p>
+                    {problem.map(|p| view! { <p class="field__error" id=error_id.clone()>{p}</p> })}
+                    <textarea id=id.clone() name="text" rows="8" maxlength=MAX_SUMMARY_CHARS.to_string() required
+                        aria-invalid=problem.map(|_| "true")
+                        aria-describedby=if problem.is_some() { format!("{id}-hint {error_id}") } else { format!("{id}-hint") }>
+                        {text}
+                    </textarea>
+                </div>
+                <button class="button" type="submit">{td_string!(l, rec_avs_save)}</button>
+            </form>
+        </details>
+    }
+}
+
+/// `/records/visits`: upcoming visits (from scheduling) and past ones with their summaries.
+#[component]
+pub fn VisitsPage() -> impl IntoView {
+    let l = use_locale();
+    let patient = query("patient");
+    let error = crate::shell::action_error::<WriteVisitSummary>();
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, rec_visits)) />
+        <Suspense fallback=Loading>
+            {move || {
+                let (patient, error) = (patient.clone(), error.clone());
+                Suspend::new(async move {
+                    let v = match records_visits(Some(patient).filter(|p| !p.is_empty())).await {
+                        Ok(v) => v,
+                        Err(error) => return view! { <RecordsProblem error /> }.into_any(),
+                    };
+                    let name = v.patient_name.clone();
+                    let patient_id = v.patient_id.clone();
+                    let can_write = v.can_write;
+                    view! {
+                        <section class="page" aria-labelledby="page-title">
+                            <h1 id="page-title">{td_string!(l, rec_visits)}</h1>
+                            <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
+                            <RecordsNav patient_id=v.patient_id.clone() current="visits" />
+                            {(!can_write).then(|| view! {
+                                <section class="record-section">
+                                    <crate::scheduling::UpcomingVisits patient_id=v.patient_id.clone() />
+                                </section>
+                            })}
+                            <section class="record-section" aria-labelledby="past-visits">
+                                <h2 id="past-visits">{td_string!(l, rec_past_visits)}</h2>
+                                {if v.visits.is_empty() {
+                                    view! { <p class="empty">{td_string!(l, rec_no_visits)}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ol class="record-list">
+                                            {v.visits.into_iter().map(|visit| {
+                                                let heading = format!("visit-{}-title", visit.id);
+                                                let meta = [Some(visit.date.clone()), Some(source_text(l, &visit.source))]
+                                                    .into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+                                                let form = can_write.then(|| view! {
+                                                    <SummaryForm patient_id=patient_id.clone() visit=visit.clone() error=error.clone() />
+                                                });
+                                                view! {
+                                                    <li class="record-item" id=format!("visit-{}", visit.id)>
+                                                        <article aria-labelledby=heading.clone()>
+                                                            <h3 class="record-item__name" id=heading.clone()>{visit.display.clone()}</h3>
+                                                            <p class="muted">{meta}</p>
+                                                            <dl class="record-item__details">
+                                                                {(!visit.clinicians.is_empty()).then(|| view! {
+                                                                    <div><dt>{td_string!(l, rec_seen_by)}</dt><dd>{visit.clinicians.join(", ")}</dd></div>
+                                                                })}
+                                                                {(!visit.reasons.is_empty()).then(|| view! {
+                                                                    <div><dt>{td_string!(l, rec_reason)}</dt><dd>{visit.reasons.join(", ")}</dd></div>
+                                                                })}
+                                                            </dl>
+                                                            {match visit.summary.clone() {
+                                                                Some(s) => view! {
+                                                                    <div class="avs">
+                                                                        <h4>{td_string!(l, rec_avs)}</h4>
+                                                                        {s.text.split("\n\n").map(|p| view! {
+                                                                            <p class="avs__text">{p.to_string()}</p>
+                                                                        }).collect_view()}
+                                                                        <p class="muted">
+                                                                            {td_string!(l, rec_avs_written).replace("%date%", &s.written)}
+                                                                            {(s.versions > 1).then(|| format!(" · {}", td_string!(l, rec_avs_versions).replace("%count%", &s.versions.to_string())))}
+                                                                        </p>
+                                                                    </div>
+                                                                }.into_any(),
+                                                                None => view! { <p class="muted">{td_string!(l, rec_no_avs)}</p> }.into_any(),
+                                                            }}
+                                                            {form}
+                                                        </article>
+                                                    </li>
+                                                }
+                                            }).collect_view()}
+                                        </ol>
+                                    }.into_any()
+                                }}
+                            </section>
+                        </section>
+                    }.into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn goal_words(l: Locale, goal: &GoalView) -> String {
+    let words = match goal.achievement.as_deref().unwrap_or(goal.status.as_str()) {
+        "achieved" | "completed" => td_string!(l, rec_goal_achieved),
+        "improving" => td_string!(l, rec_goal_improving),
+        "worsening" => td_string!(l, rec_goal_worsening),
+        "no-change" | "no-progress" => td_string!(l, rec_goal_no_change),
+        "not-achieved" | "not-attainable" | "cancelled" => td_string!(l, rec_goal_not_achieved),
+        "on-hold" => td_string!(l, rec_goal_on_hold),
+        "proposed" | "planned" | "accepted" => td_string!(l, rec_goal_planned),
+        _ => td_string!(l, rec_goal_in_progress),
+    };
+    words.to_string()
+}
+
+fn task_problem(l: Locale, error: &AppError) -> &'static str {
+    match error {
+        AppError::Conflict(c) if c == "outside_record" => td_string!(l, rec_outside_plan),
+        AppError::NotFound => td_string!(l, rec_task_gone),
+        _ => td_string!(l, try_later),
+    }
+}
+
+/// One task with its state and the button that changes it (a plain form: works without
+/// JavaScript).
+#[component]
+fn TaskLine(patient_id: String, plan: String, own: bool, task: TaskView) -> impl IntoView {
+    let l = use_locale();
+    let anchor = format!("plan-{plan}-task-{}", task.index);
+    let state = if task.done {
+        td_string!(l, rec_task_done)
+    } else if task.overdue {
+        td_string!(l, rec_task_overdue)
+    } else {
+        td_string!(l, rec_task_to_do)
+    };
+    let state_class = if task.done {
+        "task__state task__state--done"
+    } else if task.overdue {
+        "task__state task__state--overdue"
+    } else {
+        "task__state"
+    };
+    let (button, done_value) = if task.done {
+        (td_string!(l, rec_mark_not_done), "false")
+    } else {
+        (td_string!(l, rec_mark_done), "true")
+    };
+    view! {
+        <li class="task" class:task--done=task.done id=anchor>
+            <p class="task__name">{task.description.clone()}</p>
+            <p>
+                <span class=state_class>{state}</span>
+                {(!task.due.is_empty()).then(|| format!(" · {}", td_string!(l, rec_task_due).replace("%date%", &task.due)))}
+            </p>
+            {task.changed.clone().map(|(date, by)| view! {
+                <p class="muted">{td_string!(l, rec_task_changed).replace("%date%", &date).replace("%name%", &by)}</p>
+            })}
+            {own.then(|| view! {
+                <form method="post" action={<MarkCareTask as ServerFn>::PATH}>
+                    <input type="hidden" name="patient_id" value=patient_id.clone() />
+                    <input type="hidden" name="plan_id" value=plan.clone() />
+                    <input type="hidden" name="task" value=task.index.to_string() />
+                    <input type="hidden" name="done" value=done_value />
+                    <button class="button button--secondary" type="submit"
+                        aria-label=format!("{button}: {}", task.description)>{button}</button>
+                </form>
+            })}
+        </li>
+    }
+}
+
+/// `/records/care-plan`: the primary contact, goals, tasks and the care team.
+#[component]
+pub fn CarePlanPage() -> impl IntoView {
+    let l = use_locale();
+    let patient = query("patient");
+    let error = crate::shell::action_error::<MarkCareTask>();
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, rec_care_plan)) />
+        <Suspense fallback=Loading>
+            {move || {
+                let (patient, error) = (patient.clone(), error.clone());
+                Suspend::new(async move {
+                    let c = match care_plan(Some(patient).filter(|p| !p.is_empty())).await {
+                        Ok(c) => c,
+                        Err(error) => return view! { <RecordsProblem error /> }.into_any(),
+                    };
+                    let name = c.patient_name.clone();
+                    let patient_id = c.patient_id.clone();
+                    let write = format!("/messages/new?patient={}", c.patient_id);
+                    view! {
+                        <section class="page" aria-labelledby="page-title">
+                            <h1 id="page-title">{td_string!(l, rec_care_plan)}</h1>
+                            <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
+                            <RecordsNav patient_id=c.patient_id.clone() current="care-plan" />
+                            {error.map(|e| view! { <p class="notice notice--error" role="alert">{task_problem(l, &e)}</p> })}
+                            {match c.contact.clone() {
+                                Some(navigator) => view! { <crate::messaging::NavigatorCard navigator write_href=write.clone() /> }.into_any(),
+                                None => view! {
+                                    <aside class="navigator" aria-labelledby="contact-title">
+                                        <div>
+                                            <h2 id="contact-title" class="navigator__label">{td_string!(l, rec_contact)}</h2>
+                                            <p>{td_string!(l, rec_no_contact)}</p>
+                                            <p><a class="button" href=write.clone()>{td_string!(l, ms_write_to_team)}</a></p>
+                                        </div>
+                                    </aside>
+                                }.into_any(),
+                            }}
+                            <div class="record-grid">
+                                <section class="record-section" aria-labelledby="goals">
+                                    <h2 id="goals">{td_string!(l, rec_goals)}</h2>
+                                    {if c.goals.is_empty() {
+                                        view! { <p class="empty">{td_string!(l, rec_no_goals)}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="record-list">
+                                                {c.goals.iter().map(|g| view! {
+                                                    <li class="record-item">
+                                                        <p class="record-item__name">{g.description.clone()}</p>
+                                                        <p><span class="status">{goal_words(l, g)}</span>
+                                                            {(!g.due.is_empty()).then(|| format!(" · {}", td_string!(l, rec_goal_due).replace("%date%", &g.due)))}
+                                                        </p>
+                                                        {g.target.clone().map(|t| view! { <p>{td_string!(l, rec_goal_target).replace("%target%", &t)}</p> })}
+                                                        <p class="muted">{source_text(l, &g.source)}</p>
+                                                    </li>
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                </section>
+                                <section class="record-section" aria-labelledby="team">
+                                    <h2 id="team">{td_string!(l, rec_team)}</h2>
+                                    {if c.team.is_empty() {
+                                        view! { <p class="empty">{td_string!(l, rec_no_team)}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="record-list">
+                                                {c.team.iter().map(|(who, role)| view! {
+                                                    <li class="record-item">
+                                                        <p class="record-item__name">{who.clone()}</p>
+                                                        {(!role.is_empty()).then(|| view! { <p class="muted">{role.clone()}</p> })}
+                                                    </li>
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                </section>
+                            </div>
+                            <section class="record-section" aria-labelledby="tasks">
+                                <h2 id="tasks">{td_string!(l, rec_tasks)}</h2>
+                                {if c.plans.is_empty() {
+                                    view! { <p class="empty">{td_string!(l, rec_no_plans)}</p> }.into_any()
+                                } else {
+                                    c.plans.iter().map(|plan| {
+                                        let heading = format!("plan-{}", plan.id);
+                                        view! {
+                                            <section class="care-plan" aria-labelledby=heading.clone()>
+                                                <h3 id=heading.clone()>{plan.title.clone()}</h3>
+                                                <p class="muted">{source_text(l, &plan.source)}</p>
+                                                {(!plan.own).then(|| view! { <p class="muted">{td_string!(l, rec_outside_plan)}</p> })}
+                                                {if plan.tasks.is_empty() {
+                                                    view! { <p class="empty">{td_string!(l, rec_no_tasks)}</p> }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <ul class="tasks">
+                                                            {plan.tasks.iter().map(|task| view! {
+                                                                <TaskLine patient_id=patient_id.clone() plan=plan.id.clone() own=plan.own task=task.clone() />
+                                                            }).collect_view()}
+                                                        </ul>
+                                                    }.into_any()
+                                                }}
+                                            </section>
+                                        }
+                                    }).collect_view().into_any()
+                                }}
+                            </section>
+                        </section>
+                    }.into_any()
                 })
             }}
         </Suspense>

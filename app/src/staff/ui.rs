@@ -261,6 +261,13 @@ pub fn StaffPatientPage() -> impl IntoView {
                             <p class="muted">{td!(l, staff_born, date = move || born.clone())}</p>
                             {created.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, staff_created)}</p> })}
                             <crate::scheduling::UpcomingVisits patient_id=patient.patient_id.clone() />
+                            <h2>{td_string!(l, rec_nav_label)}</h2>
+                            <ul class="links">
+                                <li><a href=format!("/records?patient={}", patient.patient_id)>{td_string!(l, rec_title)}</a></li>
+                                <li><a href=format!("/records/results?patient={}", patient.patient_id)>{td_string!(l, rec_results)}</a></li>
+                                <li><a href=format!("/records/visits?patient={}", patient.patient_id)>{td_string!(l, rec_visits_staff)}</a></li>
+                                <li><a href=format!("/records/care-plan?patient={}", patient.patient_id)>{td_string!(l, rec_care_plan)}</a></li>
+                            </ul>
                             <h2>{td_string!(l, staff_link_heading)}</h2>
                             <p>{td_string!(l, staff_link_intro)}</p>
                             {new_code.map(|code| view! {
