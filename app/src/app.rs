@@ -20,7 +20,7 @@ use crate::messaging::{
     StaffConversationPage, StaffInboxPage,
 };
 use crate::records::{
-    CarePlanPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
+    CarePlanPage, DocumentsPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
 };
 use crate::scheduling::{
     AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage,
@@ -123,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/records/import") view=ImportRecordsPage ssr=SsrMode::Async />
                     <Route path=path!("/records/visits") view=VisitsPage ssr=SsrMode::Async />
                     <Route path=path!("/records/care-plan") view=CarePlanPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/documents") view=DocumentsPage ssr=SsrMode::Async />
                     <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />
                     <Route path=path!("/messages/new") view=NewMessagePage ssr=SsrMode::Async />
                     <Route path=path!("/messages/:id") view=ConversationPage ssr=SsrMode::Async />

@@ -71,3 +71,20 @@ test('the care plan shows the contact, goals and team, and a task is marked done
     await expect(page.getByText('Viewed the care plan').first()).toBeVisible();
   }
 });
+
+test('documents list letters and reports, and a report downloads as its own file', async ({ page }) => {
+  await signIn(page, 'patient@example.org', DEMO_PASSWORD);
+  await page.goto('/records');
+  await page.getByRole('navigation', { name: 'Health record' }).getByRole('link', { name: 'Documents' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Documents' })).toBeVisible();
+  // The X-ray report from her outside record, as a PDF; after-visit summaries as text.
+  const report = page.getByRole('listitem').filter({ hasText: 'Chest X-ray report' });
+  await expect(report.getByText('From Riverside Community Clinic (outside record)')).toBeVisible();
+  const link = report.getByRole('link', { name: /^Download \(PDF, \d+ kB\): Chest X-ray report$/ });
+  await expect(page.getByRole('listitem').filter({ hasText: 'After-visit summary' }).first()).toBeVisible();
+  const response = await page.request.get((await link.getAttribute('href'))!);
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-type']).toBe('application/pdf');
+  expect(response.headers()['content-disposition']).toContain('attachment; filename="Chest X-ray report.pdf"');
+  expect((await response.body()).subarray(0, 5).toString()).toBe('%PDF-');
+});

@@ -9,6 +9,7 @@
 
 use anyhow::Context;
 use app::records::fhir::{self, Item, PatientIdentity, CVX, ICD10, LOINC, RXNORM, SNOMED, UCUM};
+use base64::Engine;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -928,9 +929,69 @@ fn outside_bundle() -> Value {
                 "code": codeable(LOINC, "4548-4", "Hemoglobin A1c"),
                 "subject": { "reference": patient }, "effectiveDateTime": "2020-02-11",
                 "valueQuantity": { "value": 6.1, "unit": "%", "system": UCUM, "code": "%" },
-                "referenceRange": [{ "low": { "value": 4.0, "unit": "%" }, "high": { "value": 5.6, "unit": "%" } }] } }
+                "referenceRange": [{ "low": { "value": 4.0, "unit": "%" }, "high": { "value": 5.6, "unit": "%" } }] } },
+            { "fullUrl": "urn:uuid:8b7f5f5e-2c1a-4c3e-9a51-0d6f3c2b1a06", "resource": {
+                "resourceType": "DocumentReference", "id": "rc-d1", "status": "current",
+                "type": codeable(LOINC, "36643-5", "XR Chest 2 Views"),
+                "category": [codeable("http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category", "clinical-note", "Clinical Note")],
+                "subject": { "reference": patient }, "date": "2020-02-11T14:00:00Z",
+                "description": "Chest X-ray report",
+                "content": [{ "attachment": {
+                    "contentType": "application/pdf",
+                    "title": "Chest X-ray report.pdf",
+                    "data": base64::engine::general_purpose::STANDARD.encode(tiny_pdf(&[
+                        "Riverside Community Clinic - Radiology",
+                        "Patient: Maria Garcia   Born: 1979-03-14",
+                        "Exam: XR Chest 2 Views, 2020-02-11",
+                        "Findings: The lungs are clear. Heart size is normal.",
+                        "Impression: No acute disease.",
+                    ])),
+                } }] } }
         ]
     })
+}
+
+/// A one-page PDF with `lines` of text (Helvetica), for demo documents: the smallest file that
+/// PDF readers open, with its cross-reference offsets counted as it is written.
+fn tiny_pdf(lines: &[&str]) -> Vec<u8> {
+    let text: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = l
+                .replace('\\', "\\\\")
+                .replace('(', "\\(")
+                .replace(')', "\\)");
+            let y = 760 - 20 * i;
+            format!("BT /F1 12 Tf 56 {y} Td ({l}) Tj ET\n")
+        })
+        .collect();
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{text}endstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
+    }
+    let xref = pdf.len();
+    pdf.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for o in offsets {
+        pdf.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    pdf.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    pdf.into_bytes()
 }
 
 /// Adds records for the demo family and the first patients without any; returns how many

@@ -20,6 +20,7 @@ pub mod live;
 pub mod media;
 pub mod ops;
 pub mod records;
+pub mod records_documents;
 pub mod security;
 pub mod visits;
 pub mod worker;
@@ -76,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .route("/live/messages", get(live::messages))
         .route("/messages/attachments/{id}", get(attachments::download))
         .route("/records/export.json", get(records::export))
+        .route(
+            "/records/documents/{id}/file",
+            get(records_documents::download),
+        )
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.

@@ -39,7 +39,8 @@ use app::messaging::{
 use app::organisation::GetOrganisation;
 use app::records::{
     CarePlan, ImportBundle, ImportPage, ImportProblems, KeepValidEntries, MarkCareTask,
-    RecordsResults, RecordsSummary, RecordsVisits, ResultTrend, WriteVisitSummary,
+    RecordsDocuments, RecordsResults, RecordsSummary, RecordsVisits, ResultTrend,
+    WriteVisitSummary,
 };
 use app::scheduling::{
     AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
@@ -368,6 +369,11 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
         (<ImportPage as ServerFn>::PATH, vec![p()], Rule::Records),
         (<RecordsVisits as ServerFn>::PATH, vec![p()], Rule::Records),
         (<CarePlan as ServerFn>::PATH, vec![p()], Rule::Records),
+        (
+            <RecordsDocuments as ServerFn>::PATH,
+            vec![p()],
+            Rule::Records,
+        ),
         // Staff get past the check to "no such visit" (404).
         (
             <WriteVisitSummary as ServerFn>::PATH,

@@ -7,9 +7,9 @@
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
 
 use app::records::{
-    CarePlan, CarePlanView, ImportBundle, ImportPage, ImportPageData, ImportReport,
-    KeepValidEntries, MarkCareTask, RecordsResults, RecordsSummary, RecordsVisits, ResultTrend,
-    ResultsView, SummaryView, TrendView, VisitsView, WriteVisitSummary,
+    CarePlan, CarePlanView, DocumentsView, ImportBundle, ImportPage, ImportPageData, ImportReport,
+    KeepValidEntries, MarkCareTask, RecordsDocuments, RecordsResults, RecordsSummary,
+    RecordsVisits, ResultTrend, ResultsView, SummaryView, TrendView, VisitsView, WriteVisitSummary,
 };
 use axum::{
     body::Body,
@@ -1006,4 +1006,123 @@ async fn an_outside_care_plan_is_shown_as_received_and_cannot_be_marked(pool: Pg
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(text(r).await.contains("outside_record"));
+}
+
+async fn download(c: &Clinic, path: &str, cookie: Option<&str>) -> Response {
+    let mut request = Request::get(path).header(header::HOST, "127.0.0.1:3000");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    c.app
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("response")
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn documents_are_listed_and_downloaded_only_by_those_who_may_read_the_record(pool: PgPool) {
+    use base64::Engine;
+    let c = clinic(&pool).await;
+    let pdf = b"%PDF-1.4\n% a report\n%%EOF\n".to_vec();
+    let subject = json!({ "reference": "urn:uuid:11111111-1111-4111-8111-111111111111" });
+    let bundle = json!({ "resourceType": "Bundle", "type": "collection", "entry": [
+        { "fullUrl": "urn:uuid:11111111-1111-4111-8111-111111111111", "resource": {
+            "resourceType": "Patient", "name": [{ "family": "Garcia", "given": ["Maria"] }],
+            "birthDate": "1979-03-14" } },
+        { "fullUrl": "urn:uuid:44444444-4444-4444-8444-444444444444", "resource": {
+            "resourceType": "DocumentReference", "status": "current", "subject": subject,
+            "type": { "text": "XR Chest 2 Views" }, "description": "Chest X-ray report",
+            "date": "2020-02-11T14:00:00Z",
+            "content": [{ "attachment": { "contentType": "application/pdf", "title": "Chest X-ray/report.pdf",
+                "data": base64::engine::general_purpose::STANDARD.encode(&pdf) } }] } },
+        { "fullUrl": "urn:uuid:55555555-5555-4555-8555-555555555555", "resource": {
+            "resourceType": "DocumentReference", "status": "current", "subject": subject,
+            "type": { "text": "Referral letter" }, "date": "2021-01-05",
+            "content": [{ "attachment": { "contentType": "application/pdf",
+                "url": "https://riverside.example/letters/77" } }] } },
+    ] });
+    let r = import(&c, c.maria, bundle.to_string().as_bytes(), &c.maria_cookie).await;
+    assert!(location(&r).contains("added=2"), "{}", location(&r));
+    let list: DocumentsView = json_of(
+        call(
+            &c,
+            <RecordsDocuments as ServerFn>::PATH,
+            &[("patient_id", &c.maria.to_string())],
+            &c.maria_cookie,
+        )
+        .await,
+    )
+    .await;
+    // Newest first: the letter (its file is elsewhere), then the report with its PDF.
+    let titles: Vec<(&str, Option<&str>)> = list
+        .documents
+        .iter()
+        .map(|d| (d.title.as_str(), d.file.as_ref().map(|(f, _)| f.as_str())))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("Referral letter", None),
+            ("Chest X-ray report", Some("PDF"))
+        ]
+    );
+    let (report, letter) = (&list.documents[1].id, &list.documents[0].id);
+    let path = |id: &str| format!("/records/documents/{id}/file?patient={}", c.maria);
+
+    let r = download(&c, &path(report), Some(&c.maria_cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let headers = r.headers().clone();
+    assert_eq!(headers[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    // The title's slash cannot make a path.
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("attachment; filename=\"Chest X-rayreport.pdf\""),
+        "{:?}",
+        headers[header::CONTENT_DISPOSITION]
+    );
+    let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    assert_eq!(body.as_ref(), pdf.as_slice());
+    // A file kept elsewhere is not here to download.
+    assert_eq!(
+        download(&c, &path(letter), Some(&c.maria_cookie))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Ben: refused for Maria's record, and her document is not in his own; a scheduling-only
+    // proxy is refused; nobody signed in gets 401.
+    let r = download(&c, &path(report), Some(&c.ben_cookie)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(!text(r).await.contains("X-ray"));
+    let own = format!("/records/documents/{report}/file");
+    assert_eq!(
+        download(&c, &own, Some(&c.ben_cookie)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        download(&c, &path(report), Some(&c.proxy_cookie))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        download(&c, &path(report), None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let audited: Vec<String> = sqlx::query_scalar(
+        "select action from audit_event where patient_id = $1 and action like 'records.document%' order by chain_seq",
+    )
+    .bind(c.maria)
+    .fetch_all(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, ["records.documents", "records.document"]);
 }

@@ -119,6 +119,7 @@ pub fn MePage() -> impl IntoView {
                                             <li><a href=format!("/records/results{q}")>{td_string!(l, rec_results)}</a></li>
                                             <li><a href=format!("/records/visits{q}")>{td_string!(l, rec_visits)}</a></li>
                                             <li><a href=format!("/records/care-plan{q}")>{td_string!(l, rec_care_plan)}</a></li>
+                                            <li><a href=format!("/records/documents{q}")>{td_string!(l, rec_documents)}</a></li>
                                             <li><a href=format!("/records/import{q}")>{td_string!(l, rec_import)}</a></li>
                                         </ul>
                                     }
@@ -246,6 +247,8 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.visit_summary" => td_string!(l, action_records_visit_summary),
         "records.care_plan" => td_string!(l, action_records_care_plan),
         "records.care_task" => td_string!(l, action_records_care_task),
+        "records.documents" => td_string!(l, action_records_documents),
+        "records.document" => td_string!(l, action_records_document),
         "records.export" => td_string!(l, action_records_export),
         _ => td_string!(l, action_other),
     }

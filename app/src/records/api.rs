@@ -52,6 +52,13 @@ pub async fn write_visit_summary(
     crate::error::with_status(server::write_summary(patient_id, visit_id, text).await)
 }
 
+/// The patient's documents (letters, reports, after-visit summaries), newest first, each with
+/// its file's format and size when it can be downloaded. As [`records_summary`]. Audited.
+#[server]
+pub async fn records_documents(patient_id: Option<String>) -> Result<DocumentsView, AppError> {
+    crate::error::with_status(server::documents(patient_id).await)
+}
+
 /// Goals, care plans with their tasks, the care team and the primary contact. As
 /// [`records_summary`]. Audited.
 #[server]
@@ -721,6 +728,84 @@ pub mod server {
             visits,
             can_write: access.allowed.acting_as == ActingAs::Staff,
         })
+    }
+
+    pub async fn documents(patient_id: Option<String>) -> Result<DocumentsView, AppError> {
+        let access = access(patient_id).await?;
+        let patient = access.patient_id;
+        let (released, show) = (released_only(&access), access.allowed.show_confidential);
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let who = identity(&mut conn, patient).await?;
+        let rows =
+            db::select_items(&mut conn, patient, &["DocumentReference"], released, show).await?;
+        let language = language();
+        let documents = rows
+            .iter()
+            .map(|d| {
+                let file = fhir::document_file(&d.resource, &d.display).map(|(kind, _, bytes)| {
+                    let format = match kind.as_str() {
+                        "application/pdf" => "PDF",
+                        "image/png" | "image/jpeg" => "image",
+                        "application/octet-stream" => "file",
+                        _ => "text",
+                    };
+                    (format.to_string(), bytes.len().div_ceil(1024))
+                });
+                DocumentView {
+                    id: d.item_id.to_string(),
+                    title: d
+                        .resource
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| d.display.clone()),
+                    kind: d.display.clone(),
+                    date: day(language, d.effective_at),
+                    source: d.source_name.clone(),
+                    file,
+                }
+            })
+            .collect();
+        crate::audit::record(
+            &mut *conn,
+            &access.audit("records.documents").on("patient", patient),
+        )
+        .await?;
+        Ok(DocumentsView {
+            patient_id: patient.to_string(),
+            patient_name: name(&who),
+            documents,
+        })
+    }
+
+    /// A document's file for its download: (content type, file name, bytes). As
+    /// [`records_summary`]; a document the caller may not see is not found. Audited.
+    pub async fn document(
+        patient_id: Option<String>,
+        id: &str,
+    ) -> Result<(String, String, Vec<u8>), AppError> {
+        let access = access(patient_id).await?;
+        let patient = access.patient_id;
+        let item = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let (resource, display) = db::select_document(
+            &mut conn,
+            patient,
+            item,
+            released_only(&access),
+            access.allowed.show_confidential,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let file = fhir::document_file(&resource, &display).ok_or(AppError::NotFound)?;
+        crate::audit::record(
+            &mut *conn,
+            &access.audit("records.document").on("record_item", item),
+        )
+        .await?;
+        Ok(file)
     }
 
     pub async fn write_summary(

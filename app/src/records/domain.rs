@@ -223,6 +223,27 @@ pub struct VisitsView {
     pub can_write: bool,
 }
 
+/// A document in the record: a letter, a report, an after-visit summary…
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentView {
+    pub id: String,
+    pub title: String,
+    /// What kind of document, in the record's words ("XR Chest 2 Views").
+    pub kind: String,
+    pub date: String,
+    pub source: Option<String>,
+    /// "PDF", "Text", "Image"… and the size in kB; `None` when the file is not in the record
+    /// (a reference to a file elsewhere), which cannot be downloaded here.
+    pub file: Option<(String, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentsView {
+    pub patient_id: String,
+    pub patient_name: String,
+    pub documents: Vec<DocumentView>,
+}
+
 /// One task of a care plan (a plan activity), by its place in the plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskView {

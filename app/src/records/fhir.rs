@@ -983,6 +983,45 @@ pub fn visit_summary(
     })
 }
 
+/// A document's file as it may be served: (content type, suggested file name, bytes), when its
+/// first attachment carries the bytes inline. Types other than PDF, PNG, JPEG and plain text are
+/// served as opaque bytes.
+pub fn document_file(resource: &Value, fallback_title: &str) -> Option<(String, String, Vec<u8>)> {
+    use base64::Engine;
+    let attachment = resource.pointer("/content/0/attachment")?;
+    let data = attachment.get("data").and_then(Value::as_str)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .ok()?;
+    let declared = attachment
+        .get("contentType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let (kind, extension) = match declared.split(';').next().unwrap_or_default().trim() {
+        "application/pdf" => ("application/pdf", "pdf"),
+        "image/png" => ("image/png", "png"),
+        "image/jpeg" => ("image/jpeg", "jpg"),
+        "text/plain" => ("text/plain; charset=utf-8", "txt"),
+        _ => ("application/octet-stream", "bin"),
+    };
+    let title = attachment
+        .get("title")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or(fallback_title);
+    let stem: String = title
+        .trim_end_matches(&format!(".{extension}"))
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | ':'))
+        .take(100)
+        .collect();
+    Some((
+        kind.to_string(),
+        format!("{}.{extension}", stem.trim()),
+        bytes,
+    ))
+}
+
 /// A document's text when its first attachment carries it inline as text.
 pub fn document_text(resource: &Value) -> Option<String> {
     use base64::Engine;

@@ -21,4 +21,6 @@ mod ui;
 
 pub use api::*;
 pub use domain::*;
-pub use ui::{CarePlanPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage};
+pub use ui::{
+    CarePlanPage, DocumentsPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
+};

@@ -3,8 +3,8 @@
 //! it), and the import page with its per-entry problems.
 
 use super::api::{
-    care_plan, import_page, import_problems, records_results, records_summary, records_visits,
-    result_trend, ImportBundle, KeepValidEntries, MarkCareTask, WriteVisitSummary,
+    care_plan, import_page, import_problems, records_documents, records_results, records_summary,
+    records_visits, result_trend, ImportBundle, KeepValidEntries, MarkCareTask, WriteVisitSummary,
 };
 use super::domain::*;
 use crate::error::AppError;
@@ -58,6 +58,7 @@ fn RecordsNav(patient_id: String, current: &'static str) -> impl IntoView {
                 {link(format!("/records/results{q}"), "results", td_string!(l, rec_results))}
                 {link(format!("/records/visits{q}"), "visits", td_string!(l, rec_visits))}
                 {link(format!("/records/care-plan{q}"), "care-plan", td_string!(l, rec_care_plan))}
+                {link(format!("/records/documents{q}"), "documents", td_string!(l, rec_documents))}
                 {link(format!("/records/import{q}"), "import", td_string!(l, rec_import))}
             </ul>
         </nav>
@@ -925,6 +926,67 @@ pub fn CarePlanPage() -> impl IntoView {
                                     }).collect_view().into_any()
                                 }}
                             </section>
+                        </section>
+                    }.into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `/records/documents`: letters, reports and summaries, each to download.
+#[component]
+pub fn DocumentsPage() -> impl IntoView {
+    let l = use_locale();
+    let patient = query("patient");
+    view! {
+        <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, rec_documents)) />
+        <Suspense fallback=Loading>
+            {move || {
+                let patient = patient.clone();
+                Suspend::new(async move {
+                    let d = match records_documents(Some(patient).filter(|p| !p.is_empty())).await {
+                        Ok(d) => d,
+                        Err(error) => return view! { <RecordsProblem error /> }.into_any(),
+                    };
+                    let name = d.patient_name.clone();
+                    let q = patient_query(&d.patient_id);
+                    view! {
+                        <section class="page" aria-labelledby="page-title">
+                            <h1 id="page-title">{td_string!(l, rec_documents)}</h1>
+                            <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
+                            <RecordsNav patient_id=d.patient_id.clone() current="documents" />
+                            {if d.documents.is_empty() {
+                                view! { <p class="empty">{td_string!(l, rec_no_documents)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="record-list">
+                                        {d.documents.into_iter().map(|doc| {
+                                            let meta = [doc.date.clone(), source_text(l, &doc.source)]
+                                                .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+                                            let download = doc.file.clone().map(|(format, kb)| {
+                                                let words = td_string!(l, rec_download_document)
+                                                    .replace("%format%", &format)
+                                                    .replace("%size%", &kb.to_string());
+                                                view! {
+                                                    <p>
+                                                        <a href=format!("/records/documents/{}/file{q}", doc.id) download=""
+                                                            aria-label=format!("{words}: {}", doc.title)>{words.clone()}</a>
+                                                    </p>
+                                                }.into_any()
+                                            }).unwrap_or_else(|| view! { <p class="muted">{td_string!(l, rec_document_elsewhere)}</p> }.into_any());
+                                            view! {
+                                                <li class="record-item">
+                                                    <p class="record-item__name">{doc.title.clone()}</p>
+                                                    {(doc.kind != doc.title).then(|| view! { <p>{doc.kind.clone()}</p> })}
+                                                    <p class="muted">{meta}</p>
+                                                    {download}
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
                         </section>
                     }.into_any()
                 })
