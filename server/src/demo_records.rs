@@ -607,6 +607,8 @@ fn summary_text(
     let why = reason.map_or("your check-up".to_string(), |c| {
         format!("your {}", c.name.to_lowercase())
     });
+    // Judged on the numbers as written, so "130/81" never reads as healthy.
+    let (systolic, diastolic) = (systolic.round(), diastolic.round());
     let pressure = if systolic >= 130.0 {
         "higher than we would like"
     } else {

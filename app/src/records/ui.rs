@@ -934,6 +934,17 @@ pub fn CarePlanPage() -> impl IntoView {
     }
 }
 
+/// A file format's name in the reader's language (the server says "PDF", "text", "image" or
+/// "file").
+fn format_word(l: Locale, format: &str) -> &'static str {
+    match format {
+        "PDF" => "PDF",
+        "text" => td_string!(l, rec_format_text),
+        "image" => td_string!(l, rec_format_image),
+        _ => td_string!(l, rec_format_file),
+    }
+}
+
 /// `/records/documents`: letters, reports and summaries, each to download.
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
@@ -966,7 +977,7 @@ pub fn DocumentsPage() -> impl IntoView {
                                                 .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
                                             let download = doc.file.clone().map(|(format, kb)| {
                                                 let words = td_string!(l, rec_download_document)
-                                                    .replace("%format%", &format)
+                                                    .replace("%format%", format_word(l, &format))
                                                     .replace("%size%", &kb.to_string());
                                                 view! {
                                                     <p>
