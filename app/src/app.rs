@@ -20,12 +20,14 @@ use crate::messaging::{
     StaffConversationPage, StaffInboxPage,
 };
 use crate::records::{
-    CarePlanPage, DocumentsPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
+    CarePlanPage, DocumentsPage, ImportRecordsPage, ReadingsPage, RecordsPage, ResultsPage,
+    TrendPage, VisitsPage,
 };
 use crate::scheduling::{
     AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage,
     ScheduleSetupPage, StaffSchedulePage, VisitTypesPage,
 };
+use crate::sharing::{SharePage, ShareViewerPage};
 use crate::shell::{
     provide_organisation, provide_signed_in, HydrationMarker, NotFoundPage, SiteFooter, SiteHeader,
     SkipLink,
@@ -124,6 +126,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/records/visits") view=VisitsPage ssr=SsrMode::Async />
                     <Route path=path!("/records/care-plan") view=CarePlanPage ssr=SsrMode::Async />
                     <Route path=path!("/records/documents") view=DocumentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/readings") view=ReadingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/share") view=SharePage ssr=SsrMode::Async />
+                    <Route path=path!("/share") view=ShareViewerPage />
                     <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />
                     <Route path=path!("/messages/new") view=NewMessagePage ssr=SsrMode::Async />
                     <Route path=path!("/messages/:id") view=ConversationPage ssr=SsrMode::Async />

@@ -28,6 +28,7 @@ pub mod records;
 pub mod scheduling;
 #[cfg(feature = "ssr")]
 pub mod security;
+pub mod sharing;
 pub mod shell;
 pub mod staff;
 

@@ -22,6 +22,7 @@ pub mod ops;
 pub mod records;
 pub mod records_documents;
 pub mod security;
+pub mod share;
 pub mod visits;
 pub mod worker;
 
@@ -29,7 +30,12 @@ use app::{
     app::{shell, App},
     state::AppState,
 };
-use axum::{handler::HandlerWithoutStateExt, middleware, routing::get, Router};
+use axum::{
+    handler::HandlerWithoutStateExt,
+    middleware,
+    routing::{get, post},
+    Router,
+};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
@@ -81,6 +87,8 @@ pub fn router(state: AppState) -> Router {
             "/records/documents/{id}/file",
             get(records_documents::download),
         )
+        .route("/shl/{token}", post(share::manifest).options(share::preflight))
+        .route("/shl/file/{ticket}", get(share::file).options(share::preflight))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(files)
         // Layers run bottom-up on the way in: request id → trace → origin → size → handler.
@@ -99,8 +107,10 @@ pub fn router(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                // The path only: a query string is not logged.
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                // The path only: a query string is not logged, nor a share link's token.
+                let path = req.uri().path();
+                let path = if path.starts_with("/shl/") { "/shl/…" } else { path };
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
             }),
         )
         // Each request runs under a reactive owner of its own (see `own_reactive_owner`).

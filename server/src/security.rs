@@ -27,7 +27,9 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && is_cross_site(request.headers(), state.config.public_url.as_ref()) {
+    // SMART Health Links' manifests are for viewers on other sites; they read no cookies.
+    let shared_link = request.uri().path().starts_with("/shl/");
+    if !safe && !shared_link && is_cross_site(request.headers(), state.config.public_url.as_ref()) {
         tracing::warn!(path = %request.uri().path(), "refused cross-site request");
         return (
             StatusCode::FORBIDDEN,

@@ -37,6 +37,7 @@ use app::messaging::{
     SetConversationStatus, StaffInbox, StartConversation,
 };
 use app::organisation::GetOrganisation;
+use app::records::{AddReading, RecordsReadings};
 use app::records::{
     CarePlan, ImportBundle, ImportPage, ImportProblems, KeepValidEntries, MarkCareTask,
     RecordsDocuments, RecordsResults, RecordsSummary, RecordsVisits, ResultTrend,
@@ -48,6 +49,7 @@ use app::scheduling::{
     MarkAppointment, RemoveScheduleItem, RespondToVisit, SaveVisitType, SearchOpenTimes,
     StaffCalendar, VisitLink, VisitTypesAdmin,
 };
+use app::sharing::{CreateShareLink, RevokeShareLink, ShareLinks};
 use app::staff::{CreatePatient, FindPatients};
 use axum::{http::StatusCode, Router};
 use server_fn::ServerFn;
@@ -322,6 +324,9 @@ enum Rule {
     Library,
     /// Editors (article images) and administrators (clinician photos).
     UploadsImages,
+    /// Shares part of the record by link, or enters home readings: the patient and a proxy with
+    /// the records scope; never staff (these are the patient's own choices and words).
+    SharesRecords,
     /// Writes to and reads from the care team for the patient: the patient, a proxy with the
     /// messages scope (neither world proxy has it), and staff of the conversation's queue.
     Messages,
@@ -344,6 +349,7 @@ fn allowed(rule: Rule, who: Who) -> bool {
         Rule::Library => matches!(who, Editor | Reviewer),
         Rule::UploadsImages => matches!(who, Editor | Administrator),
         Rule::Messages => matches!(who, Patient | Staff),
+        Rule::SharesRecords => matches!(who, Patient | ProxyWithScope),
     }
 }
 
@@ -394,6 +400,45 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
                 ("done", "true".into()),
             ],
             Rule::Records,
+        ),
+        (
+            <ShareLinks as ServerFn>::PATH,
+            vec![p()],
+            Rule::SharesRecords,
+        ),
+        // The patient's own readings: the same people as sharing.
+        (
+            <RecordsReadings as ServerFn>::PATH,
+            vec![p()],
+            Rule::SharesRecords,
+        ),
+        // Allowed callers are refused the missing number (422) after the check.
+        (
+            <AddReading as ServerFn>::PATH,
+            vec![
+                p(),
+                ("kind", "weight".into()),
+                ("first", "".into()),
+                ("date", "2026-01-01".into()),
+            ],
+            Rule::SharesRecords,
+        ),
+        // Allowed callers are refused the empty name (422) after the check; nothing is stored.
+        (
+            <CreateShareLink as ServerFn>::PATH,
+            vec![
+                p(),
+                ("label", "".into()),
+                ("days", "7".into()),
+                ("conditions", "on".into()),
+            ],
+            Rule::SharesRecords,
+        ),
+        // Allowed callers get past the check to "no such link" (404).
+        (
+            <RevokeShareLink as ServerFn>::PATH,
+            vec![p(), ("link_id", Uuid::new_v4().to_string())],
+            Rule::SharesRecords,
         ),
         // Allowed callers get past the check to "no file" (422), stored as their own pending
         // import; nothing reaches the record.

@@ -776,7 +776,13 @@ async fn staff_write_and_correct_a_visit_summary_and_the_patient_reads_the_lates
     assert!(visits(staff_cookie.clone()).await.can_write);
     let r = post_summary(write("   "), staff_cookie.clone()).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(text(r).await.contains("required"));
+    // The refusal names the visit, so a page of many visits marks only this one's form.
+    let refused: Value = serde_json::from_str(&text(r).await).expect("error json");
+    assert_eq!(
+        refused.pointer("/Validation/text"),
+        Some(&json!("required"))
+    );
+    assert_eq!(refused.pointer("/Validation/visit"), Some(&json!(visit_id)));
     let r = post_summary(
         write("Your A1c is improving.\r\n\r\nKeep taking metformin."),
         staff_cookie.clone(),
@@ -1125,4 +1131,132 @@ async fn documents_are_listed_and_downloaded_only_by_those_who_may_read_the_reco
     .await
     .expect("audit");
     assert_eq!(audited, ["records.documents", "records.document"]);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn readings_the_patient_enters_join_their_chart_marked_as_theirs(pool: PgPool) {
+    use app::records::readings::ReadingsView;
+    use app::records::{AddReading, RecordsReadings};
+    let c = clinic(&pool).await;
+    let maria = c.maria.to_string();
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = (today - chrono::Duration::days(1)).to_string();
+    let today = today.to_string();
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(2)).to_string();
+    let add = |fields: Vec<(&'static str, String)>, cookie: String| {
+        let app = c.app.clone();
+        let maria = maria.clone();
+        async move {
+            let mut form: Vec<(&str, &str)> = vec![("patient_id", maria.as_str())];
+            form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+            app.oneshot(post(<AddReading as ServerFn>::PATH, &form, Some(&cookie)))
+                .await
+                .expect("response")
+        }
+    };
+    let bp = |s: &str, d: &str, date: &str| {
+        vec![
+            ("kind", "bp".to_string()),
+            ("first", s.to_string()),
+            ("second", d.to_string()),
+            ("date", date.to_string()),
+        ]
+    };
+
+    // Refused by field, naming the form: numbers the wrong way round, a day not yet come.
+    let r = add(bp("82", "128", &today), c.maria_cookie.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = serde_json::from_str(&text(r).await).expect("json");
+    assert_eq!(
+        refused.pointer("/Validation/second"),
+        Some(&json!("not_below_systolic"))
+    );
+    assert_eq!(refused.pointer("/Validation/form"), Some(&json!("bp")));
+    let r = add(bp("128", "82", &tomorrow), c.maria_cookie.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("out_of_range"));
+
+    let r = add(bp("128", "82", &today), c.maria_cookie.clone()).await;
+    assert!(
+        location(&r).starts_with("/records/readings?patient="),
+        "{} {}",
+        r.status(),
+        location(&r)
+    );
+    let weight = vec![
+        ("kind", "weight".to_string()),
+        ("first", "155".to_string()),
+        ("unit", "lb".to_string()),
+        ("date", yesterday.clone()),
+    ];
+    let r = add(weight, c.maria_cookie.clone()).await;
+    assert!(location(&r).contains("added="), "{}", r.status());
+
+    let list: ReadingsView = json_of(
+        call(
+            &c,
+            <RecordsReadings as ServerFn>::PATH,
+            &[("patient_id", &maria)],
+            &c.maria_cookie,
+        )
+        .await,
+    )
+    .await;
+    let shown: Vec<(&str, &str)> = list
+        .readings
+        .iter()
+        .map(|r| (r.display.as_str(), r.value.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Blood pressure panel", "128/82 mmHg"),
+            ("Body weight", "70.3 kg")
+        ]
+    );
+
+    // The weight's chart marks it as the patient's; the clinic's results never list it.
+    let trend: TrendView = json_of(
+        call(
+            &c,
+            <ResultTrend as ServerFn>::PATH,
+            &[("patient_id", &maria), ("item", &list.readings[1].id)],
+            &c.maria_cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(trend.points.len(), 1);
+    assert!(trend.points[0].patient_reported && trend.points[0].value == 70.3);
+    let results: ResultsView = json_of(
+        call(
+            &c,
+            <RecordsResults as ServerFn>::PATH,
+            &[("patient_id", &maria)],
+            &c.maria_cookie,
+        )
+        .await,
+    )
+    .await;
+    assert!(results.reports.is_empty(), "{:?}", results.reports);
+
+    // Nobody else adds to or reads Maria's readings.
+    for cookie in [&c.ben_cookie, &c.proxy_cookie] {
+        let r = add(bp("120", "80", &today), cookie.to_string()).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = call(
+            &c,
+            <RecordsReadings as ServerFn>::PATH,
+            &[("patient_id", &maria)],
+            cookie,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    let added: i64 =
+        sqlx::query_scalar("select count(*) from audit_event where action = 'records.reading_add'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+    assert_eq!(added, 2);
 }

@@ -30,7 +30,7 @@ pub mod second_factor;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod session;
-mod two_factor;
+pub(crate) mod two_factor;
 mod two_factor_ui;
 mod ui;
 

@@ -134,7 +134,7 @@ pub async fn two_factor_state() -> Result<TwoFactorOverview, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn qr_svg(text: &str) -> String {
+pub fn qr_svg(text: &str) -> String {
     use qrcode::render::svg;
     match qrcode::QrCode::new(text.as_bytes()) {
         Ok(code) => {

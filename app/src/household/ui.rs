@@ -250,6 +250,12 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.documents" => td_string!(l, action_records_documents),
         "records.document" => td_string!(l, action_records_document),
         "records.export" => td_string!(l, action_records_export),
+        "records.readings" => td_string!(l, action_records_readings),
+        "records.reading_add" => td_string!(l, action_records_reading_add),
+        "records.share_links" => td_string!(l, action_records_share_links),
+        "records.share_create" => td_string!(l, action_records_share_create),
+        "records.share_revoke" => td_string!(l, action_records_share_revoke),
+        "records.share_open" => td_string!(l, action_records_share_open),
         _ => td_string!(l, action_other),
     }
 }

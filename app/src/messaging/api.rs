@@ -148,7 +148,7 @@ pub mod server {
     }
 
     /// The time zone message times are shown in: the organisation's first location's.
-    async fn zone(conn: &mut PgConnection) -> Result<Tz, AppError> {
+    pub async fn zone(conn: &mut PgConnection) -> Result<Tz, AppError> {
         let zone = sqlx::query_scalar!(
             "select time_zone from care_location order by listed desc, created_at limit 1"
         )

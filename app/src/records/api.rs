@@ -463,7 +463,8 @@ pub mod server {
         )
         .await?
         .into_iter()
-        .filter(|r| r.category != "vital-signs")
+        // The patient's own readings have their page (and their charts); results are the clinic's.
+        .filter(|r| r.category != "vital-signs" && r.category != fhir::PATIENT_REPORTED)
         .collect::<Vec<_>>();
         let ids: Vec<Uuid> = rows.iter().map(|r| r.item_id).collect();
         let unseen: HashSet<Uuid> = db::unseen(&mut conn, account, &ids)
@@ -743,14 +744,14 @@ pub mod server {
         let documents = rows
             .iter()
             .map(|d| {
-                let file = fhir::document_file(&d.resource, &d.display).map(|(kind, _, bytes)| {
-                    let format = match kind.as_str() {
+                let file = fhir::document_size(&d.resource).map(|(kind, size)| {
+                    let format = match kind {
                         "application/pdf" => "PDF",
                         "image/png" | "image/jpeg" => "image",
                         "application/octet-stream" => "file",
                         _ => "text",
                     };
-                    (format.to_string(), bytes.len().div_ceil(1024))
+                    (format.to_string(), size.div_ceil(1024))
                 });
                 DocumentView {
                     id: d.item_id.to_string(),
@@ -828,8 +829,14 @@ pub mod server {
             None
         };
         if let Some(p) = problem {
+            // The visit too: a page lists many visits, and only this one's form was refused.
             return Err(AppError::Validation(
-                [("text".to_string(), p.to_string())].into_iter().collect(),
+                [
+                    ("text".to_string(), p.to_string()),
+                    ("visit".to_string(), visit.to_string()),
+                ]
+                .into_iter()
+                .collect(),
             ));
         }
         let pool = crate::state::db()?;
@@ -842,26 +849,15 @@ pub mod server {
         }
         let by = access.caller.account.account_id;
         let author = access.caller.account.display_name.clone();
-        let existing = db::select_visit_summaries(&mut tx, patient, false, true)
-            .await?
-            .into_iter()
-            .find(|s| s.encounter == format!("urn:uuid:{visit}"));
+        // The visit's row lock (above) keeps two writers of one visit's summary in turn.
+        let existing =
+            db::lock_visit_summary(&mut tx, patient, &format!("urn:uuid:{visit}")).await?;
         let now = chrono::Utc::now();
         match existing {
             Some(old) => {
-                let resource =
-                    fhir::visit_summary(old.item_id, patient, visit, &text, now, &author);
+                let resource = fhir::visit_summary(old, patient, visit, &text, now, &author);
                 let fields = extracted(&resource)?;
-                db::lock_item(
-                    &mut tx,
-                    patient,
-                    old.item_id,
-                    "DocumentReference",
-                    false,
-                    true,
-                )
-                .await?;
-                db::new_version(&mut tx, old.item_id, &resource, &fields, by, "corrected").await?;
+                db::new_version(&mut tx, old, &resource, &fields, by, "corrected").await?;
             }
             None => {
                 let id = Uuid::new_v4();
@@ -1266,27 +1262,47 @@ pub mod server {
     /// [`records_summary`]: a patient or proxy gets what they may see. Audited.
     pub async fn export(patient_id: Option<String>) -> Result<String, AppError> {
         let access = access(patient_id).await?;
-        let patient = access.patient_id;
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let who = identity(&mut conn, patient).await?;
+        let bundle = bundle(&mut conn, &access, &fhir::KEPT, |_| true).await?;
+        crate::audit::record(
+            &mut *conn,
+            &access
+                .audit("records.export")
+                .on("patient", access.patient_id),
+        )
+        .await?;
+        serde_json::to_string_pretty(&bundle).map_err(|_| AppError::Internal)
+    }
+
+    /// The record as a FHIR R4 collection Bundle: the items of `types` that `keep` accepts,
+    /// of those the caller of `access` may see (released ones only on the patient's side; no
+    /// confidential ones unless shown to them), with their sources' Provenance.
+    pub async fn bundle(
+        conn: &mut PgConnection,
+        access: &Access,
+        types: &[&str],
+        keep: impl Fn(&ItemRow) -> bool,
+    ) -> Result<Value, AppError> {
+        let patient = access.patient_id;
+        let who = identity(conn, patient).await?;
         let rows = db::select_items(
-            &mut conn,
+            conn,
             patient,
-            &fhir::KEPT,
-            released_only(&access),
+            types,
+            released_only(access),
             access.allowed.show_confidential,
         )
         .await?;
-        let sources: HashMap<Uuid, (String, DateTime<Utc>)> =
-            db::select_sources(&mut conn, patient)
-                .await?
-                .into_iter()
-                .map(|(id, name, at)| (id, (name, at)))
-                .collect();
-        let organisation = db::organisation_name(&mut conn).await?;
+        let sources: HashMap<Uuid, (String, DateTime<Utc>)> = db::select_sources(conn, patient)
+            .await?
+            .into_iter()
+            .map(|(id, name, at)| (id, (name, at)))
+            .collect();
+        let organisation = db::organisation_name(conn).await?;
         let items: Vec<Exported<'_>> = rows
             .iter()
+            .filter(|r| keep(r))
             .map(|r| Exported {
                 item_id: r.item_id,
                 resource: &r.resource,
@@ -1295,12 +1311,6 @@ pub mod server {
                     .and_then(|id| sources.get(&id).map(|(name, at)| (id, name.as_str(), *at))),
             })
             .collect();
-        let bundle = fhir::export_bundle(&who, &organisation, &items, Utc::now());
-        crate::audit::record(
-            &mut *conn,
-            &access.audit("records.export").on("patient", patient),
-        )
-        .await?;
-        serde_json::to_string_pretty(&bundle).map_err(|_| AppError::Internal)
+        Ok(fhir::export_bundle(&who, &organisation, &items, Utc::now()))
     }
 }

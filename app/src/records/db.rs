@@ -217,7 +217,8 @@ pub async fn count_new_results(
         r#"select count(*) as "n!" from record_item i
            where i.patient_id = $2
              and (i.resource_type = 'DiagnosticReport'
-                  or (i.resource_type = 'Observation' and i.category <> 'vital-signs'))
+                  or (i.resource_type = 'Observation'
+                      and i.category not in ('vital-signs', 'patient-reported')))
              and i.released_at <= now()
              and ($3 or not i.confidential)
              and not exists (select 1 from record_seen s where s.account_id = $1 and s.item_id = i.item_id)"#,
@@ -559,6 +560,28 @@ pub async fn select_visit_summaries(
         show_confidential
     )
     .fetch_all(conn)
+    .await
+}
+
+/// The after-visit summary of visit `encounter` (`urn:uuid:<item id>`), locked for a
+/// correction; by the document-encounter index, not by reading every summary.
+pub async fn lock_visit_summary(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    encounter: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select item_id from record_item
+           where resource_type = 'DocumentReference'
+             and resource #>> '{context,encounter,0,reference}' = $2
+             and patient_id = $1 and code = $3
+           limit 1
+           for update"#,
+        patient,
+        encounter,
+        super::fhir::AFTER_VISIT_SUMMARY
+    )
+    .fetch_optional(conn)
     .await
 }
 

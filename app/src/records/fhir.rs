@@ -400,7 +400,18 @@ pub fn extract(
                 || resource.get("occurrenceString").is_some(),
         );
     }
+    // A reading the patient took themself names them as its performer: kept apart from the
+    // clinic's vital signs and results, and marked as theirs wherever it is charted.
+    let by_patient = rt == "Observation"
+        && resource
+            .get("performer")
+            .and_then(Value::as_array)
+            .is_some_and(|p| {
+                let subject = resource.pointer("/subject/reference");
+                subject.is_some() && p.iter().any(|x| x.get("reference") == subject)
+            });
     let category = match rt.as_str() {
+        _ if by_patient => PATIENT_REPORTED.to_string(),
         "Observation" | "DiagnosticReport" | "Condition" | "DocumentReference" | "CarePlan" => {
             first_code(resource.get("category")).unwrap_or_default()
         }
@@ -983,9 +994,93 @@ pub fn visit_summary(
     })
 }
 
+/// The stored category of a reading the patient entered (see `extract`).
+pub const PATIENT_REPORTED: &str = "patient-reported";
+
+/// What a patient can enter: blood pressure (two numbers), weight, blood sugar.
+pub enum HomeReading {
+    BloodPressure { systolic: f64, diastolic: f64 },
+    WeightKg(f64),
+    GlucoseMgDl(f64),
+}
+
+/// A reading the patient took, as a US Core vital-signs (or laboratory, for a home glucose
+/// meter) Observation whose performer is the patient: the same codes as the clinic's, so one
+/// chart shows both.
+pub fn patient_reading(id: Uuid, patient: Uuid, reading: &HomeReading, at: DateTime<Utc>) -> Value {
+    let who = json!({ "reference": format!("urn:uuid:{patient}") });
+    let category = |code: &str, display: &str| {
+        json!([{ "coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": code, "display": display }] }])
+    };
+    let loinc = |code: &str, display: &str| json!({ "coding": [{ "system": "http://loinc.org", "code": code, "display": display }], "text": display });
+    let quantity = |value: f64, unit: &str, code: &str| json!({ "value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": code });
+    let mut r = json!({
+        "resourceType": "Observation",
+        "id": id.to_string(),
+        "status": "final",
+        "subject": who,
+        "performer": [who],
+        "effectiveDateTime": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    let fields = match reading {
+        HomeReading::BloodPressure {
+            systolic,
+            diastolic,
+        } => json!({
+            "category": category("vital-signs", "Vital Signs"),
+            "code": loinc("85354-9", "Blood pressure panel"),
+            "component": [
+                { "code": loinc("8480-6", "Systolic blood pressure"), "valueQuantity": quantity(*systolic, "mmHg", "mm[Hg]") },
+                { "code": loinc("8462-4", "Diastolic blood pressure"), "valueQuantity": quantity(*diastolic, "mmHg", "mm[Hg]") }
+            ]
+        }),
+        HomeReading::WeightKg(kg) => json!({
+            "category": category("vital-signs", "Vital Signs"),
+            "code": loinc("29463-7", "Body weight"),
+            "valueQuantity": quantity(*kg, "kg", "kg"),
+        }),
+        HomeReading::GlucoseMgDl(mg) => json!({
+            "category": category("laboratory", "Laboratory"),
+            "code": loinc("2339-0", "Glucose [Mass/volume] in Blood"),
+            "valueQuantity": quantity(*mg, "mg/dL", "mg/dL"),
+        }),
+    };
+    if let (Some(map), Some(extra)) = (r.as_object_mut(), fields.as_object()) {
+        map.extend(extra.clone());
+    }
+    r
+}
+
+/// The type a document's attachment is served as, and the file extension for it. Types other
+/// than PDF, PNG, JPEG and plain text are served as opaque bytes.
+fn served_kind(attachment: &Value) -> (&'static str, &'static str) {
+    let declared = attachment
+        .get("contentType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match declared.split(';').next().unwrap_or_default().trim() {
+        "application/pdf" => ("application/pdf", "pdf"),
+        "image/png" => ("image/png", "png"),
+        "image/jpeg" => ("image/jpeg", "jpg"),
+        "text/plain" => ("text/plain; charset=utf-8", "txt"),
+        _ => ("application/octet-stream", "bin"),
+    }
+}
+
+/// A document's inline file without decoding it, for a list: (served type, size in bytes).
+pub fn document_size(resource: &Value) -> Option<(&'static str, usize)> {
+    let attachment = resource.pointer("/content/0/attachment")?;
+    let data = attachment.get("data").and_then(Value::as_str)?.trim();
+    // Four base64 characters carry three bytes, less one per padding character.
+    let padding = data.bytes().rev().take_while(|b| *b == b'=').count();
+    let size = (data.len() / 4 * 3).saturating_sub(padding);
+    Some((served_kind(attachment).0, size))
+}
+
 /// A document's file as it may be served: (content type, suggested file name, bytes), when its
-/// first attachment carries the bytes inline. Types other than PDF, PNG, JPEG and plain text are
-/// served as opaque bytes.
+/// first attachment carries the bytes inline.
 pub fn document_file(resource: &Value, fallback_title: &str) -> Option<(String, String, Vec<u8>)> {
     use base64::Engine;
     let attachment = resource.pointer("/content/0/attachment")?;
@@ -993,17 +1088,7 @@ pub fn document_file(resource: &Value, fallback_title: &str) -> Option<(String, 
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .ok()?;
-    let declared = attachment
-        .get("contentType")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let (kind, extension) = match declared.split(';').next().unwrap_or_default().trim() {
-        "application/pdf" => ("application/pdf", "pdf"),
-        "image/png" => ("image/png", "png"),
-        "image/jpeg" => ("image/jpeg", "jpg"),
-        "text/plain" => ("text/plain; charset=utf-8", "txt"),
-        _ => ("application/octet-stream", "bin"),
-    };
+    let (kind, extension) = served_kind(attachment);
     let title = attachment
         .get("title")
         .and_then(Value::as_str)
@@ -1022,19 +1107,12 @@ pub fn document_file(resource: &Value, fallback_title: &str) -> Option<(String, 
     ))
 }
 
-/// A document's text when its first attachment carries it inline as text.
+/// A document's text when its first attachment carries it inline as plain text.
 pub fn document_text(resource: &Value) -> Option<String> {
-    use base64::Engine;
-    let attachment = resource.pointer("/content/0/attachment")?;
-    let kind = attachment.get("contentType").and_then(Value::as_str)?;
-    if !kind.starts_with("text/") {
-        return None;
-    }
-    let data = attachment.get("data").and_then(Value::as_str)?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data.trim())
-        .ok()?;
-    String::from_utf8(bytes).ok()
+    let (kind, _, bytes) = document_file(resource, "")?;
+    kind.starts_with("text/")
+        .then(|| String::from_utf8(bytes).ok())
+        .flatten()
 }
 
 /// One task of a care plan, as read from its activity.
@@ -1305,6 +1383,27 @@ pub fn comparable(resource: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_documents_size_is_read_without_decoding_and_matches_its_bytes() {
+        use base64::Engine;
+        for n in [0usize, 1, 2, 3, 4, 1000, 1001, 1002] {
+            let bytes = vec![7u8; n];
+            let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let doc = json!({ "content": [{ "attachment": {
+                "contentType": "application/pdf", "data": data, "title": "Report" } }] });
+            assert_eq!(document_size(&doc), Some(("application/pdf", n)));
+            let (kind, name, file) = document_file(&doc, "x").unwrap_or_default();
+            assert_eq!(
+                (kind.as_str(), name.as_str(), file.len()),
+                ("application/pdf", "Report.pdf", n)
+            );
+            assert_eq!(document_text(&doc), None);
+        }
+        let note = json!({ "content": [{ "attachment": { "contentType": "text/plain", "data": "aGVsbG8=" } }] });
+        assert_eq!(document_text(&note).as_deref(), Some("hello"));
+        assert_eq!(document_size(&note), Some(("text/plain; charset=utf-8", 5)));
+    }
 
     fn maria() -> PatientIdentity {
         PatientIdentity {

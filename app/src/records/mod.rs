@@ -1,7 +1,7 @@
 //! Health records: what the patient (or someone acting for them with the records scope) sees
 //! of their own health story — the summary (conditions, allergies, medications, immunizations,
 //! latest vitals), results grouped by report with plain-word flags and trend charts — and the
-//! record in and out as FHIR R4.
+//! record in and out as FHIR R4, and the readings the patient takes at home (`readings`).
 //!
 //! Invariants: each item is one FHIR R4 resource kept with its codes as received, and the
 //! fields the pages need copied beside it when stored; corrections add versions
@@ -17,10 +17,15 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod fhir;
 pub mod form;
+pub mod readings;
+mod readings_ui;
 mod ui;
 
 pub use api::*;
 pub use domain::*;
+pub use readings::{AddReading, RecordsReadings};
+pub use readings_ui::ReadingsPage;
 pub use ui::{
     CarePlanPage, DocumentsPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
 };
+pub(crate) use ui::{RecordsNav, RecordsProblem};

@@ -29,7 +29,7 @@ fn patient_query(id: &str) -> String {
 }
 
 #[component]
-fn RecordsProblem(error: AppError) -> impl IntoView {
+pub(crate) fn RecordsProblem(error: AppError) -> impl IntoView {
     let l = use_locale();
     view! {
         <crate::shell::PatientPageProblem
@@ -43,7 +43,7 @@ fn RecordsProblem(error: AppError) -> impl IntoView {
 
 /// The records section's own links, the current one marked.
 #[component]
-fn RecordsNav(patient_id: String, current: &'static str) -> impl IntoView {
+pub(crate) fn RecordsNav(patient_id: String, current: &'static str) -> impl IntoView {
     let l = use_locale();
     let q = patient_query(&patient_id);
     let link = move |href: String, key: &'static str, label: &'static str| {
@@ -59,7 +59,9 @@ fn RecordsNav(patient_id: String, current: &'static str) -> impl IntoView {
                 {link(format!("/records/visits{q}"), "visits", td_string!(l, rec_visits))}
                 {link(format!("/records/care-plan{q}"), "care-plan", td_string!(l, rec_care_plan))}
                 {link(format!("/records/documents{q}"), "documents", td_string!(l, rec_documents))}
+                {link(format!("/records/readings{q}"), "readings", td_string!(l, rdg_nav))}
                 {link(format!("/records/import{q}"), "import", td_string!(l, rec_import))}
+                {link(format!("/records/share{q}"), "share", td_string!(l, shr_nav))}
             </ul>
         </nav>
     }
@@ -686,6 +688,9 @@ pub fn VisitsPage() -> impl IntoView {
                             <h1 id="page-title">{td_string!(l, rec_visits)}</h1>
                             <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
                             <RecordsNav patient_id=v.patient_id.clone() current="visits" />
+                            {error.clone().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! {
+                                <p class="notice notice--error" role="alert">{summary_problem(l, &e)}</p>
+                            })}
                             {(!can_write).then(|| view! {
                                 <section class="record-section">
                                     <crate::scheduling::UpcomingVisits patient_id=v.patient_id.clone() />
@@ -702,8 +707,12 @@ pub fn VisitsPage() -> impl IntoView {
                                                 let heading = format!("visit-{}-title", visit.id);
                                                 let meta = [Some(visit.date.clone()), Some(source_text(l, &visit.source))]
                                                     .into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+                                                // A refused text belongs to its own visit's form; any other
+                                                // refusal is said once, above the list.
+                                                let own_error = error.clone().filter(|e| matches!(e,
+                                                    AppError::Validation(f) if f.get("visit") == Some(&visit.id)));
                                                 let form = can_write.then(|| view! {
-                                                    <SummaryForm patient_id=patient_id.clone() visit=visit.clone() error=error.clone() />
+                                                    <SummaryForm patient_id=patient_id.clone() visit=visit.clone() error=own_error />
                                                 });
                                                 view! {
                                                     <li class="record-item" id=format!("visit-{}", visit.id)>
