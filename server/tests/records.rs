@@ -5,6 +5,10 @@
 //! without the records scope), a teen's confidential items hidden from a parent, and an audit
 //! row for each read.
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a missing element should fail the test loudly"
+)]
 
 use app::records::{
     CarePlan, CarePlanView, DocumentsView, ImportBundle, ImportPage, ImportPageData, ImportReport,

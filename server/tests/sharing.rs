@@ -4,6 +4,10 @@
 //! answers as if it never existed, every attempt is shown to the patient, and only the patient's
 //! side may make, list or withdraw links — never for another patient.
 #![expect(clippy::expect_used, reason = "test helpers should fail loudly")]
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a missing element should fail the test loudly"
+)]
 
 use app::records::ImportBundle;
 use app::sharing::{shl, CreateShareLink, RevokeShareLink, ShareLinks, SharePageData};

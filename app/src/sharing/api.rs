@@ -1,4 +1,6 @@
 //! The sharing server functions, and the manifest the links point at.
+// The new-link form posts each section as its own checkbox field.
+#![allow(clippy::too_many_arguments)]
 
 use super::domain::*;
 use crate::error::AppError;
@@ -16,7 +18,6 @@ pub async fn share_links(patient_id: Option<String>) -> Result<SharePageData, Ap
 
 /// Makes a link to the chosen parts of the record (each checked part posts as `on`), for
 /// `days` days, with an optional passcode. As [`share_links`]. Audited.
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn create_share_link(
     patient_id: String,

@@ -112,13 +112,13 @@ pub async fn revoke(conn: &mut PgConnection, patient: Uuid, link: Uuid) -> sqlx:
 
 /// Whether the patient has a link `link` at all (withdrawn or not).
 pub async fn link_exists(conn: &mut PgConnection, patient: Uuid, link: Uuid) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"select exists(select 1 from share_link where link_id = $1 and patient_id = $2) as "e!""#,
         link,
         patient
     )
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 pub struct ManifestRow {

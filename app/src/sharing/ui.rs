@@ -74,15 +74,18 @@ fn field_problem(l: Locale, error: &Option<AppError>, field: &str) -> Option<Str
 #[component]
 fn NewLinkForm(patient_id: String, error: Option<AppError>) -> impl IntoView {
     let l = use_locale();
-    #[cfg(feature = "ssr")]
-    let kept: Option<NewLink> = error.as_ref().and_then(|_| crate::forms::recall(KEPT_LINK));
-    #[cfg(not(feature = "ssr"))]
-    let kept: Option<NewLink> = None;
-    let typed = kept.unwrap_or_else(|| NewLink {
+    let fresh = || NewLink {
         label: String::new(),
-        sections: SECTIONS[..4].iter().map(|s| s.to_string()).collect(),
+        sections: SECTIONS.iter().take(4).map(|s| s.to_string()).collect(),
         days: 7,
-    });
+    };
+    #[cfg(feature = "ssr")]
+    let typed: NewLink = error
+        .as_ref()
+        .and_then(|_| crate::forms::recall(KEPT_LINK))
+        .unwrap_or_else(fresh);
+    #[cfg(not(feature = "ssr"))]
+    let typed = fresh();
     let label_error = field_problem(l, &error, "label");
     let sections_error = field_problem(l, &error, "sections");
     let days_error = field_problem(l, &error, "days");

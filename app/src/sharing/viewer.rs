@@ -40,9 +40,9 @@ pub fn ShareViewerPage() -> impl IntoView {
         words(
             "lang",
             if l == crate::locale::Locale::es {
-                "es".into()
+                "es"
             } else {
-                "en".into()
+                "en"
             },
         ),
     ];
