@@ -37,7 +37,7 @@ use app::messaging::{
     SetConversationStatus, StaffInbox, StartConversation,
 };
 use app::organisation::GetOrganisation;
-use app::records::{AddReading, RecordsReadings};
+use app::records::{AddReading, RecordsReadings, RenewalForm, RequestRenewal};
 use app::records::{
     CarePlan, ImportBundle, ImportPage, ImportProblems, KeepValidEntries, MarkCareTask,
     RecordsDocuments, RecordsResults, RecordsSummary, RecordsVisits, ResultTrend,
@@ -422,6 +422,19 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
                 ("date", "2026-01-01".into()),
             ],
             Rule::SharesRecords,
+        ),
+        // A renewal request is a message about the record: records and messages scopes on the
+        // patient's side (this matrix's proxies lack messages; staff never ask themselves).
+        // Allowed callers get past the check to "no such medication" (404).
+        (
+            <RenewalForm as ServerFn>::PATH,
+            vec![p(), ("medication", Uuid::new_v4().to_string())],
+            Rule::PatientOnly,
+        ),
+        (
+            <RequestRenewal as ServerFn>::PATH,
+            vec![p(), ("medication", Uuid::new_v4().to_string())],
+            Rule::PatientOnly,
         ),
         // Allowed callers are refused the empty name (422) after the check; nothing is stored.
         (

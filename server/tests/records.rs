@@ -1264,3 +1264,251 @@ async fn readings_the_patient_enters_join_their_chart_marked_as_theirs(pool: PgP
             .expect("count");
     assert_eq!(added, 2);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_renewal_request_reaches_the_care_team_and_its_status_shows_beside_the_medication(
+    pool: PgPool,
+) {
+    use app::auth::account::Role;
+    use app::records::renewal::RenewalFormView;
+    use app::records::{RenewalForm, RequestRenewal};
+    let c = clinic(&pool).await;
+    // Riverside's metformin is an outside record: not this organisation's to renew.
+    assert!(location(
+        &import(
+            &c,
+            c.maria,
+            riverside().to_string().as_bytes(),
+            &c.maria_cookie
+        )
+        .await
+    )
+    .contains("added=7"));
+    let nurse = seed_account(&pool, "nurse@example.org", &[Role::Staff], PASSWORD).await;
+    common::with_authenticator(&pool, nurse, b"records-test-totp-key").await;
+    sqlx::query(
+        "insert into message_queue (queue_id, slug, name_en, name_es, topics)
+         values ('00000000-0000-0000-0000-0000000000a1', 'pharmacy', 'Pharmacy', 'Farmacia', '{renewal}')",
+    )
+    .execute(&pool)
+    .await
+    .expect("queue");
+    sqlx::query(
+        "insert into message_queue_member values ('00000000-0000-0000-0000-0000000000a1', $1)",
+    )
+    .bind(nurse)
+    .execute(&pool)
+    .await
+    .expect("member");
+    let nurse_cookie = signed_in(
+        &c.app,
+        "nurse@example.org",
+        PASSWORD,
+        Some(b"records-test-totp-key"),
+    )
+    .await;
+    let subject = json!({ "reference": format!("urn:uuid:{}", c.maria) });
+    let (ours, stopped) = (Uuid::new_v4(), Uuid::new_v4());
+    let medication = |id: Uuid, status: &str, name: &str| {
+        json!({ "resourceType": "MedicationRequest", "id": id.to_string(), "status": status,
+            "intent": "order", "subject": subject, "authoredOn": "2026-06-01",
+            "medicationCodeableConcept": { "coding": [{ "system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "314076", "display": name }] },
+            "requester": { "display": "Dr. Ana Morales" },
+            "dosageInstruction": [{ "text": "One tablet each morning." }] })
+    };
+    let items: Vec<app::records::fhir::Item> = [
+        (
+            ours,
+            medication(ours, "active", "lisinopril 10 MG Oral Tablet"),
+        ),
+        (
+            stopped,
+            medication(stopped, "stopped", "atenolol 25 MG Oral Tablet"),
+        ),
+    ]
+    .into_iter()
+    .map(|(id, resource)| {
+        let mut problems = Vec::new();
+        let fields = app::records::fhir::extract(&resource, 0, &Default::default(), &mut problems)
+            .expect("fields");
+        app::records::fhir::Item {
+            item_id: id,
+            resource,
+            fields,
+            report_id: None,
+            content_sha256: [0; 32],
+        }
+    })
+    .collect();
+    let mut conn = pool.acquire().await.expect("connection");
+    app::records::db::insert_items(&mut conn, c.maria, &items, None, None)
+        .await
+        .expect("items");
+    drop(conn);
+    let outside: Uuid = sqlx::query_scalar(
+        "select item_id from record_item where resource_type = 'MedicationRequest' and source_id is not null",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("outside medication");
+    let maria = c.maria.to_string();
+    let form = |medication: Uuid, cookie: String| {
+        let (app, maria) = (c.app.clone(), maria.clone());
+        async move {
+            app.oneshot(post(
+                <RenewalForm as ServerFn>::PATH,
+                &[
+                    ("patient_id", &maria),
+                    ("medication", &medication.to_string()),
+                ],
+                Some(&cookie),
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    let ask = |medication: Uuid, pharmacy: String, cookie: String| {
+        let (app, maria) = (c.app.clone(), maria.clone());
+        async move {
+            app.oneshot(post(
+                <RequestRenewal as ServerFn>::PATH,
+                &[
+                    ("patient_id", maria.as_str()),
+                    ("medication", &medication.to_string()),
+                    ("pharmacy", &pharmacy),
+                    ("note", "Running out on Friday."),
+                ],
+                Some(&cookie),
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    let conversations = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from conversation")
+            .fetch_one(&pool)
+            .await
+            .expect("count")
+    };
+
+    // The summary offers it for this organisation's current prescription only.
+    let s: SummaryView = json_of(summary(&c, c.maria, &c.maria_cookie).await).await;
+    assert!(s.may_renew && s.renewals.is_empty());
+    let page: RenewalFormView = json_of(form(ours, c.maria_cookie.clone()).await).await;
+    assert_eq!(page.medication.display, "lisinopril 10 MG Oral Tablet");
+    assert!(page.open.is_none());
+    for id in [outside, stopped, Uuid::new_v4()] {
+        assert_eq!(
+            form(id, c.maria_cookie.clone()).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ask(id, String::new(), c.maria_cookie.clone())
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    // Another patient, and a proxy who holds neither records nor messages, are refused.
+    for cookie in [&c.ben_cookie, &c.proxy_cookie] {
+        assert_eq!(
+            form(ours, cookie.clone()).await.status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            ask(ours, String::new(), cookie.clone()).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    // Staff act on prescriptions in their own system, not by asking themselves.
+    assert_eq!(
+        ask(ours, String::new(), nurse_cookie.clone())
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Too long a pharmacy is refused by field, and nothing is sent.
+    let r = ask(ours, "P".repeat(121), c.maria_cookie.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("too_long"));
+    assert_eq!(conversations().await, 0);
+
+    let r = ask(ours, "Main St Pharmacy".into(), c.maria_cookie.clone()).await;
+    let to = location(&r);
+    assert!(
+        to.starts_with("/messages/") && to.ends_with("?sent=1"),
+        "{} {to}",
+        r.status()
+    );
+    let (topic, subject, body): (String, String, String) = sqlx::query_as(
+        "select c.topic, c.subject, m.body from conversation c join message m using (conversation_id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("conversation");
+    assert_eq!(topic, "renewal");
+    assert_eq!(subject, "Renewal: lisinopril 10 MG Oral Tablet");
+    assert!(
+        body.starts_with("Please renew: lisinopril 10 MG Oral Tablet\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Prescribed by: Dr. Ana Morales")
+            && body.contains("Pharmacy: Main St Pharmacy")
+    );
+    assert!(body.ends_with("Running out on Friday."));
+    let conversation = to
+        .trim_start_matches("/messages/")
+        .trim_end_matches("?sent=1")
+        .to_string();
+
+    // One open request per medication.
+    let r = ask(ours, String::new(), c.maria_cookie.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("already_requested"));
+    assert_eq!(conversations().await, 1);
+    let page: RenewalFormView = json_of(form(ours, c.maria_cookie.clone()).await).await;
+    assert_eq!(
+        page.open.as_ref().map(|o| o.conversation_id.as_str()),
+        Some(conversation.as_str())
+    );
+    let s: SummaryView = json_of(summary(&c, c.maria, &c.maria_cookie).await).await;
+    assert_eq!(s.renewals.len(), 1);
+    assert_eq!(
+        (
+            s.renewals[0].medication_id.as_str(),
+            s.renewals[0].status.as_str()
+        ),
+        (ours.to_string().as_str(), "received")
+    );
+
+    // The care team finishes it: the summary says so, and it can be asked for again.
+    let r = call(
+        &c,
+        <app::messaging::SetConversationStatus as ServerFn>::PATH,
+        &[("conversation_id", &conversation), ("status", "done")],
+        &nurse_cookie,
+    )
+    .await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let s: SummaryView = json_of(summary(&c, c.maria, &c.maria_cookie).await).await;
+    assert_eq!(s.renewals[0].status, "done");
+    // Staff see the summary without the offer.
+    let staff_view: SummaryView = json_of(summary(&c, c.maria, &nurse_cookie).await).await;
+    assert!(!staff_view.may_renew && staff_view.renewals.is_empty());
+    let r = ask(ours, String::new(), c.maria_cookie.clone()).await;
+    assert!(location(&r).starts_with("/messages/"), "{}", r.status());
+    assert_eq!(conversations().await, 2);
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'records.renewal_request' and patient_id = $1",
+    )
+    .bind(c.maria)
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 2);
+}

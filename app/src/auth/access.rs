@@ -275,6 +275,27 @@ pub async fn require_access(patient: Uuid, scope: Scope) -> Result<Access, AppEr
     }
 }
 
+/// Whether a caller already allowed in for one scope also holds `scope` for the same patient:
+/// asked to decide what a page offers (a link to write, say), so a "no" is an answer, not a
+/// refusal, and is not audited. The server function behind the offer still checks for itself.
+pub async fn also_allows(access: &Access, scope: Scope) -> Result<bool, AppError> {
+    if matches!(
+        access.allowed.acting_as,
+        ActingAs::Patient | ActingAs::Staff
+    ) {
+        return Ok(true);
+    }
+    let pool = crate::state::db()?;
+    let birth_date = sqlx::query_scalar!(
+        "select birth_date from patient where patient_id = $1",
+        access.patient_id
+    )
+    .fetch_optional(&pool)
+    .await?;
+    let grant = find_grant(&pool, access.caller.account.account_id, access.patient_id).await?;
+    Ok(birth_date.is_some_and(|b| decide(grant.as_ref(), false, b, scope, Utc::now()).is_ok()))
+}
+
 /// One patient the caller may act for, as the household switcher lists them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reachable {

@@ -252,6 +252,8 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.export" => td_string!(l, action_records_export),
         "records.readings" => td_string!(l, action_records_readings),
         "records.reading_add" => td_string!(l, action_records_reading_add),
+        "records.renewal_form" => td_string!(l, action_records_renewal_form),
+        "records.renewal_request" => td_string!(l, action_records_renewal_request),
         "records.share_links" => td_string!(l, action_records_share_links),
         "records.share_create" => td_string!(l, action_records_share_create),
         "records.share_revoke" => td_string!(l, action_records_share_revoke),

@@ -271,7 +271,10 @@ pub mod server {
     }
 
     /// Counts one message from `account` and refuses it beyond the per-minute limit.
-    async fn limit_sending(conn: &mut PgConnection, account: Uuid) -> Result<(), AppError> {
+    pub(crate) async fn limit_sending(
+        conn: &mut PgConnection,
+        account: Uuid,
+    ) -> Result<(), AppError> {
         let key = format!("message.send:{account}");
         if crate::auth::server::within_rate_limit(&mut *conn, &key, SENDS_PER_MINUTE, Utc::now())
             .await?
@@ -335,51 +338,11 @@ pub mod server {
             return Err(AppError::Validation(problems));
         };
         limit_sending(&mut conn, account).await?;
-        let navigator = db::find_navigator_route(&mut conn, patient).await?;
-        let queues = db::select_queue_routes(&mut conn).await?;
-        let Some((queue_id, assigned_to)) = route(navigator, &topic, &queues) else {
-            tracing::error!("no message queue is set up");
-            return Err(AppError::Internal);
-        };
-        // Whoever on staff starts a conversation keeps it, so they see the answer.
-        let assigned_to = if is_staff(&access) {
-            Some(account)
-        } else {
-            assigned_to
-        };
-        let id = Uuid::new_v4();
         let mut tx = pool.begin().await?;
-        db::insert_conversation(
-            &mut tx,
-            &db::NewConversation {
-                id,
-                patient_id: patient,
-                topic: &topic,
-                subject: &subject,
-                queue_id,
-                assigned_to,
-                started_by: account,
-            },
-        )
-        .await?;
-        let row = db::find_conversation(&mut tx, id)
-            .await?
-            .ok_or(AppError::Internal)?;
-        // Staff may start one too (to reach out to a patient): then it is the care team's
-        // message, and the patient is told one is waiting.
-        let staff = is_staff(&access);
-        db::insert_message_with_files(&mut tx, &row, account, staff, false, &body, &files).await?;
+        let id = open(&mut tx, &access, &topic, &subject, &body, &files).await?;
         db::delete_draft(&mut tx, account, patient, None).await?;
-        crate::audit::record(
-            &mut *tx,
-            &access.audit("conversation.start").on("conversation", id),
-        )
-        .await?;
-        if staff {
-            tell_patient(&mut tx, patient, id).await?;
-        }
-        db::announce(&mut tx, id, false).await?;
         tx.commit().await?;
+        let staff = is_staff(&access);
         tracing::info!(conversation_id = %id, "conversation started");
         leptos_axum::redirect(&if staff {
             format!("/staff/messages/{id}?sent=1")
@@ -387,6 +350,62 @@ pub mod server {
             format!("/messages/{id}?sent=1")
         });
         Ok(())
+    }
+
+    /// Opens a conversation for `access`'s patient with its first message, inside the caller's
+    /// transaction: routed to the patient's navigator or the topic's queue, audited, announced
+    /// to the care team's live views, and (when staff start it) the patient told one is
+    /// waiting. The caller has checked what was typed and the sending limit. Used by `start`
+    /// and by the records' renewal request.
+    pub(crate) async fn open(
+        tx: &mut PgConnection,
+        access: &Access,
+        topic: &str,
+        subject: &str,
+        body: &str,
+        files: &[CheckedFile],
+    ) -> Result<Uuid, AppError> {
+        let patient = access.patient_id;
+        let account = access.caller.account.account_id;
+        let navigator = db::find_navigator_route(&mut *tx, patient).await?;
+        let queues = db::select_queue_routes(&mut *tx).await?;
+        let Some((queue_id, assigned_to)) = route(navigator, topic, &queues) else {
+            tracing::error!("no message queue is set up");
+            return Err(AppError::Internal);
+        };
+        // Whoever on staff starts a conversation keeps it, so they see the answer.
+        let staff = is_staff(access);
+        let assigned_to = if staff { Some(account) } else { assigned_to };
+        let id = Uuid::new_v4();
+        db::insert_conversation(
+            &mut *tx,
+            &db::NewConversation {
+                id,
+                patient_id: patient,
+                topic,
+                subject,
+                queue_id,
+                assigned_to,
+                started_by: account,
+            },
+        )
+        .await?;
+        let row = db::find_conversation(&mut *tx, id)
+            .await?
+            .ok_or(AppError::Internal)?;
+        // Staff may start one too (to reach out to a patient): then it is the care team's
+        // message, and the patient is told one is waiting.
+        db::insert_message_with_files(&mut *tx, &row, account, staff, false, body, files).await?;
+        crate::audit::record(
+            &mut *tx,
+            &access.audit("conversation.start").on("conversation", id),
+        )
+        .await?;
+        if staff {
+            tell_patient(&mut *tx, patient, id).await?;
+        }
+        db::announce(&mut *tx, id, false).await?;
+        Ok(id)
     }
 
     /// The conversation and the caller's right to it: the patient's side through

@@ -28,6 +28,7 @@ pub use canned::{
 };
 pub use domain::*;
 pub use staff_ui::{StaffConversationPage, StaffInboxPage};
+pub(crate) use ui::status_name;
 pub use ui::{
     ConversationPage, MessagesPage, NavigatorCard, NewMessagePage, NotificationsPage, OpenRequests,
 };

@@ -26,7 +26,7 @@ pub(super) fn query(name: &str) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn status_name(l: Locale, status: &str) -> &'static str {
+pub(crate) fn status_name(l: Locale, status: &str) -> &'static str {
     match status {
         "in_progress" => td_string!(l, ms_status_in_progress),
         "waiting" => td_string!(l, ms_status_waiting),

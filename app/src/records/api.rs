@@ -152,6 +152,17 @@ pub mod server {
         require_access(patient, Scope::Records).await
     }
 
+    /// Records access for what only the patient's side does (share, enter readings, ask for a
+    /// renewal): the patient, a parent or a proxy with the records scope; never staff, who act
+    /// on the record through their own pages.
+    pub async fn patient_side_access(patient_id: Option<String>) -> Result<Access, AppError> {
+        let access = access(patient_id).await?;
+        if access.allowed.acting_as == ActingAs::Staff {
+            return Err(AppError::Forbidden);
+        }
+        Ok(access)
+    }
+
     fn released_only(access: &Access) -> bool {
         access.allowed.acting_as != ActingAs::Staff
     }
@@ -303,7 +314,7 @@ pub mod server {
         out
     }
 
-    fn item_view(
+    pub(crate) fn item_view(
         row: &ItemRow,
         language: &str,
         learn: &HashMap<String, (String, String)>,
@@ -370,6 +381,17 @@ pub mod server {
             .map(|(_, name, at)| (name, day(language, Some(at))))
             .collect();
         let hidden_confidential = !show && db::has_confidential(&mut conn, patient).await?;
+        let may_renew = access.allowed.acting_as != ActingAs::Staff
+            && crate::auth::access::also_allows(&access, Scope::Messages).await?;
+        let renewals = if may_renew {
+            db::latest_renewals(&mut conn, patient)
+                .await?
+                .into_iter()
+                .map(|r| super::super::renewal::server::status_view(language, r))
+                .collect()
+        } else {
+            Vec::new()
+        };
         crate::audit::record(
             &mut *conn,
             &access.audit("records.summary").on("patient", patient),
@@ -398,6 +420,8 @@ pub mod server {
             new_results,
             sources,
             hidden_confidential,
+            may_renew,
+            renewals,
         })
     }
 
@@ -886,7 +910,7 @@ pub mod server {
     }
 
     /// The fields the pages read, from a resource written here (always complete).
-    fn extracted(resource: &Value) -> Result<fhir::Extracted, AppError> {
+    pub(crate) fn extracted(resource: &Value) -> Result<fhir::Extracted, AppError> {
         let mut problems = Vec::new();
         fhir::extract(resource, 0, &HashMap::new(), &mut problems).ok_or(AppError::Internal)
     }

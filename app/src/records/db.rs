@@ -82,6 +82,37 @@ pub async fn select_items(
     .await
 }
 
+/// The newest readings the patient entered at home, newest first.
+pub async fn select_patient_reported(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    show_confidential: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as!(
+        ItemRow,
+        // language=PostgreSQL
+        r#"select i.item_id, i.resource_type, i.category, i.code_system, i.code, i.display,
+                  i.effective_at, i.status, i.value, i.unit, i.ref_low, i.ref_high,
+                  i.interpretation, i.report_id, i.confidential, i.source_id,
+                  s.name as "source_name?", i.resource
+           from record_item i
+           left join record_source s using (source_id)
+           where i.patient_id = $1
+             and i.resource_type = 'Observation'
+             and i.category = 'patient-reported'
+             and i.released_at <= now()
+             and ($2 or not i.confidential)
+           order by i.effective_at desc nulls last, i.display
+           limit $3"#,
+        patient,
+        show_confidential,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// The newest vital sign of each kind (blood pressure, weight…), for the summary.
 pub async fn select_latest_vitals(
     conn: &mut PgConnection,
@@ -748,4 +779,82 @@ mod tests {
                 .unwrap();
         assert_eq!(versions, 3);
     }
+}
+
+/// One of the patient's items of `resource_type` the caller may see (as [`select_items`]).
+pub async fn select_item(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    item: Uuid,
+    resource_type: &str,
+    released_only: bool,
+    show_confidential: bool,
+) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as!(
+        ItemRow,
+        // language=PostgreSQL
+        r#"select i.item_id, i.resource_type, i.category, i.code_system, i.code, i.display,
+                  i.effective_at, i.status, i.value, i.unit, i.ref_low, i.ref_high,
+                  i.interpretation, i.report_id, i.confidential, i.source_id,
+                  s.name as "source_name?", i.resource
+           from record_item i
+           left join record_source s using (source_id)
+           where i.item_id = $1 and i.patient_id = $2 and i.resource_type = $3
+             and (not $4 or i.released_at <= now())
+             and ($5 or not i.confidential)"#,
+        item,
+        patient,
+        resource_type,
+        released_only,
+        show_confidential
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// A renewal request and where its conversation stands.
+#[derive(Clone, Debug)]
+pub struct RenewalRow {
+    pub item_id: Uuid,
+    pub conversation_id: Uuid,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The newest renewal request of each of the patient's medications.
+pub async fn latest_renewals(
+    conn: &mut PgConnection,
+    patient: Uuid,
+) -> sqlx::Result<Vec<RenewalRow>> {
+    sqlx::query_as!(
+        RenewalRow,
+        r#"select distinct on (r.item_id) r.item_id, r.conversation_id, c.status, r.created_at
+           from renewal_request r
+           join conversation c using (conversation_id)
+           where r.patient_id = $1
+           order by r.item_id, r.created_at desc"#,
+        patient
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn insert_renewal(
+    conn: &mut PgConnection,
+    conversation: Uuid,
+    patient: Uuid,
+    item: Uuid,
+    pharmacy: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into renewal_request (conversation_id, patient_id, item_id, pharmacy)
+         values ($1, $2, $3, $4)",
+        conversation,
+        patient,
+        item,
+        pharmacy
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

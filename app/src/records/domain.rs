@@ -39,6 +39,10 @@ pub struct SummaryView {
     pub sources: Vec<(String, String)>,
     /// Some items are confidential and hidden from this caller.
     pub hidden_confidential: bool,
+    /// The caller may ask for a medication's renewal (the patient's side, with the messages
+    /// scope), and the newest request of each medication that has one.
+    pub may_renew: bool,
+    pub renewals: Vec<super::renewal::RenewalStatus>,
 }
 
 /// How a value compares with its range.

@@ -19,12 +19,16 @@ pub mod fhir;
 pub mod form;
 pub mod readings;
 mod readings_ui;
+pub mod renewal;
+mod renewal_ui;
 mod ui;
 
 pub use api::*;
 pub use domain::*;
 pub use readings::{AddReading, RecordsReadings};
 pub use readings_ui::ReadingsPage;
+pub use renewal::{RenewalForm, RequestRenewal};
+pub use renewal_ui::RenewalPage;
 pub use ui::{
     CarePlanPage, DocumentsPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
 };

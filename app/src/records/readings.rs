@@ -131,18 +131,9 @@ pub async fn add_reading(
 pub mod server {
     use super::super::{db, fhir};
     use super::*;
-    use crate::auth::access::{require_access, Access, ActingAs, Scope};
+    use crate::records::api::server::patient_side_access as access;
     use chrono::{NaiveDate, TimeZone, Utc};
     use uuid::Uuid;
-
-    async fn access(patient_id: Option<String>) -> Result<Access, AppError> {
-        let patient = crate::household::acting_patient(patient_id).await?;
-        let access = require_access(patient, Scope::Records).await?;
-        if access.allowed.acting_as == ActingAs::Staff {
-            return Err(AppError::Forbidden);
-        }
-        Ok(access)
-    }
 
     async fn today(conn: &mut sqlx::PgConnection) -> Result<NaiveDate, AppError> {
         let zone = crate::messaging::server::zone(conn).await?;
@@ -158,18 +149,11 @@ pub mod server {
             .await?
             .ok_or(AppError::Forbidden)?;
         let language = crate::scheduling::server::language();
-        let rows = db::select_items(
-            &mut conn,
-            patient,
-            &["Observation"],
-            true,
-            access.allowed.show_confidential,
-        )
-        .await?;
+        let rows =
+            db::select_patient_reported(&mut conn, patient, access.allowed.show_confidential, 30)
+                .await?;
         let readings = rows
             .iter()
-            .filter(|r| r.category == fhir::PATIENT_REPORTED)
-            .take(30)
             .map(|r| ReadingView {
                 id: r.item_id.to_string(),
                 display: r.display.clone(),
@@ -209,11 +193,7 @@ pub mod server {
         let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
         let date_problem = match date {
             None => Some("required"),
-            Some(d)
-                if d > today
-                    || d < NaiveDate::MIN
-                        .max(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default()) =>
-            {
+            Some(d) if d > today || Some(d) < NaiveDate::from_ymd_opt(1900, 1, 1) => {
                 Some("out_of_range")
             }
             Some(_) => None,
@@ -247,14 +227,7 @@ pub mod server {
         };
         let id = Uuid::new_v4();
         let resource = fhir::patient_reading(id, patient, &reading, at);
-        let mut problems = Vec::new();
-        let fields = fhir::extract(
-            &resource,
-            0,
-            &std::collections::HashMap::new(),
-            &mut problems,
-        )
-        .ok_or(AppError::Internal)?;
+        let fields = crate::records::server::extracted(&resource)?;
         let item = fhir::Item {
             item_id: id,
             resource,

@@ -7,6 +7,7 @@ use super::api::{
     records_visits, result_trend, ImportBundle, KeepValidEntries, MarkCareTask, WriteVisitSummary,
 };
 use super::domain::*;
+use super::renewal::RenewalStatus;
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
 use crate::locale::{use_locale, Locale};
@@ -78,7 +79,7 @@ fn status_word(l: Locale, status: &str) -> String {
     }
 }
 
-fn detail_label(l: Locale, key: &str) -> &'static str {
+pub(super) fn detail_label(l: Locale, key: &str) -> &'static str {
     match key {
         "reaction" => td_string!(l, rec_reaction),
         "severity" => td_string!(l, rec_severity),
@@ -110,9 +111,58 @@ fn source_text(l: Locale, source: &Option<String>) -> String {
     }
 }
 
+/// Beside a medication: where its newest renewal request stands, and the way to ask for one
+/// when none is open. Only this organisation's current prescriptions offer it.
 #[component]
-fn Item(item: ItemView, show_status: bool, trend_query: Option<String>) -> impl IntoView {
+fn RenewalLine(item: ItemView, patient_id: String, status: Option<RenewalStatus>) -> impl IntoView {
     let l = use_locale();
+    let ask = view! {
+        <p>
+            <a href=format!("/records/renewal?patient={patient_id}&medication={}", item.id)
+                aria-label=format!("{}: {}", td_string!(l, rnw_ask), item.display)>
+                {td_string!(l, rnw_ask)}
+            </a>
+        </p>
+    };
+    match status {
+        Some(s) => {
+            let words = td_string!(l, rnw_requested)
+                .replace("%date%", &s.date)
+                .replace("%status%", crate::messaging::status_name(l, &s.status));
+            let open = s.open();
+            view! {
+                <p class="renewal-status">
+                    <span class=if open { "badge badge--new" } else { "badge" }>{words}</span>
+                    " "
+                    <a href=format!("/messages/{}", s.conversation_id)
+                        aria-label=format!("{}: {}", td_string!(l, rnw_see), item.display)>
+                        {td_string!(l, rnw_see)}
+                    </a>
+                </p>
+                {(!open).then_some(ask)}
+            }
+            .into_any()
+        }
+        None => ask.into_any(),
+    }
+}
+
+#[component]
+fn Item(
+    item: ItemView,
+    show_status: bool,
+    trend_query: Option<String>,
+    /// Offer renewal requests for this patient (medications only).
+    #[prop(default = None)]
+    renewals: Option<(String, Vec<RenewalStatus>)>,
+) -> impl IntoView {
+    let l = use_locale();
+    let renewal = renewals
+        .filter(|_| item.source.is_none() && super::renewal::renewable(&item.status))
+        .map(|(patient_id, statuses)| {
+            let status = statuses.into_iter().find(|s| s.medication_id == item.id);
+            view! { <RenewalLine item=item.clone() patient_id status /> }
+        });
     let meta = [
         (!item.date.is_empty()).then(|| item.date.clone()),
         show_status.then(|| status_word(l, &item.status)),
@@ -144,6 +194,7 @@ fn Item(item: ItemView, show_status: bool, trend_query: Option<String>) -> impl 
                     </a>
                 </p>
             })}
+            {renewal}
         </li>
     }
 }
@@ -157,6 +208,7 @@ fn Section(
     /// Each item links to its trend, with this patient query.
     #[prop(optional)]
     trend_query: Option<String>,
+    #[prop(default = None)] renewals: Option<(String, Vec<RenewalStatus>)>,
     id: &'static str,
 ) -> impl IntoView {
     view! {
@@ -167,7 +219,7 @@ fn Section(
             } else {
                 view! {
                     <ul class="record-list">
-                        {items.into_iter().map(|item| view! { <Item item show_status trend_query=trend_query.clone() /> }).collect_view()}
+                        {items.into_iter().map(|item| view! { <Item item show_status trend_query=trend_query.clone() renewals=renewals.clone() /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -211,7 +263,8 @@ pub fn RecordsPage() -> impl IntoView {
                             <div class="record-grid">
                                 <Section id="conditions" title=td_string!(l, rec_conditions) empty=td_string!(l, rec_no_conditions) items=s.conditions.clone() show_status=true />
                                 <Section id="allergies" title=td_string!(l, rec_allergies) empty=td_string!(l, rec_no_allergies) items=s.allergies.clone() />
-                                <Section id="medications" title=td_string!(l, rec_medications) empty=td_string!(l, rec_no_medications) items=s.medications.clone() />
+                                <Section id="medications" title=td_string!(l, rec_medications) empty=td_string!(l, rec_no_medications) items=s.medications.clone()
+                                    renewals=s.may_renew.then(|| (s.patient_id.clone(), s.renewals.clone())) />
                                 <Section id="immunizations" title=td_string!(l, rec_immunizations) empty=td_string!(l, rec_no_immunizations) items=s.immunizations.clone() />
                                 <Section id="vitals" title=td_string!(l, rec_vitals) empty=td_string!(l, rec_no_vitals) items=s.vitals.clone() trend_query=q.clone() />
                             </div>

@@ -64,8 +64,8 @@ pub async fn revoke_share_link(patient_id: String, link_id: String) -> Result<()
 pub mod server {
     use super::super::{db, shl};
     use super::*;
-    use crate::auth::access::{require_access, Access, ActingAs, Scope};
     use crate::records::db::ItemRow;
+    use crate::records::server::patient_side_access as access;
     use chrono::{Duration, Utc};
     use secrecy::SecretString;
     use sqlx::PgPool;
@@ -74,15 +74,6 @@ pub mod server {
 
     /// The patient asked about, if the caller may share their record: sharing is the patient's
     /// own choice (or their parent's or proxy's with the records scope), never staff's.
-    async fn access(patient_id: Option<String>) -> Result<Access, AppError> {
-        let patient = crate::household::acting_patient(patient_id).await?;
-        let access = require_access(patient, Scope::Records).await?;
-        if access.allowed.acting_as == ActingAs::Staff {
-            return Err(AppError::Forbidden);
-        }
-        Ok(access)
-    }
-
     /// Which stored items a section shares.
     fn in_sections(sections: &[String], row: &ItemRow) -> bool {
         sections.iter().any(|s| match s.as_str() {
