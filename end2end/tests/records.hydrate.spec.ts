@@ -18,11 +18,12 @@ test('axe finds no violations on the records pages, phone and desktop, both lang
     const link = page.getByRole('link', { name: `See how it has changed: ${test}`, exact: true }).first();
     trends.push((await link.getAttribute('href'))!);
   }
+  const renewal = (await page.getByRole('link', { name: /^Ask for a renewal: / }).first().getAttribute('href'))!;
   for (const lang of ['en', 'es']) {
     await context.addCookies([{ name: 'lang', value: lang, url: baseURL! }]);
     for (const width of [320, 1280]) {
       await page.setViewportSize({ width, height: 900 });
-      for (const path of ['/records', '/records/results', ...trends, '/records/visits', '/records/care-plan', '/records/documents', '/records/import', '/records/readings', '/records/share', '/share']) {
+      for (const path of ['/records', '/records/results', ...trends, '/records/visits', '/records/care-plan', '/records/documents', '/records/import', '/records/readings', renewal, '/records/share', '/share']) {
         await page.goto(path);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

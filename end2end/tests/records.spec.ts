@@ -61,9 +61,22 @@ test('the summary, results and a trend read clearly, and the exported record is 
   }
   expect(problems(bundle)).toEqual([]);
 
+  // The patient summary is an IPS document: a Composition first, whose sections name the
+  // resources, and the same validators accept it.
+  const ipsHref = await page.getByRole('link', { name: 'Download a patient summary' }).getAttribute('href');
+  const ips = await page.request.get(ipsHref!);
+  expect(ips.status()).toBe(200);
+  const document = await ips.json();
+  expect(document.type).toBe('document');
+  expect(document.entry[0].resource.resourceType).toBe('Composition');
+  expect(document.entry[0].resource.type.coding[0].code).toBe('60591-5');
+  const sections = document.entry[0].resource.section.map((s: { code: { coding: { code: string }[] } }) => s.code.coding[0].code);
+  for (const code of ['11450-4', '48765-2', '10160-0', '11369-6', '30954-2']) expect(sections).toContain(code);
+  expect(problems(document)).toEqual([]);
+
   // Each of these reads is in her access log, in words.
   await page.goto('/me/access-log');
-  for (const words of ['Viewed the health summary', 'Viewed test results', "Viewed a test's results over time", 'Downloaded the health record']) {
+  for (const words of ['Viewed the health summary', 'Viewed test results', "Viewed a test's results over time", 'Downloaded the health record', 'Downloaded the patient summary']) {
     await expect(page.getByText(words).first()).toBeVisible();
   }
 });

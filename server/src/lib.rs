@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/live/messages", get(live::messages))
         .route("/messages/attachments/{id}", get(attachments::download))
         .route("/records/export.json", get(records::export))
+        .route("/records/patient-summary.json", get(records::patient_summary))
         .route(
             "/records/documents/{id}/file",
             get(records_documents::download),

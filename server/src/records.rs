@@ -1,7 +1,9 @@
-//! `GET /records/export.json?patient=…`: the patient's whole record as a FHIR R4 Bundle, as a
-//! download, to whoever may read the record (the same check as the records pages, audited).
-//! A plain route because an export is a GET of a file; never cached.
+//! `GET /records/export.json?patient=…`: the patient's whole record as a FHIR R4 Bundle, and
+//! `GET /records/patient-summary.json?patient=…`: the International Patient Summary document,
+//! as downloads, to whoever may read the record (the same check as the records pages,
+//! audited). Plain routes because each is a GET of a file; never cached.
 
+use app::error::AppError;
 use app::state::AppState;
 use axum::{
     extract::{Query, Request, State},
@@ -9,19 +11,23 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use std::collections::HashMap;
+use std::future::Future;
 
-pub async fn export(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
+async fn download<F, Fut>(
+    state: AppState,
+    query: HashMap<String, String>,
     request: Request,
-) -> Response {
+    disposition: &'static str,
+    make: F,
+) -> Response
+where
+    F: FnOnce(Option<String>) -> Fut,
+    Fut: Future<Output = Result<String, AppError>>,
+{
     let (parts, _) = request.into_parts();
     let patient = query.get("patient").cloned();
-    let bundle = crate::in_request::run(&state, &parts, || async move {
-        app::records::server::export(patient).await
-    })
-    .await;
-    match bundle {
+    let json = crate::in_request::run(&state, &parts, || make(patient)).await;
+    match json {
         Ok(json) => (
             [
                 (
@@ -30,7 +36,7 @@ pub async fn export(
                 ),
                 (
                     header::CONTENT_DISPOSITION,
-                    HeaderValue::from_static("attachment; filename=\"health-record.json\""),
+                    HeaderValue::from_static(disposition),
                 ),
                 (
                     header::CACHE_CONTROL,
@@ -42,4 +48,34 @@ pub async fn export(
             .into_response(),
         Err(error) => crate::in_request::refusal(&error),
     }
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    download(
+        state,
+        query,
+        request,
+        "attachment; filename=\"health-record.json\"",
+        app::records::server::export,
+    )
+    .await
+}
+
+pub async fn patient_summary(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    download(
+        state,
+        query,
+        request,
+        "attachment; filename=\"patient-summary.json\"",
+        app::records::server::patient_summary,
+    )
+    .await
 }

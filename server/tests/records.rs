@@ -1512,3 +1512,75 @@ async fn a_renewal_request_reaches_the_care_team_and_its_status_shows_beside_the
     .expect("audit");
     assert_eq!(audited, 2);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_patient_summary_is_a_document_whose_sections_reach_every_resource(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let bytes = riverside().to_string().into_bytes();
+    assert!(location(&import(&c, c.maria, &bytes, &c.maria_cookie).await).contains("added=7"));
+    let get = |cookie: String| {
+        let (app, maria) = (c.app.clone(), c.maria);
+        async move {
+            app.oneshot(
+                Request::get(format!("/records/patient-summary.json?patient={maria}"))
+                    .header(header::HOST, "127.0.0.1:3000")
+                    .header(header::COOKIE, cookie)
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response")
+        }
+    };
+    for cookie in [&c.ben_cookie, &c.proxy_cookie] {
+        let r = get(cookie.clone()).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(!text(r).await.contains("Garcia"));
+    }
+    let r = get(c.maria_cookie.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/fhir+json");
+    assert!(r.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap_or_default()
+        .contains("patient-summary.json"));
+    let doc: Value = serde_json::from_str(&text(r).await).expect("json");
+    assert_eq!(doc["type"], "document");
+    let composition = &doc["entry"][0]["resource"];
+    assert_eq!(composition["resourceType"], "Composition");
+    let codes: Vec<&str> = composition["section"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter_map(|s| s["code"]["coding"][0]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["11450-4", "48765-2", "10160-0", "11369-6", "30954-2"]
+    );
+    // Every resource is reachable: named by a section, or referenced by something that is.
+    let urls: Vec<&str> = doc["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["fullUrl"].as_str())
+        .collect();
+    let text_of = doc.to_string();
+    for url in &urls[1..] {
+        assert!(
+            text_of.matches(&format!("\"reference\":\"{url}\"")).count() > 0,
+            "{url} is not reachable"
+        );
+    }
+    // Riverside's items: a condition, an allergy, a medication, a report with two values and a
+    // lone value, a flu shot; plus the Composition, the patient and the organisation.
+    assert_eq!(urls.len(), 3 + 7);
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'records.export_summary' and patient_id = $1",
+    )
+    .bind(c.maria)
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+}

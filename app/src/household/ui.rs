@@ -250,6 +250,7 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.documents" => td_string!(l, action_records_documents),
         "records.document" => td_string!(l, action_records_document),
         "records.export" => td_string!(l, action_records_export),
+        "records.export_summary" => td_string!(l, action_records_export_summary),
         "records.readings" => td_string!(l, action_records_readings),
         "records.reading_add" => td_string!(l, action_records_reading_add),
         "records.renewal_form" => td_string!(l, action_records_renewal_form),

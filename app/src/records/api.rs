@@ -1302,6 +1302,40 @@ pub mod server {
     /// The record as a FHIR R4 collection Bundle: the items of `types` that `keep` accepts,
     /// of those the caller of `access` may see (released ones only on the patient's side; no
     /// confidential ones unless shown to them), with their sources' Provenance.
+    /// The International Patient Summary document of what the caller may see (see `ips`).
+    pub async fn patient_summary(patient_id: Option<String>) -> Result<String, AppError> {
+        let access = access(patient_id).await?;
+        let patient = access.patient_id;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let who = identity(&mut conn, patient).await?;
+        let rows = db::select_items(
+            &mut conn,
+            patient,
+            &fhir::KEPT,
+            released_only(&access),
+            access.allowed.show_confidential,
+        )
+        .await?;
+        let organisation = db::organisation_name(&mut conn).await?;
+        let document = super::super::ips::document(
+            &who,
+            &organisation,
+            &rows,
+            language(),
+            value_text,
+            Utc::now(),
+        );
+        crate::audit::record(
+            &mut *conn,
+            &access
+                .audit("records.export_summary")
+                .on("patient", patient),
+        )
+        .await?;
+        serde_json::to_string_pretty(&document).map_err(|_| AppError::Internal)
+    }
+
     pub async fn bundle(
         conn: &mut PgConnection,
         access: &Access,

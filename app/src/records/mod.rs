@@ -17,6 +17,8 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod fhir;
 pub mod form;
+#[cfg(feature = "ssr")]
+pub mod ips;
 pub mod readings;
 mod readings_ui;
 pub mod renewal;

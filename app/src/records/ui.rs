@@ -272,6 +272,8 @@ pub fn RecordsPage() -> impl IntoView {
                                 <h2 id="take-it">{td_string!(l, rec_take_it)}</h2>
                                 <p>{td_string!(l, rec_export_hint)}</p>
                                 <p><a class="button" href=format!("/records/export.json{q}") download="health-record.json">{td_string!(l, rec_export)}</a></p>
+                                <p>{td_string!(l, rec_ips_hint)}</p>
+                                <p><a class="button button--secondary" href=format!("/records/patient-summary.json{q}") download="patient-summary.json">{td_string!(l, rec_ips)}</a></p>
                                 {(!s.sources.is_empty()).then(|| view! {
                                     <h3>{td_string!(l, rec_outside_records)}</h3>
                                     <ul>
