@@ -22,6 +22,12 @@ test('the summary, results and a trend read clearly, and the exported record is 
   await expect(page.getByRole('region', { name: 'Allergies' }).getByText('Penicillin')).toBeVisible();
   await expect(page.getByRole('region', { name: 'Medications' }).getByText('metformin hydrochloride 500 MG Oral Tablet')).toBeVisible();
   await expect(page.getByRole('region', { name: 'Latest vital signs' }).getByText('Blood pressure panel')).toBeVisible();
+  // On paper: the record without the portal's navigation and actions.
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.getByRole('navigation', { name: 'Health record' })).toBeHidden();
+  await expect(page.getByRole('link', { name: 'Download my record' })).toBeHidden();
+  await expect(page.getByRole('region', { name: 'Medications' }).getByText('metformin hydrochloride 500 MG Oral Tablet')).toBeVisible();
+  await page.emulateMedia({ media: 'screen' });
   // "Learn about this" opens the library's article about the condition.
   await conditions.getByRole('link', { name: /Learn about this: .*diabetes/i }).first().click();
   await expect(page).toHaveURL(/\/library\//);

@@ -89,7 +89,7 @@ pub fn RenewalPage() -> impl IntoView {
                                 }.into_any(),
                                 None => view! {
                                     <form class="form" method="post" action={<RequestRenewal as ServerFn>::PATH} aria-labelledby="renewal-form-title">
-                                        <h2 id="renewal-form-title">{td_string!(l, rnw_ask)}</h2>
+                                        <h2 id="renewal-form-title">{td_string!(l, rnw_form_title)}</h2>
                                         <p>{td_string!(l, rnw_intro)}</p>
                                         <input type="hidden" name="patient_id" value=r.patient_id.clone() />
                                         <input type="hidden" name="medication" value=m.id.clone() />

@@ -132,8 +132,8 @@ fn RenewalLine(item: ItemView, patient_id: String, status: Option<RenewalStatus>
             let open = s.open();
             view! {
                 <p class="renewal-status">
-                    <span class=if open { "badge badge--new" } else { "badge" }>{words}</span>
-                    " "
+                    <strong>{words}</strong>
+                    " · "
                     <a href=format!("/messages/{}", s.conversation_id)
                         aria-label=format!("{}: {}", td_string!(l, rnw_see), item.display)>
                         {td_string!(l, rnw_see)}
@@ -268,10 +268,11 @@ pub fn RecordsPage() -> impl IntoView {
                                 <Section id="immunizations" title=td_string!(l, rec_immunizations) empty=td_string!(l, rec_no_immunizations) items=s.immunizations.clone() />
                                 <Section id="vitals" title=td_string!(l, rec_vitals) empty=td_string!(l, rec_no_vitals) items=s.vitals.clone() trend_query=q.clone() />
                             </div>
-                            <section class="record-section" aria-labelledby="take-it">
+                            <section class="record-section take-it" aria-labelledby="take-it">
                                 <h2 id="take-it">{td_string!(l, rec_take_it)}</h2>
                                 <p>{td_string!(l, rec_export_hint)}</p>
                                 <p><a class="button" href=format!("/records/export.json{q}") download="health-record.json">{td_string!(l, rec_export)}</a></p>
+                                <p>{td_string!(l, rec_print_hint)}</p>
                                 <p>{td_string!(l, rec_ips_hint)}</p>
                                 <p><a class="button button--secondary" href=format!("/records/patient-summary.json{q}") download="patient-summary.json">{td_string!(l, rec_ips)}</a></p>
                                 {(!s.sources.is_empty()).then(|| view! {
