@@ -651,9 +651,35 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
     assert!(exported.contains("Asthma") && !exported.contains("Anxiety"));
 }
 
+/// Items written here (not imported) into `patient`'s record, each with its own id.
+async fn insert_own(
+    pool: &PgPool,
+    patient: Uuid,
+    resources: impl IntoIterator<Item = (Uuid, Value)>,
+) {
+    use app::records::fhir::{extract, Item};
+    let items: Vec<Item> = resources
+        .into_iter()
+        .map(|(id, resource)| {
+            let mut problems = Vec::new();
+            let fields = extract(&resource, 0, &Default::default(), &mut problems).expect("fields");
+            Item {
+                item_id: id,
+                resource,
+                fields,
+                report_id: None,
+                content_sha256: [0; 32],
+            }
+        })
+        .collect();
+    let mut conn = pool.acquire().await.expect("connection");
+    app::records::db::insert_items(&mut conn, patient, &items, None, None)
+        .await
+        .expect("items");
+}
+
 /// Maria's own visit and care plan (written here, not imported): returns (visit, plan).
 async fn own_visit_and_plan(pool: &PgPool, maria: Uuid) -> (Uuid, Uuid) {
-    use app::records::fhir::{extract, Item};
     let (visit, plan) = (Uuid::new_v4(), Uuid::new_v4());
     let subject = json!({ "reference": format!("urn:uuid:{maria}") });
     let resources = [
@@ -678,24 +704,7 @@ async fn own_visit_and_plan(pool: &PgPool, maria: Uuid) -> (Uuid, Uuid) {
             ] }),
         ),
     ];
-    let items: Vec<Item> = resources
-        .into_iter()
-        .map(|(id, resource)| {
-            let mut problems = Vec::new();
-            let fields = extract(&resource, 0, &Default::default(), &mut problems).expect("fields");
-            Item {
-                item_id: id,
-                resource,
-                fields,
-                report_id: None,
-                content_sha256: [0; 32],
-            }
-        })
-        .collect();
-    let mut conn = pool.acquire().await.expect("connection");
-    app::records::db::insert_items(&mut conn, maria, &items, None, None)
-        .await
-        .expect("items");
+    insert_own(pool, maria, resources).await;
     (visit, plan)
 }
 
@@ -1316,35 +1325,21 @@ async fn a_renewal_request_reaches_the_care_team_and_its_status_shows_beside_the
             "requester": { "display": "Dr. Ana Morales" },
             "dosageInstruction": [{ "text": "One tablet each morning." }] })
     };
-    let items: Vec<app::records::fhir::Item> = [
-        (
-            ours,
-            medication(ours, "active", "lisinopril 10 MG Oral Tablet"),
-        ),
-        (
-            stopped,
-            medication(stopped, "stopped", "atenolol 25 MG Oral Tablet"),
-        ),
-    ]
-    .into_iter()
-    .map(|(id, resource)| {
-        let mut problems = Vec::new();
-        let fields = app::records::fhir::extract(&resource, 0, &Default::default(), &mut problems)
-            .expect("fields");
-        app::records::fhir::Item {
-            item_id: id,
-            resource,
-            fields,
-            report_id: None,
-            content_sha256: [0; 32],
-        }
-    })
-    .collect();
-    let mut conn = pool.acquire().await.expect("connection");
-    app::records::db::insert_items(&mut conn, c.maria, &items, None, None)
-        .await
-        .expect("items");
-    drop(conn);
+    insert_own(
+        &pool,
+        c.maria,
+        [
+            (
+                ours,
+                medication(ours, "active", "lisinopril 10 MG Oral Tablet"),
+            ),
+            (
+                stopped,
+                medication(stopped, "stopped", "atenolol 25 MG Oral Tablet"),
+            ),
+        ],
+    )
+    .await;
     let outside: Uuid = sqlx::query_scalar(
         "select item_id from record_item where resource_type = 'MedicationRequest' and source_id is not null",
     )
