@@ -1,6 +1,7 @@
 // Readings the patient takes at home, with JavaScript on and off: a blood pressure with its
 // numbers the wrong way round is refused with what was typed kept, then added; it is listed
-// and joins the clinic's blood-pressure chart, marked as entered by the patient.
+// and joins the clinic's blood-pressure chart, marked as entered by the patient; then it is
+// removed as entered by mistake.
 // Each project adds to a different person's record (Maria's own with JavaScript on, Elena's, for
 // whom she is a records proxy, with it off), so the two run side by side.
 import { test, expect } from '@playwright/test';
@@ -36,4 +37,12 @@ test('a home blood pressure is checked, added, listed and charted as the patient
   await line.getByRole('link', { name: /See how it has changed: Blood pressure panel/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Blood pressure panel' })).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: '131/79' }).getByText('Entered by you')).toBeVisible();
+
+  // Entered by mistake: removed, and gone from the list.
+  await page.goto(`/records/readings${query}`);
+  const mine = page.getByRole('region', { name: 'Recent readings' }).getByRole('listitem').filter({ hasText: '131/79 mmHg' });
+  const before = await mine.count();
+  await mine.first().getByRole('button', { name: /^Remove: Blood pressure panel 131\/79 mmHg/ }).click();
+  await expect(page.getByText('The reading was removed. It no longer shows here or on your charts.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Recent readings' }).getByRole('listitem').filter({ hasText: '131/79 mmHg' })).toHaveCount(before - 1);
 });

@@ -37,7 +37,7 @@ use app::messaging::{
     SetConversationStatus, StaffInbox, StartConversation,
 };
 use app::organisation::GetOrganisation;
-use app::records::{AddReading, RecordsReadings, RenewalForm, RequestRenewal};
+use app::records::{AddReading, RecordsReadings, RemoveReading, RenewalForm, RequestRenewal};
 use app::records::{
     CarePlan, ImportBundle, ImportPage, ImportProblems, KeepValidEntries, MarkCareTask,
     RecordsDocuments, RecordsResults, RecordsSummary, RecordsVisits, ResultTrend,
@@ -435,6 +435,12 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
             <RequestRenewal as ServerFn>::PATH,
             vec![p(), ("medication", Uuid::new_v4().to_string())],
             Rule::PatientOnly,
+        ),
+        // Allowed callers get past the check to "no such reading" (404).
+        (
+            <RemoveReading as ServerFn>::PATH,
+            vec![p(), ("reading_id", Uuid::new_v4().to_string())],
+            Rule::SharesRecords,
         ),
         // Allowed callers are refused the empty name (422) after the check; nothing is stored.
         (

@@ -1272,6 +1272,93 @@ async fn readings_the_patient_enters_join_their_chart_marked_as_theirs(pool: PgP
             .await
             .expect("count");
     assert_eq!(added, 2);
+
+    // A reading entered by mistake is removed: gone from the list and the chart, its history
+    // kept as a version. Only by those who may add one, and only a reading of the patient's.
+    let remove = |id: String, cookie: String| {
+        let (app, maria) = (c.app.clone(), maria.clone());
+        async move {
+            app.oneshot(post(
+                <app::records::RemoveReading as ServerFn>::PATH,
+                &[("patient_id", maria.as_str()), ("reading_id", id.as_str())],
+                Some(&cookie),
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    let weight_id = list.readings[1].id.clone();
+    for cookie in [&c.ben_cookie, &c.proxy_cookie] {
+        assert_eq!(
+            remove(weight_id.clone(), cookie.to_string()).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    let r = remove(weight_id.clone(), c.maria_cookie.clone()).await;
+    assert!(
+        location(&r).ends_with("&removed=1"),
+        "{} {}",
+        r.status(),
+        location(&r)
+    );
+    let after: ReadingsView = json_of(
+        call(
+            &c,
+            <RecordsReadings as ServerFn>::PATH,
+            &[("patient_id", &maria)],
+            &c.maria_cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(after.readings.len(), 1);
+    assert_eq!(after.readings[0].display, "Blood pressure panel");
+    let gone = call(
+        &c,
+        <ResultTrend as ServerFn>::PATH,
+        &[("patient_id", &maria), ("item", &weight_id)],
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        remove(weight_id.clone(), c.maria_cookie.clone())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let id = Uuid::parse_str(&weight_id).expect("id");
+    assert_eq!(
+        versions(&pool, id).await,
+        [
+            (1, None),
+            (
+                2,
+                Some("removed on the patient's side: entered in error".to_string())
+            )
+        ]
+    );
+    let status: String = sqlx::query_scalar("select status from record_item where item_id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .expect("status");
+    assert_eq!(status, "entered-in-error");
+    // A value the clinic recorded is not the patient's to remove.
+    let riverside_value: Uuid = {
+        let bytes = riverside().to_string().into_bytes();
+        assert!(location(&import(&c, c.maria, &bytes, &c.maria_cookie).await).contains("added=7"));
+        sqlx::query_scalar("select item_id from record_item where category = 'laboratory' and resource_type = 'Observation' limit 1")
+            .fetch_one(&pool)
+            .await
+            .expect("lab value")
+    };
+    assert_eq!(
+        remove(riverside_value.to_string(), c.maria_cookie.clone())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

@@ -253,6 +253,7 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.export_summary" => td_string!(l, action_records_export_summary),
         "records.readings" => td_string!(l, action_records_readings),
         "records.reading_add" => td_string!(l, action_records_reading_add),
+        "records.reading_remove" => td_string!(l, action_records_reading_remove),
         "records.renewal_form" => td_string!(l, action_records_renewal_form),
         "records.renewal_request" => td_string!(l, action_records_renewal_request),
         "records.share_links" => td_string!(l, action_records_share_links),

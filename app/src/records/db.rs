@@ -72,6 +72,7 @@ pub async fn select_items(
              and i.resource_type = any($2)
              and (not $3 or i.released_at <= now())
              and ($4 or not i.confidential)
+             and i.status <> 'entered-in-error'
            order by i.effective_at desc nulls last, i.display"#,
         patient,
         &types,
@@ -103,6 +104,7 @@ pub async fn select_patient_reported(
              and i.category = 'patient-reported'
              and i.released_at <= now()
              and ($2 or not i.confidential)
+             and i.status <> 'entered-in-error'
            order by i.effective_at desc nulls last, i.display
            limit $3"#,
         patient,
@@ -133,6 +135,7 @@ pub async fn select_latest_vitals(
            where i.patient_id = $1 and i.resource_type = 'Observation' and i.category = 'vital-signs'
              and (not $2 or i.released_at <= now())
              and ($3 or not i.confidential)
+             and i.status <> 'entered-in-error'
            order by coalesce(i.code, i.display), i.effective_at desc nulls last"#,
         patient,
         released_only,
@@ -166,7 +169,8 @@ pub async fn select_result_code(
            where item_id = $2 and patient_id = $1 and resource_type = 'Observation'
              and value is not null
              and (not $3 or released_at <= now())
-             and ($4 or not confidential)"#,
+             and ($4 or not confidential)
+             and status <> 'entered-in-error'"#,
         patient,
         item,
         released_only,
@@ -198,6 +202,7 @@ pub async fn select_trend(
              and i.value is not null
              and (not $3 or i.released_at <= now())
              and ($4 or not i.confidential)
+             and i.status <> 'entered-in-error'
            order by i.effective_at nulls first, i.item_id"#,
         patient,
         code,
@@ -252,6 +257,7 @@ pub async fn count_new_results(
                       and i.category not in ('vital-signs', 'patient-reported')))
              and i.released_at <= now()
              and ($3 or not i.confidential)
+             and i.status <> 'entered-in-error'
              and not exists (select 1 from record_seen s where s.account_id = $1 and s.item_id = i.item_id)"#,
         account,
         patient,
@@ -274,6 +280,7 @@ pub async fn code_counts(
              and value is not null
              and (not $2 or released_at <= now())
              and ($3 or not confidential)
+             and status <> 'entered-in-error'
            group by code"#,
         patient,
         released_only,

@@ -996,6 +996,9 @@ pub fn visit_summary(
 
 /// The stored category of a reading the patient entered (see `extract`).
 pub const PATIENT_REPORTED: &str = "patient-reported";
+/// A record withdrawn because it should never have been made: kept with its history, shown
+/// nowhere (every read query leaves it out).
+pub const ENTERED_IN_ERROR: &str = "entered-in-error";
 
 /// What a patient can enter: blood pressure (two numbers), weight, blood sugar.
 pub enum HomeReading {

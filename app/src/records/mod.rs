@@ -27,7 +27,7 @@ mod ui;
 
 pub use api::*;
 pub use domain::*;
-pub use readings::{AddReading, RecordsReadings};
+pub use readings::{AddReading, RecordsReadings, RemoveReading};
 pub use readings_ui::ReadingsPage;
 pub use renewal::{RenewalForm, RequestRenewal};
 pub use renewal_ui::RenewalPage;

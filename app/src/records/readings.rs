@@ -127,6 +127,15 @@ pub async fn add_reading(
     crate::error::with_status(server::add(patient_id, form).await)
 }
 
+/// Removes a reading the patient entered by mistake. As [`records_readings`]; only readings
+/// entered on the patient's side (never the clinic's values). The reading is marked entered in
+/// error as a new version — it leaves the list and the charts, and its history is kept.
+/// Audited.
+#[server]
+pub async fn remove_reading(patient_id: String, reading_id: String) -> Result<(), AppError> {
+    crate::error::with_status(server::remove(patient_id, reading_id).await)
+}
+
 #[cfg(feature = "ssr")]
 pub mod server {
     use super::super::{db, fhir};
@@ -173,6 +182,51 @@ pub mod server {
             readings,
             today: today.format("%Y-%m-%d").to_string(),
         })
+    }
+
+    pub async fn remove(patient_id: String, reading_id: String) -> Result<(), AppError> {
+        let access = access(Some(patient_id)).await?;
+        let patient = access.patient_id;
+        let item = Uuid::parse_str(reading_id.trim()).map_err(|_| AppError::NotFound)?;
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        let (mut resource, _, _) = db::lock_item(
+            &mut tx,
+            patient,
+            item,
+            "Observation",
+            true,
+            access.allowed.show_confidential,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let fields = crate::records::server::extracted(&resource)?;
+        if fields.category != fhir::PATIENT_REPORTED || fields.status == fhir::ENTERED_IN_ERROR {
+            return Err(AppError::NotFound);
+        }
+        if let Some(map) = resource.as_object_mut() {
+            map.insert("status".into(), fhir::ENTERED_IN_ERROR.into());
+        }
+        let fields = crate::records::server::extracted(&resource)?;
+        db::new_version(
+            &mut tx,
+            item,
+            &resource,
+            &fields,
+            access.caller.account.account_id,
+            "removed on the patient's side: entered in error",
+        )
+        .await?;
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("records.reading_remove")
+                .on("record_item", item),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/records/readings?patient={patient}&removed=1"));
+        Ok(())
     }
 
     fn keep(form: Option<&ReadingForm>) {

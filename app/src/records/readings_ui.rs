@@ -3,7 +3,7 @@
 
 #[cfg(feature = "ssr")]
 use super::readings::KEPT_READING;
-use super::readings::{records_readings, AddReading, ReadingForm, ReadingView};
+use super::readings::{records_readings, AddReading, ReadingForm, ReadingView, RemoveReading};
 use super::ui::{RecordsNav, RecordsProblem};
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
@@ -124,6 +124,7 @@ pub fn ReadingsPage() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let patient = query.get("patient").unwrap_or_default();
     let added = query.get("added").unwrap_or_default();
+    let removed = query.get("removed").is_some_and(|r| r == "1");
     let error = crate::shell::action_error::<AddReading>();
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, rdg_title)) />
@@ -155,6 +156,7 @@ pub fn ReadingsPage() -> impl IntoView {
                             <RecordsNav patient_id=r.patient_id.clone() current="readings" />
                             <p>{td_string!(l, rdg_intro)}</p>
                             {just_added.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, rdg_added)}</p> })}
+                            {removed.then(|| view! { <p class="notice notice--ok" role="status">{td_string!(l, rdg_removed)}</p> })}
                             {problems.is_some().then(|| view! {
                                 <p class="notice notice--error" role="alert">{td_string!(l, rdg_check)}</p>
                             })}
@@ -184,6 +186,14 @@ pub fn ReadingsPage() -> impl IntoView {
                                                         aria-label=format!("{}: {} {}", td_string!(l, rec_see_trend), x.display, x.date)>
                                                         {td_string!(l, rec_see_trend)}
                                                     </a></p>
+                                                    <form method="post" action={<RemoveReading as ServerFn>::PATH}>
+                                                        <input type="hidden" name="patient_id" value=r.patient_id.clone() />
+                                                        <input type="hidden" name="reading_id" value=x.id.clone() />
+                                                        <button class="button button--quiet" type="submit"
+                                                            aria-label=format!("{}: {} {} {}", td_string!(l, rdg_remove), x.display, x.value, x.date)>
+                                                            {td_string!(l, rdg_remove)}
+                                                        </button>
+                                                    </form>
                                                 </li>
                                             }).collect_view()}
                                         </ul>
