@@ -167,13 +167,18 @@ pub mod server {
         access.allowed.acting_as != ActingAs::Staff
     }
 
-    async fn identity(conn: &mut PgConnection, patient: Uuid) -> Result<PatientIdentity, AppError> {
+    /// Who the record is about; "forbidden" when the patient is gone (as the access check).
+    pub(crate) async fn identity(
+        conn: &mut PgConnection,
+        patient: Uuid,
+    ) -> Result<PatientIdentity, AppError> {
         db::patient_identity(conn, patient)
             .await?
             .ok_or(AppError::Forbidden)
     }
 
-    fn name(who: &PatientIdentity) -> String {
+    /// "Maria Garcia", as the pages name the person.
+    pub(crate) fn name(who: &PatientIdentity) -> String {
         format!("{} {}", who.given_name, who.family_name)
     }
 
@@ -815,16 +820,17 @@ pub mod server {
         let item = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let (resource, display) = db::select_document(
+        let row = db::select_item(
             &mut conn,
             patient,
             item,
+            "DocumentReference",
             released_only(&access),
             access.allowed.show_confidential,
         )
         .await?
         .ok_or(AppError::NotFound)?;
-        let file = fhir::document_file(&resource, &display).ok_or(AppError::NotFound)?;
+        let file = fhir::document_file(&row.resource, &row.display).ok_or(AppError::NotFound)?;
         crate::audit::record(
             &mut *conn,
             &access.audit("records.document").on("record_item", item),

@@ -623,29 +623,6 @@ pub async fn lock_visit_summary(
     .await
 }
 
-/// One of the patient's documents the caller may see (as [`select_items`]): (resource, display).
-pub async fn select_document(
-    conn: &mut PgConnection,
-    patient: Uuid,
-    item: Uuid,
-    released_only: bool,
-    show_confidential: bool,
-) -> sqlx::Result<Option<(serde_json::Value, String)>> {
-    Ok(sqlx::query!(
-        r#"select resource, display from record_item
-           where item_id = $1 and patient_id = $2 and resource_type = 'DocumentReference'
-             and (not $3 or released_at <= now())
-             and ($4 or not confidential)"#,
-        item,
-        patient,
-        released_only,
-        show_confidential
-    )
-    .fetch_optional(conn)
-    .await?
-    .map(|r| (r.resource, r.display)))
-}
-
 /// One of the patient's items the caller may see (as [`select_items`]), locked until the
 /// transaction ends, for a change: (resource, version, imported?).
 pub async fn lock_item(

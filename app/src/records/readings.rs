@@ -154,9 +154,7 @@ pub mod server {
         let patient = access.patient_id;
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let who = db::patient_identity(&mut conn, patient)
-            .await?
-            .ok_or(AppError::Forbidden)?;
+        let who = crate::records::server::identity(&mut conn, patient).await?;
         let language = crate::scheduling::server::language();
         let rows =
             db::select_patient_reported(&mut conn, patient, access.allowed.show_confidential, 30)
@@ -178,7 +176,7 @@ pub mod server {
         .await?;
         Ok(ReadingsView {
             patient_id: patient.to_string(),
-            patient_name: format!("{} {}", who.given_name, who.family_name),
+            patient_name: crate::records::server::name(&who),
             readings,
             today: today.format("%Y-%m-%d").to_string(),
         })
@@ -200,14 +198,15 @@ pub mod server {
         )
         .await?
         .ok_or(AppError::NotFound)?;
-        let fields = crate::records::server::extracted(&resource)?;
+        let mut fields = crate::records::server::extracted(&resource)?;
         if fields.category != fhir::PATIENT_REPORTED || fields.status == fhir::ENTERED_IN_ERROR {
             return Err(AppError::NotFound);
         }
+        // The status is the only field that changes: the stored columns follow the resource.
         if let Some(map) = resource.as_object_mut() {
             map.insert("status".into(), fhir::ENTERED_IN_ERROR.into());
         }
-        let fields = crate::records::server::extracted(&resource)?;
+        fields.status = fhir::ENTERED_IN_ERROR.into();
         db::new_version(
             &mut tx,
             item,

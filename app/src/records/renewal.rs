@@ -223,9 +223,7 @@ pub mod server {
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
         let row = medication(&mut conn, &access, &medication_id).await?;
-        let who = db::patient_identity(&mut conn, patient)
-            .await?
-            .ok_or(AppError::Forbidden)?;
+        let who = crate::records::server::identity(&mut conn, patient).await?;
         let open = open_request(&mut conn, patient, row.item_id).await?;
         crate::audit::record(
             &mut *conn,
@@ -237,7 +235,7 @@ pub mod server {
         let language = crate::scheduling::server::language();
         Ok(RenewalFormView {
             patient_id: patient.to_string(),
-            patient_name: format!("{} {}", who.given_name, who.family_name),
+            patient_name: crate::records::server::name(&who),
             medication: item_view(&row, language, &Default::default()),
             open,
         })

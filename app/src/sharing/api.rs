@@ -137,9 +137,7 @@ pub mod server {
         let origin = crate::state::config()?.link_origin();
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let who = crate::records::db::patient_identity(&mut conn, patient)
-            .await?
-            .ok_or(AppError::Forbidden)?;
+        let who = crate::records::server::identity(&mut conn, patient).await?;
         let rows = db::select_links(&mut conn, patient).await?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.link_id).collect();
         let mut opens: BTreeMap<Uuid, Vec<OpenView>> = BTreeMap::new();
@@ -180,7 +178,7 @@ pub mod server {
         .await?;
         Ok(SharePageData {
             patient_id: patient.to_string(),
-            patient_name: format!("{} {}", who.given_name, who.family_name),
+            patient_name: crate::records::server::name(&who),
             links,
         })
     }
