@@ -20,8 +20,8 @@ use crate::messaging::{
     StaffConversationPage, StaffInboxPage,
 };
 use crate::records::{
-    CarePlanPage, DocumentsPage, ImportRecordsPage, ReadingsPage, RecordsPage, RenewalPage,
-    ResultsPage, TrendPage, VisitsPage,
+    CarePlanPage, DocumentsPage, EntryPage, ImportRecordsPage, ReadingsPage, RecordsPage,
+    RenewalPage, ResultsPage, TrendPage, VisitsPage,
 };
 use crate::scheduling::{
     AppointmentPage, AppointmentsPage, BookPage, ConfirmBookingPage, RespondPage,
@@ -128,6 +128,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/records/documents") view=DocumentsPage ssr=SsrMode::Async />
                     <Route path=path!("/records/readings") view=ReadingsPage ssr=SsrMode::Async />
                     <Route path=path!("/records/renewal") view=RenewalPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/entry") view=EntryPage ssr=SsrMode::Async />
                     <Route path=path!("/records/share") view=SharePage ssr=SsrMode::Async />
                     <Route path=path!("/share") view=ShareViewerPage />
                     <Route path=path!("/messages") view=MessagesPage ssr=SsrMode::Async />

@@ -10,7 +10,7 @@ import { signIn } from '../support/accounts';
 import { problems } from '../support/fhir';
 import { DEMO_PASSWORD } from '../support/totp';
 
-test('the summary, results and a trend read clearly, and the exported record is valid FHIR R4', async ({ page }) => {
+test('the summary, results and a trend read clearly, and the exported record is valid FHIR R4', async ({ page }, testInfo) => {
   test.setTimeout(90_000);
   await signIn(page, 'patient@example.org', DEMO_PASSWORD);
   await page.goto('/me');
@@ -52,6 +52,19 @@ test('the summary, results and a trend read clearly, and the exported record is 
   expect(dots).toBeGreaterThan(5);
   await expect(rows).toHaveCount(dots);
   await expect(rows.last()).toContainText('6.1 %');
+  // With JavaScript, a tap on a point reads it out under the chart (the table stays the way for
+  // keyboards and screen readers); without, nothing offers it.
+  const hint = page.getByText('Touch or point at a value on the chart to read it here.');
+  if (testInfo.project.name === 'js-on') {
+    await expect(hint).toBeVisible();
+    const newest = (await rows.first().locator('th').innerText()).trim();
+    await page.locator('svg[aria-hidden="true"] [data-point]').last().click();
+    const readout = page.getByText(new RegExp(`^${newest}: .*%`));
+    await expect(readout).toBeVisible();
+    await expect(readout).toContainText((await rows.first().locator('td').first().innerText()).trim());
+  } else {
+    await expect(hint).toBeHidden();
+  }
 
   // The download is the whole record, and independent validators accept every resource.
   await page.goto('/records');
@@ -80,9 +93,18 @@ test('the summary, results and a trend read clearly, and the exported record is 
   for (const code of ['11450-4', '48765-2', '10160-0', '11369-6', '30954-2']) expect(sections).toContain(code);
   expect(problems(document)).toEqual([]);
 
+  // The summary as a PDF made by the server: a file of its own, downloaded as one.
+  const pdfLink = page.getByRole('link', { name: 'Download as PDF' });
+  await expect(pdfLink).toHaveAttribute('download', 'health-summary.pdf');
+  const pdf = await page.request.get((await pdfLink.getAttribute('href'))!);
+  expect(pdf.status()).toBe(200);
+  expect(pdf.headers()['content-type']).toBe('application/pdf');
+  expect(pdf.headers()['content-disposition']).toContain('attachment');
+  expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+
   // Each of these reads is in her access log, in words.
   await page.goto('/me/access-log');
-  for (const words of ['Viewed the health summary', 'Viewed test results', "Viewed a test's results over time", 'Downloaded the health record', 'Downloaded the patient summary']) {
+  for (const words of ['Viewed the health summary', 'Viewed test results', "Viewed a test's results over time", 'Downloaded the health record', 'Downloaded the patient summary', 'Downloaded the health summary as a PDF']) {
     await expect(page.getByText(words).first()).toBeVisible();
   }
 });

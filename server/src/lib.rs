@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/messages/attachments/{id}", get(attachments::download))
         .route("/records/export.json", get(records::export))
         .route("/records/patient-summary.json", get(records::patient_summary))
+        .route("/records/summary.pdf", get(records::summary_pdf))
         .route(
             "/records/documents/{id}/file",
             get(records_documents::download),

@@ -1,6 +1,6 @@
-//! `GET /records/export.json?patient=…`: the patient's whole record as a FHIR R4 Bundle, and
+//! `GET /records/export.json?patient=…`: the patient's whole record as a FHIR R4 Bundle,
 //! `GET /records/patient-summary.json?patient=…`: the International Patient Summary document,
-//! as downloads, to whoever may read the record (the same check as the records pages,
+//! and `GET /records/summary.pdf?patient=…`: the health summary as a PDF, as downloads, to whoever may read the record (the same check as the records pages,
 //! audited). Plain routes because each is a GET of a file; never cached.
 
 use app::error::AppError;
@@ -13,27 +13,25 @@ use axum::{
 use std::collections::HashMap;
 use std::future::Future;
 
-async fn download<F, Fut>(
+async fn download<F, Fut, B>(
     state: AppState,
     query: HashMap<String, String>,
     request: Request,
-    disposition: &'static str,
+    (content_type, disposition): (&'static str, &'static str),
     make: F,
 ) -> Response
 where
     F: FnOnce(Option<String>) -> Fut,
-    Fut: Future<Output = Result<String, AppError>>,
+    Fut: Future<Output = Result<B, AppError>>,
+    B: IntoResponse,
 {
     let (parts, _) = request.into_parts();
     let patient = query.get("patient").cloned();
-    let json = crate::in_request::run(&state, &parts, || make(patient)).await;
-    match json {
-        Ok(json) => (
+    let file = crate::in_request::run(&state, &parts, || make(patient)).await;
+    match file {
+        Ok(file) => (
             [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/fhir+json"),
-                ),
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
                 (
                     header::CONTENT_DISPOSITION,
                     HeaderValue::from_static(disposition),
@@ -43,7 +41,7 @@ where
                     HeaderValue::from_static("private, no-store"),
                 ),
             ],
-            json,
+            file,
         )
             .into_response(),
         Err(error) => crate::in_request::refusal(&error),
@@ -59,7 +57,10 @@ pub async fn export(
         state,
         query,
         request,
-        "attachment; filename=\"health-record.json\"",
+        (
+            "application/fhir+json",
+            "attachment; filename=\"health-record.json\"",
+        ),
         app::records::server::export,
     )
     .await
@@ -74,8 +75,29 @@ pub async fn patient_summary(
         state,
         query,
         request,
-        "attachment; filename=\"patient-summary.json\"",
+        (
+            "application/fhir+json",
+            "attachment; filename=\"patient-summary.json\"",
+        ),
         app::records::server::patient_summary,
+    )
+    .await
+}
+
+pub async fn summary_pdf(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    download(
+        state,
+        query,
+        request,
+        (
+            "application/pdf",
+            "attachment; filename=\"health-summary.pdf\"",
+        ),
+        app::records::server::summary_pdf,
     )
     .await
 }

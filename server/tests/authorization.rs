@@ -43,6 +43,9 @@ use app::records::{
     RecordsDocuments, RecordsResults, RecordsSummary, RecordsVisits, ResultTrend,
     WriteVisitSummary,
 };
+use app::records::{
+    MarkEnteredInError, RecordEntry, ReleaseResult, SaveRecordEntry, UploadRecordDocument,
+};
 use app::scheduling::{
     AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
     DeclineOffer, GetAppointment, GetScheduleSetup, JoinWaitlist, LeaveWaitlist, ListAppointments,
@@ -435,6 +438,46 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
             <RequestRenewal as ServerFn>::PATH,
             vec![p(), ("medication", Uuid::new_v4().to_string())],
             Rule::PatientOnly,
+        ),
+        // Staff get the new-entry form (200); everyone else is refused before anything is read.
+        (
+            <RecordEntry as ServerFn>::PATH,
+            vec![p(), ("kind", "condition".into())],
+            Rule::StaffOnly,
+        ),
+        // Staff get past the check to the empty name (422); nothing is stored.
+        (
+            <SaveRecordEntry as ServerFn>::PATH,
+            vec![
+                p(),
+                ("kind", "condition".into()),
+                ("name", "".into()),
+                ("date", "2024-01-01".into()),
+                ("status", "active".into()),
+            ],
+            Rule::StaffOnly,
+        ),
+        // Staff get past the check to "no such item" (404).
+        (
+            <MarkEnteredInError as ServerFn>::PATH,
+            vec![
+                p(),
+                ("kind", "condition".into()),
+                ("item", Uuid::new_v4().to_string()),
+                ("reason", "Wrong patient".into()),
+            ],
+            Rule::StaffOnly,
+        ),
+        (
+            <ReleaseResult as ServerFn>::PATH,
+            vec![p(), ("item", Uuid::new_v4().to_string())],
+            Rule::StaffOnly,
+        ),
+        // Staff get past the check to "no file" (422); nothing is stored.
+        (
+            <UploadRecordDocument as ServerFn>::PATH,
+            vec![p()],
+            Rule::StaffOnly,
         ),
         // Allowed callers get past the check to "no such reading" (404).
         (

@@ -147,7 +147,7 @@ pub mod server {
     }
 
     /// Who is asked about, and may the caller read their records.
-    async fn access(patient_id: Option<String>) -> Result<Access, AppError> {
+    pub(crate) async fn access(patient_id: Option<String>) -> Result<Access, AppError> {
         let patient = crate::household::acting_patient(patient_id).await?;
         require_access(patient, Scope::Records).await
     }
@@ -210,7 +210,7 @@ pub mod server {
             .collect())
     }
 
-    fn words(v: Option<&Value>) -> Option<String> {
+    pub(crate) fn words(v: Option<&Value>) -> Option<String> {
         let v = v?;
         v.get("text")
             .and_then(Value::as_str)
@@ -338,6 +338,11 @@ pub mod server {
     }
 
     pub async fn summary(patient_id: Option<String>) -> Result<SummaryView, AppError> {
+        Ok(summary_for(patient_id).await?.1)
+    }
+
+    /// The summary, and the access that allowed it.
+    async fn summary_for(patient_id: Option<String>) -> Result<(Access, SummaryView), AppError> {
         let access = access(patient_id).await?;
         let patient = access.patient_id;
         let show = access.allowed.show_confidential;
@@ -386,6 +391,8 @@ pub mod server {
             .map(|(_, name, at)| (name, day(language, Some(at))))
             .collect();
         let hidden_confidential = !show && db::has_confidential(&mut conn, patient).await?;
+        // Staff see stopped medications and resolved allergies too, to correct them.
+        let staff = access.allowed.acting_as == ActingAs::Staff;
         let may_renew = access.allowed.acting_as != ActingAs::Staff
             && crate::auth::access::also_allows(&access, Scope::Messages).await?;
         let renewals = if may_renew {
@@ -402,7 +409,7 @@ pub mod server {
             &access.audit("records.summary").on("patient", patient),
         )
         .await?;
-        Ok(SummaryView {
+        let view = SummaryView {
             patient_id: patient.to_string(),
             patient_name: name(&who),
             conditions: conditions
@@ -410,15 +417,15 @@ pub mod server {
                 .map(|r| item_view(r, language, &learn))
                 .collect(),
             allergies: of(&rows, "AllergyIntolerance")
-                .filter(|r| r.status != "resolved" && r.status != "inactive")
+                .filter(|r| staff || (r.status != "resolved" && r.status != "inactive"))
                 .map(|r| item_view(r, language, &learn))
                 .collect(),
             medications: of(&rows, "MedicationRequest")
-                .filter(|r| matches!(r.status.as_str(), "active" | "on-hold" | "draft"))
+                .filter(|r| staff || matches!(r.status.as_str(), "active" | "on-hold" | "draft"))
                 .map(|r| item_view(r, language, &learn))
                 .collect(),
             immunizations: of(&rows, "Immunization")
-                .filter(|r| r.status == "completed")
+                .filter(|r| staff || r.status == "completed")
                 .map(|r| item_view(r, language, &learn))
                 .collect(),
             vitals,
@@ -427,7 +434,9 @@ pub mod server {
             hidden_confidential,
             may_renew,
             renewals,
-        })
+            can_write: staff,
+        };
+        Ok((access, view))
     }
 
     fn result_row(
@@ -436,6 +445,8 @@ pub mod server {
         new: bool,
         counts: &HashMap<String, i64>,
         learn: &HashMap<String, (String, String)>,
+        held: &HashMap<Uuid, DateTime<Utc>>,
+        staff: bool,
     ) -> ResultRow {
         let flag = flag(
             row.interpretation.as_deref(),
@@ -466,6 +477,15 @@ pub mod server {
                 .unwrap_or(0),
             learn,
             source: row.source_name.clone(),
+            held: held.get(&row.item_id).map(|at| day(language, Some(*at))),
+            correctable: staff
+                && row.source_id.is_none()
+                && super::super::entry::RESULT_CATEGORIES.contains(&row.category.as_str())
+                && super::super::entry::server::fields_of(
+                    super::super::entry::EntryKind::Result,
+                    row,
+                )
+                .is_some(),
         }
     }
 
@@ -513,6 +533,15 @@ pub mod server {
             .collect();
         let learn = articles(&mut conn, related).await?;
         let language = language();
+        let staff = access.allowed.acting_as == ActingAs::Staff;
+        let held: HashMap<Uuid, DateTime<Utc>> = if staff {
+            db::held_results(&mut conn, patient)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
         // Each group with its date, to sort by.
         let mut reports: Vec<(Option<DateTime<Utc>>, ReportView)> = Vec::new();
         let mut index: HashMap<Uuid, usize> = HashMap::new();
@@ -535,13 +564,22 @@ pub mod server {
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     rows: Vec::new(),
+                    held: held.get(&r.item_id).map(|at| day(language, Some(*at))),
                 },
             ));
         }
         // Results outside any report: one group per day, shown where their date falls.
         let mut loose: Vec<(Option<DateTime<Utc>>, ReportView)> = Vec::new();
         for r in rows.iter().filter(|r| r.resource_type == "Observation") {
-            let row = result_row(r, language, unseen.contains(&r.item_id), &counts, &learn);
+            let row = result_row(
+                r,
+                language,
+                unseen.contains(&r.item_id),
+                &counts,
+                &learn,
+                &held,
+                staff,
+            );
             match r
                 .report_id
                 .and_then(|id| index.get(&id))
@@ -562,6 +600,7 @@ pub mod server {
                                 source: r.source_name.clone(),
                                 conclusion: None,
                                 rows: vec![row],
+                                held: None,
                             },
                         )),
                     }
@@ -600,6 +639,7 @@ pub mod server {
             reports: all.into_iter().map(|(_, r)| r).collect(),
             more,
             hidden_confidential,
+            can_write: staff,
         })
     }
 
@@ -806,6 +846,7 @@ pub mod server {
             patient_id: patient.to_string(),
             patient_name: name(&who),
             documents,
+            can_write: access.allowed.acting_as == ActingAs::Staff,
         })
     }
 
@@ -844,10 +885,7 @@ pub mod server {
         visit_id: String,
         text: String,
     ) -> Result<(), AppError> {
-        let access = access(Some(patient_id)).await?;
-        if access.allowed.acting_as != ActingAs::Staff {
-            return Err(AppError::Forbidden);
-        }
+        let access = super::super::entry::server::staff_access(&patient_id).await?;
         let patient = access.patient_id;
         let visit = Uuid::parse_str(visit_id.trim()).map_err(|_| AppError::NotFound)?;
         let text = text.trim().replace("\r\n", "\n");
@@ -892,15 +930,7 @@ pub mod server {
             None => {
                 let id = Uuid::new_v4();
                 let resource = fhir::visit_summary(id, patient, visit, &text, now, &author);
-                let fields = extracted(&resource)?;
-                let item = fhir::Item {
-                    item_id: id,
-                    resource,
-                    fields,
-                    report_id: None,
-                    content_sha256: [0; 32],
-                };
-                db::insert_items(&mut tx, patient, &[item], None, Some(by)).await?;
+                insert_own(&mut tx, patient, id, resource, by).await?;
             }
         }
         crate::audit::record(
@@ -912,6 +942,27 @@ pub mod server {
         .await?;
         tx.commit().await?;
         leptos_axum::redirect(&format!("/records/visits?patient={patient}#visit-{visit}"));
+        Ok(())
+    }
+
+    /// Stores a resource written here (not imported) as the patient's new item `id`: released
+    /// by its category's rule, its first version recorded as `by`'s.
+    pub(crate) async fn insert_own(
+        conn: &mut PgConnection,
+        patient: Uuid,
+        id: Uuid,
+        resource: Value,
+        by: Uuid,
+    ) -> Result<(), AppError> {
+        let fields = extracted(&resource)?;
+        let item = fhir::Item {
+            item_id: id,
+            resource,
+            fields,
+            report_id: None,
+            content_sha256: [0; 32],
+        };
+        db::insert_items(conn, patient, &[item], None, Some(by)).await?;
         Ok(())
     }
 
@@ -1340,6 +1391,104 @@ pub mod server {
         )
         .await?;
         serde_json::to_string_pretty(&document).map_err(|_| AppError::Internal)
+    }
+
+    /// The health summary as a PDF, for `GET /records/summary.pdf`: what the summary page
+    /// shows this caller (so the same release and confidentiality rules), in their language.
+    /// Audited as the summary read and as an export.
+    pub async fn summary_pdf(patient_id: Option<String>) -> Result<Vec<u8>, AppError> {
+        use super::super::pdf::{render, PrintEntry, PrintSection, Printable};
+        use super::super::ui::{detail_label, detail_value, item_meta};
+        use crate::i18n::{td_string, Locale};
+        let (access, s) = summary_for(patient_id).await?;
+        let patient = access.patient_id;
+        let pool = crate::state::db()?;
+        let mut conn = pool.acquire().await?;
+        let who = identity(&mut conn, patient).await?;
+        let organisation = db::organisation_name(&mut conn).await?;
+        let language = language();
+        let l = if language == "es" {
+            Locale::es
+        } else {
+            Locale::en
+        };
+        let born = day(
+            language,
+            who.birth_date.and_hms_opt(12, 0, 0).map(|t| t.and_utc()),
+        );
+        let section = |heading: &str, empty: &str, items: &[ItemView], status: bool| PrintSection {
+            heading: heading.to_string(),
+            empty: empty.to_string(),
+            entries: items
+                .iter()
+                .map(|i| {
+                    let mut lines: Vec<String> = i
+                        .details
+                        .iter()
+                        .map(|(k, v)| format!("{}: {}", detail_label(l, k), detail_value(l, k, v)))
+                        .collect();
+                    lines.push(item_meta(l, i, status));
+                    PrintEntry {
+                        name: i.display.clone(),
+                        lines,
+                    }
+                })
+                .collect(),
+        };
+        // Staff's summary lists stopped and resolved items too: their status says which.
+        let doc = Printable {
+            title: td_string!(l, rec_title).to_string(),
+            about: vec![
+                td_string!(l, pdf_about)
+                    .replace("%name%", &s.patient_name)
+                    .replace("%born%", &born),
+                td_string!(l, pdf_from)
+                    .replace("%org%", &organisation)
+                    .replace("%date%", &day(language, Some(Utc::now()))),
+            ],
+            sections: vec![
+                section(
+                    td_string!(l, rec_conditions),
+                    td_string!(l, rec_no_conditions),
+                    &s.conditions,
+                    true,
+                ),
+                section(
+                    td_string!(l, rec_allergies),
+                    td_string!(l, rec_no_allergies),
+                    &s.allergies,
+                    s.can_write,
+                ),
+                section(
+                    td_string!(l, rec_medications),
+                    td_string!(l, rec_no_medications),
+                    &s.medications,
+                    s.can_write,
+                ),
+                section(
+                    td_string!(l, rec_immunizations),
+                    td_string!(l, rec_no_immunizations),
+                    &s.immunizations,
+                    s.can_write,
+                ),
+                section(
+                    td_string!(l, rec_vitals),
+                    td_string!(l, rec_no_vitals),
+                    &s.vitals,
+                    false,
+                ),
+            ],
+            footer: td_string!(l, pdf_footer)
+                .replace("%name%", &s.patient_name)
+                .replace("%org%", &organisation),
+            language: language.to_string(),
+        };
+        crate::audit::record(
+            &mut *conn,
+            &access.audit("records.export_pdf").on("patient", patient),
+        )
+        .await?;
+        Ok(render(&doc))
     }
 
     pub async fn bundle(

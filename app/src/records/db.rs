@@ -664,7 +664,9 @@ pub async fn new_version(
         r#"with changed as (
                update record_item
                   set resource = $2, display = $3, status = $4, effective_at = $5,
-                      version = version + 1, recorded_by = $6
+                      version = version + 1, recorded_by = $6, category = $8,
+                      code_system = $9, code = $10, value = $11, unit = $12, ref_low = $13,
+                      ref_high = $14, interpretation = $15, confidential = $16
                 where item_id = $1
                returning item_id, version, resource)
            insert into record_item_version (item_id, version, resource, changed_by, reason)
@@ -676,10 +678,93 @@ pub async fn new_version(
         fields.status,
         fields.effective_at,
         by,
-        reason
+        reason,
+        fields.category,
+        fields.code_system,
+        fields.code,
+        fields.value,
+        fields.unit,
+        fields.ref_low,
+        fields.ref_high,
+        fields.interpretation,
+        fields.confidential
     )
     .fetch_one(conn)
     .await
+}
+
+/// One version of an item: who changed it, when and why.
+#[derive(Debug, Clone)]
+pub struct VersionRow {
+    pub version: i32,
+    pub changed_at: DateTime<Utc>,
+    pub by: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Every version of an item, the first first.
+pub async fn select_versions(conn: &mut PgConnection, item: Uuid) -> sqlx::Result<Vec<VersionRow>> {
+    sqlx::query_as!(
+        VersionRow,
+        r#"select v.version, v.changed_at, a.display_name as "by?", v.reason
+           from record_item_version v
+           left join account a on a.account_id = v.changed_by
+           where v.item_id = $1
+           order by v.version"#,
+        item
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Releases a held result of the patient now — a report with its values — and says when it
+/// would have been released; `None` when there is no such result or it is already out.
+pub async fn release_now(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    item: Uuid,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    let held = sqlx::query_scalar!(
+        r#"select released_at from record_item
+           where item_id = $1 and patient_id = $2
+             and resource_type in ('Observation', 'DiagnosticReport')
+             and released_at > now()
+           for update"#,
+        item,
+        patient
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if held.is_some() {
+        sqlx::query!(
+            "update record_item set released_at = now()
+             where patient_id = $2 and (item_id = $1 or report_id = $1) and released_at > now()",
+            item,
+            patient
+        )
+        .execute(conn)
+        .await?;
+    }
+    Ok(held)
+}
+
+/// The patient's results not yet released, and when each will be, for staff.
+pub async fn held_results(
+    conn: &mut PgConnection,
+    patient: Uuid,
+) -> sqlx::Result<Vec<(Uuid, DateTime<Utc>)>> {
+    let rows = sqlx::query!(
+        r#"select item_id, released_at from record_item
+           where patient_id = $1 and resource_type in ('Observation', 'DiagnosticReport')
+             and released_at > now()"#,
+        patient
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.item_id, r.released_at))
+        .collect())
 }
 
 #[cfg(test)]

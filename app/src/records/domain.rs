@@ -43,6 +43,9 @@ pub struct SummaryView {
     /// scope), and the newest request of each medication that has one.
     pub may_renew: bool,
     pub renewals: Vec<super::renewal::RenewalStatus>,
+    /// The caller is staff: the page offers adding and correcting this organisation's items,
+    /// and lists stopped medications and resolved allergies too.
+    pub can_write: bool,
 }
 
 /// How a value compares with its range.
@@ -126,6 +129,10 @@ pub struct ResultRow {
     pub count: i64,
     pub learn: Option<(String, String)>,
     pub source: Option<String>,
+    /// For staff: not yet released to the portal, and the day it will be.
+    pub held: Option<String>,
+    /// For staff: a value the correction form can show (one number, this organisation's).
+    pub correctable: bool,
 }
 
 /// A report and its values.
@@ -138,6 +145,8 @@ pub struct ReportView {
     pub source: Option<String>,
     pub conclusion: Option<String>,
     pub rows: Vec<ResultRow>,
+    /// For staff: not yet released to the portal, and the day it will be.
+    pub held: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -149,6 +158,8 @@ pub struct ResultsView {
     /// Older reports not shown (the page offers to show them all).
     pub more: usize,
     pub hidden_confidential: bool,
+    /// The caller is staff: entering, correcting and releasing results is offered.
+    pub can_write: bool,
 }
 
 /// One point of a trend: when, the value (and a second one for a pair such as blood pressure).
@@ -246,6 +257,8 @@ pub struct DocumentsView {
     pub patient_id: String,
     pub patient_name: String,
     pub documents: Vec<DocumentView>,
+    /// The caller is staff: the page offers uploading a document.
+    pub can_write: bool,
 }
 
 /// One task of a care plan (a plan activity), by its place in the plan.

@@ -1,5 +1,5 @@
 //! The import form's body: `patient_id` and one file, `bundle`, posted as
-//! `multipart/form-data`. The body is read only once the caller is known to be signed in, and
+//! `multipart/form-data` (and staff's document upload the same way, its file `document`). The body is read only once the caller is known to be signed in, and
 //! nothing of it is stored before their access to the patient has been checked; a file over
 //! [`MAX_BUNDLE_BYTES`](super::domain::MAX_BUNDLE_BYTES) stops the reading and is reported as too
 //! large.
@@ -44,6 +44,42 @@ where
     }
 }
 
+impl<E, R> server_fn::codec::FromReq<crate::media::UploadForm, R, E>
+    for super::upload::UploadRecordDocument
+where
+    R: Req<E> + Send + 'static,
+    E: FromServerFnError + Send + Sync,
+{
+    async fn from_req(req: R) -> Result<Self, E> {
+        #[cfg(feature = "ssr")]
+        {
+            let body = crate::media::posted_body(
+                req,
+                DOCUMENT_BODY_LIMIT,
+                super::upload::MAX_DOCUMENT_BYTES,
+            )
+            .await?;
+            Ok(BundleForm { body }.into())
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let _ = req;
+            Ok(BundleForm {}.into())
+        }
+    }
+}
+
+impl<E, R> server_fn::codec::IntoReq<crate::media::UploadForm, R, E>
+    for super::upload::UploadRecordDocument
+where
+    R: server_fn::request::ClientReq<E>,
+    E: FromServerFnError,
+{
+    fn into_req(self, _path: &str, _accepts: &str) -> Result<R, E> {
+        Err(crate::media::posted_only())
+    }
+}
+
 impl<E, R> server_fn::codec::IntoReq<crate::media::UploadForm, R, E> for super::ImportBundle
 where
     R: server_fn::request::ClientReq<E>,
@@ -54,10 +90,19 @@ where
     }
 }
 
-/// The body limit for a request to `path`, when it is the import form.
+/// As [`FORM_BODY_LIMIT`], for staff's document upload.
+pub const DOCUMENT_BODY_LIMIT: usize = super::upload::MAX_DOCUMENT_BYTES + 1024 * 1024;
+
+/// The body limit for a request to `path`, when it is the import form or the document upload.
 pub fn import_body_limit(path: &str) -> Option<usize> {
     use server_fn::ServerFn;
-    (path == <super::ImportBundle as ServerFn>::PATH).then_some(FORM_BODY_LIMIT)
+    if path == <super::ImportBundle as ServerFn>::PATH {
+        Some(FORM_BODY_LIMIT)
+    } else if path == <super::upload::UploadRecordDocument as ServerFn>::PATH {
+        Some(DOCUMENT_BODY_LIMIT)
+    } else {
+        None
+    }
 }
 
 /// A read import form: its text fields and the file's bytes (or why they were not read).
@@ -94,7 +139,8 @@ impl BundleForm {
             };
             let name = field.name().unwrap_or_default().to_string();
             if field.file_name().is_some() {
-                if name != "bundle" {
+                // Each form has one file: the import's bundle or staff's document.
+                if name != "bundle" && name != "document" {
                     continue;
                 }
                 match field.bytes().await {

@@ -1,7 +1,8 @@
 //! Health records: what the patient (or someone acting for them with the records scope) sees
 //! of their own health story — the summary (conditions, allergies, medications, immunizations,
 //! latest vitals), results grouped by report with plain-word flags and trend charts — and the
-//! record in and out as FHIR R4, and the readings the patient takes at home (`readings`).
+//! record in and out as FHIR R4, the readings the patient takes at home (`readings`), and
+//! staff writing the record where no EHR feeds it (`entry`, `upload`).
 //!
 //! Invariants: each item is one FHIR R4 resource kept with its codes as received, and the
 //! fields the pages need copied beside it when stored; corrections add versions
@@ -14,19 +15,27 @@ mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod domain;
+pub mod entry;
+mod entry_ui;
 #[cfg(feature = "ssr")]
 pub mod fhir;
 pub mod form;
 #[cfg(feature = "ssr")]
 pub mod ips;
+#[cfg(feature = "ssr")]
+pub mod pdf;
 pub mod readings;
 mod readings_ui;
 pub mod renewal;
 mod renewal_ui;
+mod trend_island;
 mod ui;
+pub mod upload;
 
 pub use api::*;
 pub use domain::*;
+pub use entry::{MarkEnteredInError, RecordEntry, ReleaseResult, SaveRecordEntry};
+pub use entry_ui::EntryPage;
 pub use readings::{AddReading, RecordsReadings, RemoveReading};
 pub use readings_ui::ReadingsPage;
 pub use renewal::{RenewalForm, RequestRenewal};
@@ -35,3 +44,4 @@ pub use ui::{
     CarePlanPage, DocumentsPage, ImportRecordsPage, RecordsPage, ResultsPage, TrendPage, VisitsPage,
 };
 pub(crate) use ui::{RecordsNav, RecordsProblem};
+pub use upload::UploadRecordDocument;

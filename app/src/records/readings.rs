@@ -25,7 +25,7 @@ pub struct ReadingForm {
 }
 
 /// A number as people type it: "70.5" or "70,5".
-fn number(text: &str) -> Option<f64> {
+pub(crate) fn number(text: &str) -> Option<f64> {
     text.trim()
         .replace(',', ".")
         .parse::<f64>()
@@ -280,21 +280,13 @@ pub mod server {
         };
         let id = Uuid::new_v4();
         let resource = fhir::patient_reading(id, patient, &reading, at);
-        let fields = crate::records::server::extracted(&resource)?;
-        let item = fhir::Item {
-            item_id: id,
-            resource,
-            fields,
-            report_id: None,
-            content_sha256: [0; 32],
-        };
         let mut tx = pool.begin().await?;
-        db::insert_items(
+        crate::records::server::insert_own(
             &mut tx,
             patient,
-            &[item],
-            None,
-            Some(access.caller.account.account_id),
+            id,
+            resource,
+            access.caller.account.account_id,
         )
         .await?;
         crate::audit::record(

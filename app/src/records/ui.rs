@@ -7,6 +7,7 @@ use super::api::{
     records_visits, result_trend, ImportBundle, KeepValidEntries, MarkCareTask, WriteVisitSummary,
 };
 use super::domain::*;
+use super::entry::EntryKind;
 use super::renewal::RenewalStatus;
 use crate::error::AppError;
 use crate::i18n::{td, td_string};
@@ -68,8 +69,15 @@ pub(crate) fn RecordsNav(patient_id: String, current: &'static str) -> impl Into
     }
 }
 
-fn status_word(l: Locale, status: &str) -> String {
+pub(super) fn status_word(l: Locale, status: &str) -> String {
     match status {
+        "on-hold" => td_string!(l, ent_status_on_hold).to_string(),
+        "stopped" => td_string!(l, ent_status_stopped).to_string(),
+        "completed" => td_string!(l, ent_status_completed).to_string(),
+        "not-done" => td_string!(l, ent_status_not_done).to_string(),
+        "final" => td_string!(l, ent_status_final).to_string(),
+        "preliminary" => td_string!(l, ent_status_preliminary).to_string(),
+        "amended" => td_string!(l, ent_status_amended).to_string(),
         "active" => td_string!(l, rec_status_active).to_string(),
         "resolved" => td_string!(l, rec_status_resolved).to_string(),
         "inactive" => td_string!(l, rec_status_inactive).to_string(),
@@ -90,7 +98,7 @@ pub(super) fn detail_label(l: Locale, key: &str) -> &'static str {
     }
 }
 
-fn detail_value(l: Locale, key: &str, value: &str) -> String {
+pub(super) fn detail_value(l: Locale, key: &str, value: &str) -> String {
     if key != "severity" {
         return value.to_string();
     }
@@ -104,7 +112,7 @@ fn detail_value(l: Locale, key: &str, value: &str) -> String {
     }
 }
 
-fn source_text(l: Locale, source: &Option<String>) -> String {
+pub(super) fn source_text(l: Locale, source: &Option<String>) -> String {
     match source {
         Some(name) => td_string!(l, rec_source_outside).replace("%name%", name),
         None => td_string!(l, rec_source_here).to_string(),
@@ -147,6 +155,35 @@ fn RenewalLine(item: ItemView, patient_id: String, status: Option<RenewalStatus>
     }
 }
 
+/// An item's date, status (when shown) and source on one line, as the summary and its PDF
+/// show it.
+pub(super) fn item_meta(l: Locale, item: &ItemView, show_status: bool) -> String {
+    [
+        (!item.date.is_empty()).then(|| item.date.clone()),
+        show_status.then(|| status_word(l, &item.status)),
+        Some(source_text(l, &item.source)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// What a staff change just did, from the address it came back to (`saved`, `removed`,
+/// `released`).
+fn outcome_notice(l: Locale) -> Option<impl IntoView> {
+    let words = if !query("saved").is_empty() {
+        td_string!(l, ent_saved)
+    } else if query("removed") == "1" {
+        td_string!(l, ent_removed)
+    } else if query("released") == "1" {
+        td_string!(l, ent_released)
+    } else {
+        return None;
+    };
+    Some(view! { <p class="notice notice--ok" role="status">{words}</p> })
+}
+
 #[component]
 fn Item(
     item: ItemView,
@@ -155,23 +192,30 @@ fn Item(
     /// Offer renewal requests for this patient (medications only).
     #[prop(default = None)]
     renewals: Option<(String, Vec<RenewalStatus>)>,
+    /// For staff: (patient, kind) to offer correcting this organisation's items.
+    #[prop(default = None)]
+    correct: Option<(String, super::entry::EntryKind)>,
 ) -> impl IntoView {
     let l = use_locale();
+    let correct = correct
+        .filter(|_| item.source.is_none())
+        .map(|(patient_id, kind)| {
+            view! {
+                <p>
+                    <a href=format!("/records/entry?patient={patient_id}&kind={}&item={}", kind.as_str(), item.id)
+                        aria-label=format!("{}: {}", td_string!(l, ent_correct), item.display)>
+                        {td_string!(l, ent_correct)}
+                    </a>
+                </p>
+            }
+        });
     let renewal = renewals
         .filter(|_| item.source.is_none() && super::renewal::renewable(&item.status))
         .map(|(patient_id, statuses)| {
             let status = statuses.into_iter().find(|s| s.medication_id == item.id);
             view! { <RenewalLine item=item.clone() patient_id status /> }
         });
-    let meta = [
-        (!item.date.is_empty()).then(|| item.date.clone()),
-        show_status.then(|| status_word(l, &item.status)),
-        Some(source_text(l, &item.source)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
+    let meta = item_meta(l, &item, show_status);
     view! {
         <li class="record-item">
             <p class="record-item__name">{item.display.clone()}</p>
@@ -195,6 +239,7 @@ fn Item(
                 </p>
             })}
             {renewal}
+            {correct}
         </li>
     }
 }
@@ -209,17 +254,26 @@ fn Section(
     #[prop(optional)]
     trend_query: Option<String>,
     #[prop(default = None)] renewals: Option<(String, Vec<RenewalStatus>)>,
+    /// For staff: (patient, kind) to offer adding and correcting items of this section.
+    #[prop(default = None)]
+    correct: Option<(String, super::entry::EntryKind)>,
     id: &'static str,
 ) -> impl IntoView {
+    let l = use_locale();
     view! {
         <section class="record-section" aria-labelledby=id>
             <h2 id=id>{title}</h2>
+            {correct.clone().map(|(patient_id, kind)| view! {
+                <p><a href=format!("/records/entry?patient={patient_id}&kind={}", kind.as_str())>
+                    {super::entry_ui::add_label(l, kind)}
+                </a></p>
+            })}
             {if items.is_empty() {
                 view! { <p class="empty">{empty}</p> }.into_any()
             } else {
                 view! {
                     <ul class="record-list">
-                        {items.into_iter().map(|item| view! { <Item item show_status trend_query=trend_query.clone() renewals=renewals.clone() /> }).collect_view()}
+                        {items.into_iter().map(|item| view! { <Item item show_status trend_query=trend_query.clone() renewals=renewals.clone() correct=correct.clone() /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -245,6 +299,7 @@ pub fn RecordsPage() -> impl IntoView {
                     let name = s.patient_name.clone();
                     let q = patient_query(&s.patient_id);
                     let new_results = s.new_results;
+                    let staff = |kind: EntryKind| s.can_write.then(|| (s.patient_id.clone(), kind));
                     view! {
                         <section class="page" aria-labelledby="page-title">
                             <h1 id="page-title">{td_string!(l, rec_title)}</h1>
@@ -260,12 +315,17 @@ pub fn RecordsPage() -> impl IntoView {
                             {s.hidden_confidential.then(|| view! {
                                 <p class="muted">{td_string!(l, confidential_hidden)}</p>
                             })}
+                            {outcome_notice(l)}
                             <div class="record-grid">
-                                <Section id="conditions" title=td_string!(l, rec_conditions) empty=td_string!(l, rec_no_conditions) items=s.conditions.clone() show_status=true />
-                                <Section id="allergies" title=td_string!(l, rec_allergies) empty=td_string!(l, rec_no_allergies) items=s.allergies.clone() />
+                                <Section id="conditions" title=td_string!(l, rec_conditions) empty=td_string!(l, rec_no_conditions) items=s.conditions.clone() show_status=true
+                                    correct=staff(EntryKind::Condition) />
+                                <Section id="allergies" title=td_string!(l, rec_allergies) empty=td_string!(l, rec_no_allergies) items=s.allergies.clone()
+                                    show_status=s.can_write correct=staff(EntryKind::Allergy) />
                                 <Section id="medications" title=td_string!(l, rec_medications) empty=td_string!(l, rec_no_medications) items=s.medications.clone()
-                                    renewals=s.may_renew.then(|| (s.patient_id.clone(), s.renewals.clone())) />
-                                <Section id="immunizations" title=td_string!(l, rec_immunizations) empty=td_string!(l, rec_no_immunizations) items=s.immunizations.clone() />
+                                    renewals=s.may_renew.then(|| (s.patient_id.clone(), s.renewals.clone()))
+                                    show_status=s.can_write correct=staff(EntryKind::Medication) />
+                                <Section id="immunizations" title=td_string!(l, rec_immunizations) empty=td_string!(l, rec_no_immunizations) items=s.immunizations.clone()
+                                    show_status=s.can_write correct=staff(EntryKind::Immunization) />
                                 <Section id="vitals" title=td_string!(l, rec_vitals) empty=td_string!(l, rec_no_vitals) items=s.vitals.clone() trend_query=q.clone() />
                             </div>
                             <section class="record-section take-it" aria-labelledby="take-it">
@@ -273,6 +333,8 @@ pub fn RecordsPage() -> impl IntoView {
                                 <p>{td_string!(l, rec_export_hint)}</p>
                                 <p><a class="button" href=format!("/records/export.json{q}") download="health-record.json">{td_string!(l, rec_export)}</a></p>
                                 <p>{td_string!(l, rec_print_hint)}</p>
+                                <p>{td_string!(l, rec_pdf_hint)}</p>
+                                <p><a class="button button--secondary" href=format!("/records/summary.pdf{q}") download="health-summary.pdf">{td_string!(l, rec_pdf)}</a></p>
                                 <p>{td_string!(l, rec_ips_hint)}</p>
                                 <p><a class="button button--secondary" href=format!("/records/patient-summary.json{q}") download="patient-summary.json">{td_string!(l, rec_ips)}</a></p>
                                 {(!s.sources.is_empty()).then(|| view! {
@@ -312,9 +374,45 @@ fn flag_class(flag: Flag) -> &'static str {
     }
 }
 
+/// For staff: a result not yet in the portal, and the button that releases it now.
 #[component]
-fn ResultLine(row: ResultRow, patient_id: String) -> impl IntoView {
+fn HeldNotice(patient_id: String, item: String, until: String, label: String) -> impl IntoView {
     let l = use_locale();
+    view! {
+        <form class="held" method="post" action={<super::entry::ReleaseResult as ServerFn>::PATH}>
+            <span class="badge badge--held">{td_string!(l, ent_held).replace("%date%", &until)}</span>
+            <input type="hidden" name="patient_id" value=patient_id />
+            <input type="hidden" name="item" value=item />
+            " "
+            <button class="button button--small button--secondary" type="submit"
+                aria-label=format!("{}: {label}", td_string!(l, ent_release))>
+                {td_string!(l, ent_release)}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn ResultLine(
+    row: ResultRow,
+    patient_id: String,
+    #[prop(optional)] report_held: bool,
+) -> impl IntoView {
+    let l = use_locale();
+    let held = row
+        .held
+        .clone()
+        .filter(|_| !report_held)
+        .map(|until| view! { <HeldNotice patient_id=patient_id.clone() item=row.id.clone() until label=row.display.clone() /> });
+    let correct = row.correctable.then(|| {
+        view! {
+            <br />
+            <a href=format!("/records/entry?patient={patient_id}&kind=result&item={}", row.id)
+                aria-label=format!("{}: {}", td_string!(l, ent_correct), row.display)>
+                {td_string!(l, ent_correct)}
+            </a>
+        }
+    });
     // The address names the value (an opaque id), never the test: a test's code is health
     // information, and addresses end up in logs and browser history.
     let trend = (row.code.is_some() && row.count > 1)
@@ -340,6 +438,8 @@ fn ResultLine(row: ResultRow, patient_id: String) -> impl IntoView {
                 {trend.map(|href| view! {
                     <br /><a href=href aria-label=format!("{}: {}", td_string!(l, rec_see_trend), row.display)>{td_string!(l, rec_see_trend)}</a>
                 })}
+                {correct}
+                {held}
             </td>
         </tr>
     }
@@ -363,11 +463,16 @@ pub fn ResultsPage() -> impl IntoView {
                     };
                     let name = r.patient_name.clone();
                     let patient_id = r.patient_id.clone();
+                    let notice = outcome_notice(l);
                     view! {
                         <section class="page" aria-labelledby="page-title">
                             <h1 id="page-title">{td_string!(l, rec_results)}</h1>
                             <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
                             <RecordsNav patient_id=r.patient_id.clone() current="results" />
+                            {notice}
+                            {r.can_write.then(|| view! {
+                                <p><a class="button button--secondary" href=format!("/records/entry?patient={}&kind=result", r.patient_id)>{td_string!(l, ent_add_result)}</a></p>
+                            })}
                             {r.hidden_confidential.then(|| view! { <p class="muted">{td_string!(l, confidential_hidden)}</p> })}
                             {r.reports.is_empty().then(|| view! { <p class="empty">{td_string!(l, rec_no_results)}</p> })}
                             {r.reports.iter().cloned().enumerate().map(|(i, report)| {
@@ -378,10 +483,15 @@ pub fn ResultsPage() -> impl IntoView {
                                     Some(source_text(l, &report.source)),
                                 ].into_iter().flatten().collect::<Vec<_>>().join(" · ");
                                 let patient_id = patient_id.clone();
+                                let heading_label = heading.clone();
+                                let report_held = report.held.is_some();
                                 view! {
                                     <section class="report" aria-labelledby=format!("{id} {id}-meta")>
                                         <h2 id=id.clone()>{heading}</h2>
                                         <p class="muted" id=format!("{id}-meta")>{meta}</p>
+                                        {report.held.clone().map(|until| view! {
+                                            <HeldNotice patient_id=patient_id.clone() item=report.id.clone() until label=heading_label.clone() />
+                                        })}
                                         {report.conclusion.clone().map(|c| view! { <p>{c}</p> })}
                                             <table class="results" aria-labelledby=id.clone()>
                                                 <thead><tr>
@@ -390,7 +500,7 @@ pub fn ResultsPage() -> impl IntoView {
                                                     <th scope="col">{td_string!(l, rec_meaning)}</th>
                                                 </tr></thead>
                                                 <tbody>
-                                                    {report.rows.into_iter().map(|row| view! { <ResultLine row patient_id=patient_id.clone() /> }).collect_view()}
+                                                    {report.rows.into_iter().map(|row| view! { <ResultLine row patient_id=patient_id.clone() report_held /> }).collect_view()}
                                                 </tbody>
                                             </table>
                                     </section>
@@ -433,8 +543,35 @@ fn TrendChart(trend: TrendView) -> impl IntoView {
                 .unwrap_or_default(),
         )
         .replace("%range%", &range_text(trend.low, trend.high));
+    // What a tap on each point says: its date, value and what the value means.
+    let readout: Vec<(f64, f64, String)> = trend
+        .points
+        .iter()
+        .zip(&g.dots)
+        .map(|(p, &(x, y, _))| {
+            let mut text = format!(
+                "{}: {} {}",
+                p.date,
+                pair_text(p.value, p.second),
+                trend.unit
+            );
+            if p.flag != Flag::Unknown {
+                text = format!("{} · {}", text.trim_end(), flag_words(l, p.flag));
+            }
+            if p.patient_reported {
+                text = format!(
+                    "{} · {}",
+                    text.trim_end(),
+                    td_string!(l, rec_patient_reported)
+                );
+            }
+            (x, y, text.trim_end().to_string())
+        })
+        .collect();
+    use super::trend_island::{TrendTouch, LAYER_ID, MARK_ID, READOUT_ID};
     view! {
         <figure class="trend">
+            <div class="trend__plot">
             <svg class="trend__chart" viewBox=format!("0 0 {CHART_W} {CHART_H}") role="img"
                 aria-labelledby="chart-title chart-desc" preserveAspectRatio="xMidYMid meet">
                 <title id="chart-title">{trend.display.clone()}</title>
@@ -458,6 +595,22 @@ fn TrendChart(trend: TrendView) -> impl IntoView {
                     <circle class="trend__dot trend__dot--second" cx=x.to_string() cy=y.to_string() r="3.5" />
                 }).collect_view()}
             </svg>
+            // Hidden until the island shows it; over the chart's points, never focusable (the
+            // table under the chart is the way for keyboards and screen readers).
+            <svg id=LAYER_ID class="trend__overlay" viewBox=format!("0 0 {CHART_W} {CHART_H}")
+                aria-hidden="true" focusable="false">
+                <g id=MARK_ID class="trend__mark">
+                    <line x1="0" y1="8" x2="0" y2="152" />
+                    <circle cx="0" cy="0" r="7" />
+                </g>
+                {readout.into_iter().enumerate().map(|(i, (x, y, text))| view! {
+                    <circle class="trend__hit" cx=x.to_string() cy=y.to_string() r="14"
+                        data-point=i.to_string() data-text=text />
+                }).collect_view()}
+            </svg>
+            </div>
+            <p id=READOUT_ID class="trend__readout" aria-live="polite" hidden>{td_string!(l, rec_chart_touch)}</p>
+            <TrendTouch />
             <figcaption class="muted">{td_string!(l, rec_chart_caption)}</figcaption>
         </figure>
     }
@@ -1010,6 +1163,115 @@ fn format_word(l: Locale, format: &str) -> &'static str {
     }
 }
 
+fn document_problem(l: Locale, problem: &str) -> &'static str {
+    match problem {
+        "missing" => td_string!(l, doc_err_missing),
+        "too_large" => td_string!(l, doc_err_too_large),
+        "not_supported" => td_string!(l, doc_err_not_supported),
+        "required" => td_string!(l, ent_err_required),
+        "too_long" => td_string!(l, ent_err_too_long),
+        "not_a_date" => td_string!(l, ent_err_not_a_date),
+        "in_future" => td_string!(l, ent_err_in_future),
+        _ => td_string!(l, ent_err_not_allowed),
+    }
+}
+
+fn document_kind_word(l: Locale, kind: &str) -> &'static str {
+    match kind {
+        "letter" => td_string!(l, doc_kind_letter),
+        "imaging" => td_string!(l, doc_kind_imaging),
+        "laboratory" => td_string!(l, doc_kind_laboratory),
+        _ => td_string!(l, doc_kind_note),
+    }
+}
+
+/// Staff's form for adding a document; open, with what was typed, after a refusal.
+#[component]
+fn DocumentUpload(patient_id: String) -> impl IntoView {
+    use super::upload::{DocumentFields, UploadRecordDocument, DOCUMENT_KINDS, TITLE_MAX};
+    let l = use_locale();
+    let error = crate::shell::posted_error(<UploadRecordDocument as ServerFn>::PATH);
+    let problems = match &error {
+        Some(AppError::Validation(p)) => p.clone(),
+        _ => Default::default(),
+    };
+    #[cfg(feature = "ssr")]
+    let f: DocumentFields = if error.is_some() {
+        crate::forms::recall(super::upload::KEPT_DOCUMENT).unwrap_or_default()
+    } else {
+        DocumentFields::default()
+    };
+    #[cfg(not(feature = "ssr"))]
+    let f = DocumentFields::default();
+    let err = |field: &str| problems.get(field).map(|p| document_problem(l, p));
+    let described = |id: &str, hint: bool| {
+        [
+            hint.then(|| format!("{id}-hint")),
+            err(id).map(|_| format!("{id}-error")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+    };
+    let field_error = |id: &'static str| {
+        err(id).map(|e| view! { <p class="field__error" id=format!("{id}-error")>{e}</p> })
+    };
+    view! {
+        <details class="disclosure" open=error.is_some()>
+            <summary>{td_string!(l, doc_upload_title)}</summary>
+            {(!problems.is_empty()).then(|| view! {
+                <p class="notice notice--error" role="alert">{td_string!(l, check_fields)}</p>
+            })}
+            {error.as_ref().filter(|e| !matches!(e, AppError::Validation(_))).map(|_| view! {
+                <p class="notice notice--error" role="alert">{td_string!(l, try_later)}</p>
+            })}
+            <form class="form" method="post" action={<UploadRecordDocument as ServerFn>::PATH} enctype="multipart/form-data">
+                <input type="hidden" name="patient_id" value=patient_id />
+                <div class="field" class:field--invalid=err("title").is_some()>
+                    <label for="title">{td_string!(l, doc_title)}</label>
+                    {field_error("title")}
+                    <input id="title" name="title" type="text" required maxlength=TITLE_MAX.to_string() value=f.title.clone()
+                        autocomplete="off" aria-invalid=err("title").map(|_| "true")
+                        aria-describedby=Some(described("title", false)).filter(|d| !d.is_empty()) />
+                </div>
+                <div class="field" class:field--invalid=err("kind").is_some()>
+                    <label for="kind">{td_string!(l, doc_kind)}</label>
+                    {field_error("kind")}
+                    <select id="kind" name="kind">
+                        {DOCUMENT_KINDS.iter().map(|(k, _, _)| view! {
+                            <option value=*k selected=f.kind == *k>{document_kind_word(l, k)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field" class:field--invalid=err("date").is_some()>
+                    <label for="document-date">{td_string!(l, doc_date)}</label>
+                    <p class="field__hint" id="date-hint">{td_string!(l, doc_date_hint)}</p>
+                    {field_error("date")}
+                    <input id="document-date" name="date" type="date" value=f.date.clone()
+                        aria-invalid=err("date").map(|_| "true") aria-describedby=described("date", true) />
+                </div>
+                <div class="field">
+                    <label class="choice">
+                        <input name="confidential" type="checkbox" value="true" checked=f.confidential aria-describedby="doc-confidential-hint" />
+                        " " {td_string!(l, ent_confidential)}
+                    </label>
+                    <p class="field__hint" id="doc-confidential-hint">{td_string!(l, ent_confidential_hint)}</p>
+                </div>
+                <div class="field" class:field--invalid=err("file").is_some()>
+                    <label for="file">{td_string!(l, doc_file)}</label>
+                    <p class="field__hint" id="file-hint">{td_string!(l, doc_file_hint)}</p>
+                    {field_error("file")}
+                    <input id="file" name="document" type="file" required
+                        accept=".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain"
+                        aria-invalid=err("file").map(|_| "true") aria-describedby=described("file", true) />
+                </div>
+                <button class="button" type="submit">{td_string!(l, doc_upload_button)}</button>
+            </form>
+        </details>
+    }
+}
+
 /// `/records/documents`: letters, reports and summaries, each to download.
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
@@ -1032,6 +1294,10 @@ pub fn DocumentsPage() -> impl IntoView {
                             <h1 id="page-title">{td_string!(l, rec_documents)}</h1>
                             <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
                             <RecordsNav patient_id=d.patient_id.clone() current="documents" />
+                            {(!query("added").is_empty()).then(|| view! {
+                                <p class="notice notice--ok" role="status">{td_string!(l, doc_added)}</p>
+                            })}
+                            {d.can_write.then(|| view! { <DocumentUpload patient_id=d.patient_id.clone() /> })}
                             {if d.documents.is_empty() {
                                 view! { <p class="empty">{td_string!(l, rec_no_documents)}</p> }.into_any()
                             } else {

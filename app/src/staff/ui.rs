@@ -267,6 +267,7 @@ pub fn StaffPatientPage() -> impl IntoView {
                                 <li><a href=format!("/records/results?patient={}", patient.patient_id)>{td_string!(l, rec_results)}</a></li>
                                 <li><a href=format!("/records/visits?patient={}", patient.patient_id)>{td_string!(l, rec_visits_staff)}</a></li>
                                 <li><a href=format!("/records/care-plan?patient={}", patient.patient_id)>{td_string!(l, rec_care_plan)}</a></li>
+                                <li><a href=format!("/records/documents?patient={}", patient.patient_id)>{td_string!(l, rec_documents)}</a></li>
                             </ul>
                             <h2>{td_string!(l, staff_link_heading)}</h2>
                             <p>{td_string!(l, staff_link_intro)}</p>
