@@ -44,7 +44,8 @@ use app::records::{
     WriteVisitSummary,
 };
 use app::records::{
-    MarkEnteredInError, RecordEntry, ReleaseResult, SaveRecordEntry, UploadRecordDocument,
+    MarkEnteredInError, RecordEntry, ReleaseResult, RemoveRecordPart, SaveRecordEntry,
+    SetPrimaryContact, UploadRecordDocument,
 };
 use app::scheduling::{
     AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
@@ -471,6 +472,22 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
         (
             <ReleaseResult as ServerFn>::PATH,
             vec![p(), ("item", Uuid::new_v4().to_string())],
+            Rule::StaffOnly,
+        ),
+        // Staff get past the check to "no such plan" (404) and "not a navigator" (422).
+        (
+            <RemoveRecordPart as ServerFn>::PATH,
+            vec![
+                p(),
+                ("kind", "plan".into()),
+                ("item", Uuid::new_v4().to_string()),
+                ("index", "0".into()),
+            ],
+            Rule::StaffOnly,
+        ),
+        (
+            <SetPrimaryContact as ServerFn>::PATH,
+            vec![p(), ("navigator", Uuid::new_v4().to_string())],
             Rule::StaffOnly,
         ),
         // Staff get past the check to "no file" (422); nothing is stored.

@@ -760,3 +760,407 @@ async fn the_summary_pdf_holds_what_the_summary_shows_and_only_for_who_may_read_
     }
     assert_eq!(audits(&pool, "records.export_pdf").await, 2);
 }
+
+async fn visits(c: &Clinic, cookie: &str) -> app::records::VisitsView {
+    json_of(
+        call(
+            c,
+            <app::records::RecordsVisits as ServerFn>::PATH,
+            &[("patient_id", &c.maria.to_string())],
+            cookie,
+        )
+        .await,
+    )
+    .await
+}
+
+async fn care(c: &Clinic, cookie: &str) -> app::records::CarePlanView {
+    json_of(
+        call(
+            c,
+            <app::records::CarePlan as ServerFn>::PATH,
+            &[("patient_id", &c.maria.to_string())],
+            cookie,
+        )
+        .await,
+    )
+    .await
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_record_a_visit_and_write_its_summary(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let visit = [
+        ("kind", "visit"),
+        ("name", "Office visit"),
+        ("code", "99213"),
+        ("date", "2026-11-20"),
+        ("status", "finished"),
+        ("category", "video"),
+        ("prescriber", "Dr. Ana Ruiz"),
+        ("detail", "Diabetes follow-up"),
+    ];
+    let r = save(&c, c.maria, &visit, &c.maria_cookie).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A setting that is not offered is refused by field.
+    let mut odd = visit.to_vec();
+    odd.retain(|(k, _)| *k != "category");
+    odd.push(("category", "home"));
+    let r = save(&c, c.maria, &odd, &c.staff_cookie).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("category"));
+    assert_eq!(items(&pool).await, 0);
+
+    let r = save(&c, c.maria, &visit, &c.staff_cookie).await;
+    assert!(location(&r).starts_with(&format!("/records/visits?patient={}", c.maria)));
+    let id = saved_id(&r);
+    let v = visits(&c, &c.maria_cookie).await;
+    assert_eq!(v.visits.len(), 1);
+    let seen = v.visits.first().expect("visit");
+    assert_eq!(seen.id, id.to_string());
+    assert_eq!(seen.display, "Office visit");
+    assert_eq!(seen.clinicians, ["Dr. Ana Ruiz"]);
+    assert_eq!(seen.reasons, ["Diabetes follow-up"]);
+    assert!(seen.source.is_none() && seen.summary.is_none());
+
+    // The after-visit summary is written on the visit staff recorded.
+    let r = call(
+        &c,
+        <app::records::WriteVisitSummary as ServerFn>::PATH,
+        &[
+            ("patient_id", &c.maria.to_string()),
+            ("visit_id", &id.to_string()),
+            ("text", "Keep walking daily. Recheck A1c in 3 months."),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let v = visits(&c, &c.maria_cookie).await;
+    let summary = v
+        .visits
+        .first()
+        .and_then(|v| v.summary.clone())
+        .expect("summary");
+    assert!(summary.text.contains("Recheck A1c"));
+
+    // The exported Encounter is a virtual visit of type CPT 99213, the clinician and reason kept.
+    let form: EntryFormView = json_of(
+        call(
+            &c,
+            <RecordEntry as ServerFn>::PATH,
+            &[
+                ("patient_id", &c.maria.to_string()),
+                ("kind", "visit"),
+                ("item", &id.to_string()),
+            ],
+            &c.staff_cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(form.fields.category, "video");
+    assert_eq!(form.fields.code, "99213");
+    assert_eq!(form.fields.prescriber, "Dr. Ana Ruiz");
+    assert_eq!(form.fields.detail, "Diabetes follow-up");
+    assert_eq!(form.fields.date, "2026-11-20");
+    let resource: Value = sqlx::query_scalar("select resource from record_item where item_id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .expect("resource");
+    assert_eq!(resource["class"]["code"], "VR");
+    assert_eq!(resource["type"][0]["coding"][0]["code"], "99213");
+    assert_eq!(resource["period"]["start"], "2026-11-20");
+
+    // A correction of the clinician keeps the first version and the reason.
+    let id_text = id.to_string();
+    let mut fixed = visit.to_vec();
+    fixed.retain(|(k, _)| *k != "prescriber");
+    fixed.extend([
+        ("prescriber", "Dr. Luis Chen"),
+        ("item", id_text.as_str()),
+        ("reason", "Seen by the covering doctor"),
+    ]);
+    let r = save(&c, c.maria, &fixed, &c.staff_cookie).await;
+    assert_eq!(saved_id(&r), id);
+    let v = visits(&c, &c.maria_cookie).await;
+    assert_eq!(
+        v.visits.first().map(|v| v.clinicians.clone()),
+        Some(vec!["Dr. Luis Chen".to_string()])
+    );
+    assert_eq!(
+        versions(&pool, id).await,
+        [
+            (1, None),
+            (2, Some("Seen by the covering doctor".to_string()))
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_build_the_care_plan_and_the_patient_works_through_it(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let maria = c.maria.to_string();
+
+    // A goal due ahead of today is fine; one due before it was set is not.
+    let mut goal = vec![
+        ("kind", "goal"),
+        ("name", "Bring A1c under 7%"),
+        ("date", "2026-11-01"),
+        ("status", "active"),
+        ("detail", "A1c below 7%"),
+        ("due", "2026-10-01"),
+        ("achievement", "improving"),
+    ];
+    let r = save(&c, c.maria, &goal, &c.staff_cookie).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("before_start"));
+    goal.retain(|(k, _)| *k != "due");
+    goal.push(("due", "2027-06-30"));
+    let r = save(&c, c.maria, &goal, &c.staff_cookie).await;
+    assert!(
+        location(&r).contains("/records/care-plan?"),
+        "{}",
+        location(&r)
+    );
+
+    // A plan with a first task, then a second task added to it.
+    let r = save(
+        &c,
+        c.maria,
+        &[
+            ("kind", "plan"),
+            ("name", "Diabetes plan"),
+            ("date", "2026-11-01"),
+            ("status", "active"),
+            ("task", "Walk 30 minutes a day"),
+            ("due", "2027-01-31"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    let plan = saved_id(&r).to_string();
+    let r = save(
+        &c,
+        c.maria,
+        &[
+            ("kind", "plan"),
+            ("item", &plan),
+            ("name", "Diabetes plan"),
+            ("date", "2026-11-01"),
+            ("status", "active"),
+            ("task", "Book an eye exam"),
+            ("reason", "Added a task"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(saved_id(&r).to_string(), plan);
+    // A team with one member; a role without a name is refused.
+    let r = save(
+        &c,
+        c.maria,
+        &[
+            ("kind", "team"),
+            ("name", "Diabetes care team"),
+            ("date", "2026-11-01"),
+            ("status", "active"),
+            ("role", "Dietitian"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = save(
+        &c,
+        c.maria,
+        &[
+            ("kind", "team"),
+            ("name", "Diabetes care team"),
+            ("date", "2026-11-01"),
+            ("status", "active"),
+            ("member", "Dr. Ana Ruiz"),
+            ("role", "Primary care physician"),
+        ],
+        &c.staff_cookie,
+    )
+    .await;
+    let team = saved_id(&r).to_string();
+
+    let seen = care(&c, &c.maria_cookie).await;
+    assert!(!seen.can_write && seen.navigators.is_empty() && seen.own_teams.is_empty());
+    let g = seen.goals.first().expect("goal");
+    assert_eq!(
+        (
+            g.description.as_str(),
+            g.achievement.as_deref(),
+            g.target.as_deref()
+        ),
+        (
+            "Bring A1c under 7%",
+            Some("improving"),
+            Some("A1c below 7%")
+        )
+    );
+    let p = seen.plans.first().expect("plan");
+    assert!(p.own);
+    let tasks: Vec<&str> = p.tasks.iter().map(|t| t.description.as_str()).collect();
+    assert_eq!(tasks, ["Walk 30 minutes a day", "Book an eye exam"]);
+    assert_eq!(
+        seen.team,
+        [(
+            "Dr. Ana Ruiz".to_string(),
+            "Primary care physician".to_string()
+        )]
+    );
+    let staff_view = care(&c, &c.staff_cookie).await;
+    assert!(staff_view.can_write);
+    assert_eq!(
+        staff_view.own_teams,
+        [(team.clone(), "Diabetes care team".to_string())]
+    );
+
+    // The patient marks the second task done; staff then take the first off the plan, and the
+    // second keeps its mark.
+    let mark = |task: &'static str| {
+        [
+            ("patient_id", maria.clone()),
+            ("plan_id", plan.clone()),
+            ("task", task.to_string()),
+            ("done", "true".to_string()),
+        ]
+    };
+    let form = mark("1");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = call(
+        &c,
+        <app::records::MarkCareTask as ServerFn>::PATH,
+        &form,
+        &c.maria_cookie,
+    )
+    .await;
+    assert!(!r.status().is_client_error(), "{}", r.status());
+    let r = remove(&c, "plan", &plan, "0", &c.maria_cookie).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = remove(&c, "plan", &plan, "0", &c.staff_cookie).await;
+    assert!(location(&r).contains("removed=1"), "{}", location(&r));
+    let r = remove(&c, "plan", &plan, "0", &c.staff_cookie).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "already off the plan");
+    let seen = care(&c, &c.maria_cookie).await;
+    let p = seen.plans.first().expect("plan");
+    assert_eq!(p.tasks.len(), 1);
+    let left = p.tasks.first().expect("task");
+    assert_eq!((left.index, left.done), (1, true));
+    assert_eq!(left.description, "Book an eye exam");
+    // The removed task cannot be marked.
+    let form = mark("0");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = call(
+        &c,
+        <app::records::MarkCareTask as ServerFn>::PATH,
+        &form,
+        &c.maria_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let history = versions(&pool, Uuid::parse_str(&plan).expect("id")).await;
+    assert_eq!(history.len(), 4, "{history:?}");
+    assert_eq!(
+        history.last().and_then(|(_, r)| r.clone()).as_deref(),
+        Some("task removed: Walk 30 minutes a day")
+    );
+
+    // Taking the member off the team empties it for the patient.
+    let r = remove(&c, "team", &team, "0", &c.staff_cookie).await;
+    assert!(location(&r).contains("removed=1"));
+    assert!(care(&c, &c.maria_cookie).await.team.is_empty());
+}
+
+async fn remove(c: &Clinic, kind: &str, item: &str, index: &str, cookie: &str) -> Response {
+    call(
+        c,
+        <app::records::RemoveRecordPart as ServerFn>::PATH,
+        &[
+            ("patient_id", &c.maria.to_string()),
+            ("kind", kind),
+            ("item", item),
+            ("index", index),
+        ],
+        cookie,
+    )
+    .await
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_choose_the_primary_contact_among_the_navigators(pool: PgPool) {
+    use app::auth::account::Role;
+    let c = clinic(&pool).await;
+    let maria = c.maria.to_string();
+    let nora = seed_account(&pool, "nora@example.org", &[Role::Staff], PASSWORD).await;
+    sqlx::query(
+        "insert into message_queue (queue_id, slug, name_en, name_es)
+         values ('00000000-0000-0000-0000-0000000000b1', 'care-team', 'Care team', 'Equipo')",
+    )
+    .execute(&pool)
+    .await
+    .expect("queue");
+    sqlx::query(
+        "insert into care_navigator (account_id, display_name, queue_id)
+         values ($1, 'Nora Navarro', '00000000-0000-0000-0000-0000000000b1')",
+    )
+    .bind(nora)
+    .execute(&pool)
+    .await
+    .expect("navigator");
+    let path = <app::records::SetPrimaryContact as ServerFn>::PATH;
+    let nora_id = nora.to_string();
+    let form = [
+        ("patient_id", maria.as_str()),
+        ("navigator", nora_id.as_str()),
+    ];
+
+    let r = call(&c, path, &form, &c.maria_cookie).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Someone who is not a navigator cannot be the contact.
+    let not_navigator = Uuid::new_v4().to_string();
+    let r = call(
+        &c,
+        path,
+        &[("patient_id", &maria), ("navigator", &not_navigator)],
+        &c.staff_cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(care(&c, &c.maria_cookie).await.contact.is_none());
+
+    let r = call(&c, path, &form, &c.staff_cookie).await;
+    assert!(location(&r).contains("contact=1"), "{}", location(&r));
+    let seen = care(&c, &c.maria_cookie).await;
+    assert_eq!(
+        seen.contact.map(|n| n.name),
+        Some("Nora Navarro".to_string())
+    );
+    let staff_view = care(&c, &c.staff_cookie).await;
+    assert_eq!(staff_view.contact_id, Some(nora_id));
+    assert_eq!(
+        staff_view.navigators,
+        [(nora.to_string(), "Nora Navarro".to_string())]
+    );
+    assert_eq!(audits(&pool, "records.primary_contact").await, 1);
+
+    // Nobody, again.
+    let r = call(
+        &c,
+        path,
+        &[("patient_id", &maria), ("navigator", "")],
+        &c.staff_cookie,
+    )
+    .await;
+    assert!(location(&r).contains("contact=1"));
+    assert!(care(&c, &c.maria_cookie).await.contact.is_none());
+}

@@ -536,6 +536,38 @@ async fn staff_see_the_day_and_record_arrival_on_the_day(pool: PgPool) {
             .await
             .expect("status");
     assert_eq!(status, "completed");
+    // The completed visit is in the patient's record, once, however often it is marked. Like
+    // anything dated, it reaches the patient's side at its own time (this one starts in two
+    // hours); staff see it at once.
+    let visits = |cookie: String| {
+        let app = c.app.clone();
+        let maria = c.maria.to_string();
+        async move {
+            let r = call(
+                &app,
+                <app::records::RecordsVisits as ServerFn>::PATH,
+                &[("patient_id", &maria)],
+                &cookie,
+            )
+            .await;
+            serde_json::from_str::<app::records::VisitsView>(&text(r).await).expect("visits")
+        }
+    };
+    assert!(visits(c.maria_cookie.clone()).await.visits.is_empty());
+    let v = visits(c.staff_cookie.clone()).await;
+    assert_eq!(v.visits.len(), 1);
+    let visit = v.visits.first().expect("visit");
+    assert_eq!(visit.id, today);
+    assert!(visit.source.is_none() && !visit.clinicians.is_empty());
+    let r = call(
+        &c.app,
+        <MarkAppointment as ServerFn>::PATH,
+        &[("appointment_id", &today), ("status", "completed")],
+        &c.staff_cookie,
+    )
+    .await;
+    assert!(!r.status().is_client_error(), "{}", r.status());
+    assert_eq!(visits(c.staff_cookie.clone()).await.visits.len(), 1);
     // The patient cannot record their own arrival.
     let r = call(
         &c.app,

@@ -257,6 +257,7 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.entry_correct" => td_string!(l, action_records_entry_correct),
         "records.entry_error" => td_string!(l, action_records_entry_error),
         "records.release" => td_string!(l, action_records_release),
+        "records.primary_contact" => td_string!(l, action_records_primary_contact),
         "records.document_add" => td_string!(l, action_records_document_add),
         "records.readings" => td_string!(l, action_records_readings),
         "records.reading_add" => td_string!(l, action_records_reading_add),

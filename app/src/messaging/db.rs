@@ -65,6 +65,61 @@ pub async fn find_navigator(
     .await
 }
 
+/// Every care navigator (account, name), by name: whom staff may designate as a patient's
+/// primary contact.
+pub async fn select_navigators(conn: &mut PgConnection) -> sqlx::Result<Vec<(Uuid, String)>> {
+    Ok(sqlx::query!(
+        "select account_id, display_name from care_navigator order by display_name, account_id"
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.account_id, r.display_name))
+    .collect())
+}
+
+/// The account of the patient's primary contact, when they have one.
+pub async fn navigator_of(conn: &mut PgConnection, patient: Uuid) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        "select account_id from patient_navigator where patient_id = $1",
+        patient
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Designates `navigator` as the patient's primary contact, or nobody. `false` when
+/// `navigator` is not a care navigator (nothing changes then).
+pub async fn set_navigator(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    navigator: Option<Uuid>,
+) -> sqlx::Result<bool> {
+    match navigator {
+        Some(account) => Ok(sqlx::query!(
+            "insert into patient_navigator (patient_id, account_id)
+             select $1, account_id from care_navigator where account_id = $2
+             on conflict (patient_id) do update set account_id = excluded.account_id,
+                                                    created_at = now()",
+            patient,
+            account
+        )
+        .execute(conn)
+        .await?
+        .rows_affected()
+            == 1),
+        None => {
+            sqlx::query!(
+                "delete from patient_navigator where patient_id = $1",
+                patient
+            )
+            .execute(conn)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
 pub struct NewConversation<'a> {
     pub id: Uuid,
     pub patient_id: Uuid,

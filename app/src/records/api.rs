@@ -1056,6 +1056,22 @@ pub mod server {
         let contact = crate::messaging::db::find_navigator(&mut conn, patient)
             .await?
             .map(|n| crate::messaging::server::navigator_view(n, language));
+        let can_write = access.allowed.acting_as == ActingAs::Staff;
+        let (own_teams, navigators, contact_id) = if can_write {
+            let teams = of("CareTeam")
+                .filter(|t| t.source_id.is_none())
+                .map(|t| (t.item_id.to_string(), t.display.clone()))
+                .collect();
+            let navigators = crate::messaging::db::select_navigators(&mut conn)
+                .await?
+                .into_iter()
+                .map(|(id, name)| (id.to_string(), name))
+                .collect();
+            let current = crate::messaging::db::navigator_of(&mut conn, patient).await?;
+            (teams, navigators, current.map(|c| c.to_string()))
+        } else {
+            Default::default()
+        };
         crate::audit::record(
             &mut *conn,
             &access.audit("records.care_plan").on("patient", patient),
@@ -1068,6 +1084,10 @@ pub mod server {
             goals,
             plans,
             team,
+            can_write,
+            own_teams,
+            navigators,
+            contact_id,
         })
     }
 

@@ -309,6 +309,14 @@ pub struct CarePlanView {
     pub plans: Vec<PlanView>,
     /// (name, role) of each member of the patient's care teams.
     pub team: Vec<(String, String)>,
+    /// The caller is staff: the page offers adding and changing goals, plans and teams, and
+    /// choosing the primary contact.
+    pub can_write: bool,
+    /// For staff: this organisation's care teams (id, name), to change.
+    pub own_teams: Vec<(String, String)>,
+    /// For staff: the care navigators (account id, name) and which one is the contact.
+    pub navigators: Vec<(String, String)>,
+    pub contact_id: Option<String>,
 }
 
 /// A task is overdue when it is not done and its due date has passed (the due day itself is

@@ -1,7 +1,8 @@
 //! Staff writing a patient's record, for an organisation without an EHR feed: conditions,
-//! allergies, medications, immunizations and results are added on `/records/entry`, corrected
-//! there, or marked as entered in error; a result held by its category's release rule can be
-//! released to the portal early.
+//! allergies, medications, immunizations, results, visits, goals, care plans (with their tasks)
+//! and care teams (with their members) are added on `/records/entry`, corrected there, or
+//! marked as entered in error; a result held by its category's release rule can be released to
+//! the portal early.
 //!
 //! Invariants: only staff write here (the patient's side never does: its words are the
 //! readings and messages); a correction is a new version of the same item — the resource as it
@@ -10,7 +11,8 @@
 //! second coding, a report link) and keeps the code as it was unless the name or code was
 //! changed; an outside record's item is corrected by whoever sent it, never here; a new result
 //! reaches the portal when its category's release rule says, like a result from a feed; every
-//! change is audited.
+//! change is audited. A plan's task is never deleted, only cancelled, because the patient's
+//! marks point at a task by its place in the plan.
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -31,6 +33,17 @@ pub const REASON_MAX: usize = 500;
 /// with their own codes; the patient's readings are theirs).
 pub const RESULT_CATEGORIES: [&str; 3] = ["laboratory", "imaging", "pathology"];
 pub const SEVERITIES: [&str; 3] = ["mild", "moderate", "severe"];
+/// Where a visit took place: in person (FHIR class AMB) or by video (VR).
+pub const VISIT_SETTINGS: [&str; 2] = ["in-person", "video"];
+/// FHIR's goal achievement codes, in the order the form offers them.
+pub const ACHIEVEMENTS: [&str; 6] = [
+    "in-progress",
+    "improving",
+    "worsening",
+    "no-change",
+    "achieved",
+    "not-achieved",
+];
 
 /// What staff can enter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,15 +53,23 @@ pub enum EntryKind {
     Medication,
     Immunization,
     Result,
+    Visit,
+    Goal,
+    Plan,
+    Team,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 5] = [
+    pub const ALL: [EntryKind; 9] = [
         Self::Condition,
         Self::Allergy,
         Self::Medication,
         Self::Immunization,
         Self::Result,
+        Self::Visit,
+        Self::Goal,
+        Self::Plan,
+        Self::Team,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -62,6 +83,10 @@ impl EntryKind {
             Self::Medication => "medication",
             Self::Immunization => "immunization",
             Self::Result => "result",
+            Self::Visit => "visit",
+            Self::Goal => "goal",
+            Self::Plan => "plan",
+            Self::Team => "team",
         }
     }
 
@@ -72,6 +97,10 @@ impl EntryKind {
             Self::Medication => "MedicationRequest",
             Self::Immunization => "Immunization",
             Self::Result => "Observation",
+            Self::Visit => "Encounter",
+            Self::Goal => "Goal",
+            Self::Plan => "CarePlan",
+            Self::Team => "CareTeam",
         }
     }
 
@@ -82,10 +111,15 @@ impl EntryKind {
             Self::Medication => &["active", "on-hold", "stopped", "completed"],
             Self::Immunization => &["completed", "not-done"],
             Self::Result => &["final", "preliminary", "amended"],
+            Self::Visit => &["finished"],
+            Self::Goal => &["active", "proposed", "on-hold", "completed", "cancelled"],
+            Self::Plan => &["active", "on-hold", "completed", "revoked"],
+            Self::Team => &["active", "inactive"],
         }
     }
 
-    /// The code system the form's code is read in, and its name for the label.
+    /// The code system the form's code is read in, and its name for the label; empty for a
+    /// plan or a team, which are named, not coded.
     pub fn code_system(self) -> (&'static str, &'static str) {
         match self {
             Self::Condition => ("http://hl7.org/fhir/sid/icd-10-cm", "ICD-10-CM"),
@@ -93,13 +127,24 @@ impl EntryKind {
             Self::Medication => ("http://www.nlm.nih.gov/research/umls/rxnorm", "RxNorm"),
             Self::Immunization => ("http://hl7.org/fhir/sid/cvx", "CVX"),
             Self::Result => ("http://loinc.org", "LOINC"),
+            Self::Visit => ("http://www.ama-assn.org/go/cpt", "CPT"),
+            Self::Goal => ("http://snomed.info/sct", "SNOMED CT"),
+            Self::Plan | Self::Team => ("", ""),
         }
+    }
+
+    /// Kinds shown on the care plan page rather than the summary or results.
+    pub fn is_care(self) -> bool {
+        matches!(self, Self::Goal | Self::Plan | Self::Team)
     }
 }
 
 /// The form's fields as typed (every one text, so a refused form is shown back as it was).
 /// Which are used depends on the kind: reaction and severity for an allergy; dose,
-/// instructions and prescriber for a medication; value, unit, range and category for a result.
+/// instructions and prescriber for a medication; value, unit, range and category for a result;
+/// setting (in `category`), clinician (in `prescriber`) and reason (in `detail`) for a visit;
+/// target (`detail`), due date and achievement for a goal; a description (`detail`) and a new
+/// task with its due date for a plan; a new member and their role for a team.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EntryFields {
     pub name: String,
@@ -121,6 +166,15 @@ pub struct EntryFields {
     pub confidential: bool,
     /// Why, for a correction.
     pub reason: String,
+    pub detail: String,
+    /// YYYY-MM-DD, may be ahead of today: a goal's or a new task's due date.
+    pub due: String,
+    pub achievement: String,
+    /// A task to add to a plan.
+    pub task: String,
+    /// A member to add to a team, and their role.
+    pub member: String,
+    pub role: String,
 }
 
 /// A checked entry: the fields trimmed, the date and numbers read.
@@ -134,6 +188,7 @@ pub struct Entry {
     pub value: Option<f64>,
     pub low: Option<f64>,
     pub high: Option<f64>,
+    pub due: Option<NaiveDate>,
 }
 
 /// "500 mg" → (500, "mg"); a number alone is a count of units ("2" → (2, "")).
@@ -179,6 +234,12 @@ pub fn check_entry(
         category: t(&fields.category),
         confidential: fields.confidential,
         reason: t(&fields.reason),
+        detail: t(&fields.detail),
+        due: t(&fields.due),
+        achievement: t(&fields.achievement),
+        task: t(&fields.task),
+        member: t(&fields.member),
+        role: t(&fields.role),
     };
     let mut problem = |field: &str, what: &str| {
         problems
@@ -196,6 +257,10 @@ pub fn check_entry(
     limit("prescriber", &f.prescriber, NAME_MAX);
     limit("unit", &f.unit, UNIT_MAX);
     limit("reason", &f.reason, REASON_MAX);
+    limit("detail", &f.detail, TEXT_MAX);
+    limit("task", &f.task, TEXT_MAX);
+    limit("member", &f.member, NAME_MAX);
+    limit("role", &f.role, NAME_MAX);
     if f.name.is_empty() {
         problem("name", "required");
     }
@@ -207,6 +272,8 @@ pub fn check_entry(
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
     {
         problem("code", "not_a_code");
+    } else if kind.code_system().0.is_empty() && !f.code.is_empty() {
+        problem("code", "not_allowed");
     }
     let date = match NaiveDate::parse_from_str(&f.date, "%Y-%m-%d") {
         _ if f.date.is_empty() => {
@@ -235,6 +302,20 @@ pub fn check_entry(
     }
     let mut entry_dose = None;
     let (mut value, mut low, mut high) = (None, None, None);
+    // A due date may lie ahead; it is read for the kinds that have one.
+    let due = match NaiveDate::parse_from_str(&f.due, "%Y-%m-%d") {
+        _ if f.due.is_empty() || !matches!(kind, EntryKind::Goal | EntryKind::Plan) => None,
+        Ok(d) if chrono::Datelike::year(&d) >= 1900 && chrono::Datelike::year(&d) < 2200 => {
+            if kind == EntryKind::Goal && date.is_some_and(|start| d < start) {
+                problem("due", "before_start");
+            }
+            Some(d)
+        }
+        _ => {
+            problem("due", "not_a_date");
+            None
+        }
+    };
     match kind {
         EntryKind::Allergy => {
             if !f.severity.is_empty() && !SEVERITIES.contains(&f.severity.as_str()) {
@@ -277,6 +358,20 @@ pub fn check_entry(
                 problem("category", "not_allowed");
             }
         }
+        EntryKind::Visit if !VISIT_SETTINGS.contains(&f.category.as_str()) => {
+            problem("category", "not_allowed");
+        }
+        EntryKind::Goal
+            if !f.achievement.is_empty() && !ACHIEVEMENTS.contains(&f.achievement.as_str()) =>
+        {
+            problem("achievement", "not_allowed");
+        }
+        EntryKind::Plan if f.task.is_empty() && !f.due.is_empty() => {
+            problem("task", "required");
+        }
+        EntryKind::Team if f.member.is_empty() && !f.role.is_empty() => {
+            problem("member", "required");
+        }
         _ => {}
     }
     match date {
@@ -288,6 +383,7 @@ pub fn check_entry(
             value,
             low,
             high,
+            due,
         }),
         _ => Err(problems),
     }
@@ -316,6 +412,9 @@ pub struct EntryFormView {
     pub versions: Vec<VersionView>,
     /// YYYY-MM-DD, the newest date the form accepts.
     pub today: String,
+    /// A plan's tasks or a team's members as they stand, by their place in the item, each
+    /// removable.
+    pub parts: Vec<(usize, String)>,
 }
 
 /// The form for a new entry of `kind`, or for correcting `item`. Staff only (the patient's side
@@ -359,6 +458,12 @@ mod save {
         category: Option<String>,
         confidential: Option<String>,
         reason: Option<String>,
+        detail: Option<String>,
+        due: Option<String>,
+        achievement: Option<String>,
+        task: Option<String>,
+        member: Option<String>,
+        role: Option<String>,
     ) -> Result<(), AppError> {
         let fields = EntryFields {
             name: name.unwrap_or_default(),
@@ -377,6 +482,12 @@ mod save {
             category: category.unwrap_or_default(),
             confidential: confidential.is_some_and(|c| !c.is_empty() && c != "false"),
             reason: reason.unwrap_or_default(),
+            detail: detail.unwrap_or_default(),
+            due: due.unwrap_or_default(),
+            achievement: achievement.unwrap_or_default(),
+            task: task.unwrap_or_default(),
+            member: member.unwrap_or_default(),
+            role: role.unwrap_or_default(),
         };
         crate::error::with_status(server::save(patient_id, kind, item, fields).await)
     }
@@ -395,6 +506,29 @@ pub async fn mark_entered_in_error(
     crate::error::with_status(
         server::entered_in_error(patient_id, kind, item, reason.unwrap_or_default()).await,
     )
+}
+
+/// Takes task `index` off a care plan (cancelled, so the patient's marks still point at the
+/// right tasks) or member `index` off a care team: a new version of the item. Staff only.
+/// Audited.
+#[server]
+pub async fn remove_record_part(
+    patient_id: String,
+    kind: String,
+    item: String,
+    index: usize,
+) -> Result<(), AppError> {
+    crate::error::with_status(server::remove_part(patient_id, kind, item, index).await)
+}
+
+/// Designates a care navigator (by account id) as the patient's primary contact, or nobody
+/// when `navigator` is empty. Staff only. Audited.
+#[server]
+pub async fn set_primary_contact(
+    patient_id: String,
+    navigator: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::with_status(server::primary_contact(patient_id, navigator).await)
 }
 
 /// Releases a result (and, for a report, its values) to the portal now instead of when its
@@ -463,6 +597,10 @@ pub mod server {
         match kind {
             EntryKind::Medication => "medicationCodeableConcept",
             EntryKind::Immunization => "vaccineCode",
+            EntryKind::Visit => "type",
+            EntryKind::Goal => "description",
+            EntryKind::Plan => "title",
+            EntryKind::Team => "name",
             _ => "code",
         }
     }
@@ -475,6 +613,8 @@ pub mod server {
             EntryKind::Medication => "authoredOn",
             EntryKind::Immunization => "occurrenceDateTime",
             EntryKind::Result => "effectiveDateTime",
+            EntryKind::Goal => "startDate",
+            EntryKind::Visit | EntryKind::Plan | EntryKind::Team => "period",
         }
     }
 
@@ -489,14 +629,17 @@ pub mod server {
         }
         let date = r
             .get(date_field(kind))
-            .and_then(Value::as_str)
+            .and_then(|d| d.get("start").unwrap_or(d).as_str())
             .and_then(fhir::parse_datetime)
             .or(row.effective_at)
             .map(|t| t.date_naive().to_string())
             .unwrap_or_default();
         let mut f = EntryFields {
             name: row.display.clone(),
-            code: code_in(r.get(code_field(kind)), kind.code_system().0),
+            code: match kind {
+                EntryKind::Visit => code_in(r.pointer("/type/0"), kind.code_system().0),
+                _ => code_in(r.get(code_field(kind)), kind.code_system().0),
+            },
             date,
             status: row.status.clone(),
             confidential: row.confidential,
@@ -539,6 +682,36 @@ pub mod server {
                 f.low = number_text(row.ref_low);
                 f.high = number_text(row.ref_high);
                 f.category = row.category.clone();
+            }
+            EntryKind::Visit => {
+                f.category = if row.category == "VR" {
+                    "video"
+                } else {
+                    "in-person"
+                }
+                .into();
+                f.prescriber = fhir::str_at(r, &["participant", "individual", "display"])
+                    .unwrap_or_default()
+                    .to_string();
+                f.detail = words(r.pointer("/reasonCode/0")).unwrap_or_default();
+            }
+            EntryKind::Goal => {
+                f.detail = fhir::str_at(r, &["target", "detailString"])
+                    .unwrap_or_default()
+                    .to_string();
+                f.due = fhir::str_at(r, &["target", "dueDate"])
+                    .unwrap_or_default()
+                    .to_string();
+                f.achievement = r
+                    .pointer("/achievementStatus/coding/0/code")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+            }
+            EntryKind::Plan => {
+                f.detail = fhir::str_at(r, &["description"])
+                    .unwrap_or_default()
+                    .to_string();
             }
             _ => {}
         }
@@ -590,8 +763,26 @@ pub mod server {
                 );
             }
             concept.insert("text".into(), json!(f.name));
-            map.insert(code_field(kind).into(), Value::Object(concept));
+            let named = match kind {
+                // A plan and a team are named by plain text; a visit's type repeats.
+                EntryKind::Plan | EntryKind::Team => json!(f.name),
+                EntryKind::Visit => json!([Value::Object(concept)]),
+                _ => Value::Object(concept),
+            };
+            map.insert(code_field(kind).into(), named);
         }
+        // A period keeps its times (a visit from the schedule) while its day is unchanged.
+        let period_on = |map: &mut Map<String, Value>| {
+            let kept = map
+                .get("period")
+                .and_then(|p| p.get("start"))
+                .and_then(Value::as_str)
+                .and_then(fhir::parse_datetime)
+                .is_some_and(|t| t.date_naive() == entry.date);
+            if !kept {
+                map.insert("period".into(), json!({ "start": entry.date.to_string() }));
+            }
+        };
         let date = entry.date.to_string();
         let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         match kind {
@@ -759,6 +950,110 @@ pub mod server {
                 map.entry("performer")
                     .or_insert_with(|| json!([{ "display": author }]));
             }
+            EntryKind::Visit => {
+                map.insert("status".into(), json!(f.status));
+                let (code, display) = if f.category == "video" {
+                    ("VR", "virtual")
+                } else {
+                    ("AMB", "ambulatory")
+                };
+                map.insert(
+                    "class".into(),
+                    json!({ "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                            "code": code, "display": display }),
+                );
+                map.insert("subject".into(), subject);
+                period_on(&mut map);
+                let old = before.map(|(_, old)| (&old.prescriber, &old.detail));
+                if old != Some((&f.prescriber, &f.detail)) {
+                    set(
+                        &mut map,
+                        "participant",
+                        text(&f.prescriber).map(|p| json!([{ "individual": { "display": p } }])),
+                    );
+                    set(
+                        &mut map,
+                        "reasonCode",
+                        text(&f.detail).map(|r| json!([{ "text": r }])),
+                    );
+                }
+            }
+            EntryKind::Goal => {
+                map.insert("lifecycleStatus".into(), json!(f.status));
+                set(
+                    &mut map,
+                    "achievementStatus",
+                    text(&f.achievement).map(|a| {
+                        codeable(
+                            "http://terminology.hl7.org/CodeSystem/goal-achievement",
+                            &f.achievement,
+                            &a.as_str().unwrap_or_default().replace('-', " "),
+                        )
+                    }),
+                );
+                map.insert("subject".into(), subject);
+                map.insert("startDate".into(), json!(date));
+                let mut target = Map::new();
+                if !f.detail.is_empty() {
+                    target.insert("detailString".into(), json!(f.detail));
+                }
+                if let Some(due) = entry.due {
+                    target.insert("dueDate".into(), json!(due.to_string()));
+                }
+                set(
+                    &mut map,
+                    "target",
+                    (!target.is_empty()).then(|| json!([Value::Object(target)])),
+                );
+                map.entry("expressedBy")
+                    .or_insert_with(|| json!({ "display": author }));
+            }
+            EntryKind::Plan => {
+                map.insert("status".into(), json!(f.status));
+                map.entry("intent").or_insert_with(|| json!("plan"));
+                map.entry("category").or_insert_with(|| {
+                    json!([codeable(
+                        "http://hl7.org/fhir/us/core/CodeSystem/careplan-category",
+                        "assess-plan",
+                        "Assessment and Plan of Treatment"
+                    )])
+                });
+                map.insert("subject".into(), subject);
+                period_on(&mut map);
+                set(&mut map, "description", text(&f.detail));
+                map.entry("author")
+                    .or_insert_with(|| json!({ "display": author }));
+                if !f.task.is_empty() {
+                    let mut detail = Map::new();
+                    detail.insert("status".into(), json!("not-started"));
+                    detail.insert("description".into(), json!(f.task));
+                    if let Some(due) = entry.due {
+                        detail.insert("scheduledPeriod".into(), json!({ "end": due.to_string() }));
+                    }
+                    let activities = map.entry("activity").or_insert_with(|| json!([]));
+                    if let Some(a) = activities.as_array_mut() {
+                        a.push(json!({ "detail": Value::Object(detail) }));
+                    }
+                }
+                let narrative = fhir::plan_narrative(&Value::Object(map.clone()));
+                map.insert("text".into(), narrative);
+            }
+            EntryKind::Team => {
+                map.insert("status".into(), json!(f.status));
+                map.insert("subject".into(), subject);
+                period_on(&mut map);
+                if !f.member.is_empty() {
+                    let mut member = Map::new();
+                    member.insert("member".into(), json!({ "display": f.member }));
+                    if !f.role.is_empty() {
+                        member.insert("role".into(), json!([{ "text": f.role }]));
+                    }
+                    let participants = map.entry("participant").or_insert_with(|| json!([]));
+                    if let Some(p) = participants.as_array_mut() {
+                        p.push(Value::Object(member));
+                    }
+                }
+            }
         }
         let labels: Vec<Value> = map
             .get("meta")
@@ -810,6 +1105,9 @@ pub mod server {
                     "verificationStatus".into(),
                     codeable(system, fhir::ENTERED_IN_ERROR, "Entered in Error"),
                 );
+            }
+            EntryKind::Goal => {
+                map.insert("lifecycleStatus".into(), json!(fhir::ENTERED_IN_ERROR));
             }
             _ => {
                 map.insert("status".into(), json!(fhir::ENTERED_IN_ERROR));
@@ -864,9 +1162,10 @@ pub mod server {
         let language = crate::scheduling::server::language();
         let today = today(&mut conn).await?;
         let item = item.filter(|i| !i.trim().is_empty());
-        let (item_id, fields, versions) = match item {
+        let (item_id, fields, versions, parts) = match item {
             Some(item) => {
                 let row = own_item(&mut conn, patient, kind, &item).await?;
+                let parts = parts_of(kind, &row.resource);
                 let fields = fields_of(kind, &row).ok_or(AppError::NotFound)?;
                 let versions = db::select_versions(&mut conn, row.item_id)
                     .await?
@@ -885,16 +1184,16 @@ pub mod server {
                         .on("record_item", row.item_id),
                 )
                 .await?;
-                (Some(row.item_id.to_string()), fields, versions)
+                (Some(row.item_id.to_string()), fields, versions, parts)
             }
             None => {
                 let fields = EntryFields {
                     status: kind.statuses().first().copied().unwrap_or_default().into(),
                     date: today.to_string(),
-                    category: if kind == EntryKind::Result {
-                        "laboratory".into()
-                    } else {
-                        String::new()
+                    category: match kind {
+                        EntryKind::Result => "laboratory".into(),
+                        EntryKind::Visit => "in-person".into(),
+                        _ => String::new(),
                     },
                     prescriber: if kind == EntryKind::Medication {
                         access.caller.account.display_name.clone()
@@ -903,7 +1202,7 @@ pub mod server {
                     },
                     ..EntryFields::default()
                 };
-                (None, fields, Vec::new())
+                (None, fields, Vec::new(), Vec::new())
             }
         };
         Ok(EntryFormView {
@@ -914,7 +1213,37 @@ pub mod server {
             fields,
             versions,
             today: today.to_string(),
+            parts,
         })
+    }
+
+    /// A plan's tasks ("Walk 30 minutes a day · due 2027-01-31") or a team's members
+    /// ("Dr. Ana Ruiz · Primary care physician"), each with its place in the item.
+    pub(super) fn parts_of(kind: EntryKind, resource: &Value) -> Vec<(usize, String)> {
+        match kind {
+            EntryKind::Plan => fhir::plan_tasks(resource)
+                .into_iter()
+                .map(|t| {
+                    let due = t.due.map(|d| format!(" · {d}")).unwrap_or_default();
+                    (t.index, format!("{}{due}", t.description))
+                })
+                .collect(),
+            EntryKind::Team => resource
+                .get("participant")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let who = fhir::str_at(p, &["member", "display"])?;
+                    Some(match fhir::str_at(p, &["role", "text"]) {
+                        Some(role) => (i, format!("{who} · {role}")),
+                        None => (i, who.to_string()),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn keep(fields: Option<&EntryFields>) {
@@ -930,6 +1259,10 @@ pub mod server {
     fn shown_at(patient: Uuid, kind: EntryKind, outcome: &str) -> String {
         match kind {
             EntryKind::Result => format!("/records/results?patient={patient}&{outcome}"),
+            EntryKind::Visit => format!("/records/visits?patient={patient}&{outcome}"),
+            EntryKind::Goal => format!("/records/care-plan?patient={patient}&{outcome}#goals"),
+            EntryKind::Plan => format!("/records/care-plan?patient={patient}&{outcome}#tasks"),
+            EntryKind::Team => format!("/records/care-plan?patient={patient}&{outcome}#team"),
             EntryKind::Allergy => format!("/records?patient={patient}&{outcome}#allergies"),
             k => format!("/records?patient={patient}&{outcome}#{}s", k.as_str()),
         }
@@ -1057,6 +1390,152 @@ pub mod server {
         Ok(())
     }
 
+    pub async fn remove_part(
+        patient_id: String,
+        kind: String,
+        item: String,
+        index: usize,
+    ) -> Result<(), AppError> {
+        let access = staff_access(&patient_id).await?;
+        let kind = kind_of(&kind)?;
+        let patient = access.patient_id;
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        let row = locked_own_item(&mut tx, patient, kind, &item).await?;
+        let mut resource = row.resource.clone();
+        let removed = match kind {
+            EntryKind::Plan => {
+                let task = fhir::plan_tasks(&resource)
+                    .into_iter()
+                    .find(|t| t.index == index)
+                    .ok_or(AppError::NotFound)?;
+                let detail = resource
+                    .pointer_mut(&format!("/activity/{index}/detail"))
+                    .and_then(Value::as_object_mut)
+                    .ok_or(AppError::NotFound)?;
+                detail.insert("status".into(), json!("cancelled"));
+                let narrative = fhir::plan_narrative(&resource);
+                if let Some(map) = resource.as_object_mut() {
+                    map.insert("text".into(), narrative);
+                }
+                format!("task removed: {}", task.description)
+            }
+            EntryKind::Team => {
+                let members = resource
+                    .get_mut("participant")
+                    .and_then(Value::as_array_mut)
+                    .filter(|p| index < p.len())
+                    .ok_or(AppError::NotFound)?;
+                let gone = members.remove(index);
+                let who = fhir::str_at(&gone, &["member", "display"]).unwrap_or_default();
+                format!("member removed: {who}")
+            }
+            _ => return Err(AppError::NotFound),
+        };
+        let fields = extracted(&resource)?;
+        db::new_version(
+            &mut tx,
+            row.item_id,
+            &resource,
+            &fields,
+            access.caller.account.account_id,
+            &removed,
+        )
+        .await?;
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("records.entry_correct")
+                .on("record_item", row.item_id),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!(
+            "/records/entry?patient={patient}&kind={}&item={}&removed=1",
+            kind.as_str(),
+            row.item_id
+        ));
+        Ok(())
+    }
+
+    pub async fn primary_contact(
+        patient_id: String,
+        navigator: Option<String>,
+    ) -> Result<(), AppError> {
+        let access = staff_access(&patient_id).await?;
+        let patient = access.patient_id;
+        let navigator = match navigator.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
+                AppError::Validation(BTreeMap::from([(
+                    "navigator".to_string(),
+                    "not_allowed".to_string(),
+                )]))
+            })?),
+        };
+        let pool = crate::state::db()?;
+        let mut tx = pool.begin().await?;
+        if !crate::messaging::db::set_navigator(&mut tx, patient, navigator).await? {
+            return Err(AppError::Validation(BTreeMap::from([(
+                "navigator".to_string(),
+                "not_allowed".to_string(),
+            )])));
+        }
+        crate::audit::record(
+            &mut *tx,
+            &access
+                .audit("records.primary_contact")
+                .on("patient", patient),
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/records/care-plan?patient={patient}&contact=1"));
+        Ok(())
+    }
+
+    /// The visit a completed appointment becomes in the record: this organisation's Encounter,
+    /// with the appointment's id for its own, so marking the appointment completed again (or
+    /// after a correction or an "entered in error") adds nothing. `true` when it was added.
+    pub async fn visit_from_appointment(
+        conn: &mut sqlx::PgConnection,
+        row: &crate::scheduling::db::AppointmentRow,
+        by: Uuid,
+    ) -> Result<bool, AppError> {
+        let id = row.appointment_id;
+        if db::select_item(conn, row.patient_id, id, "Encounter", false, true)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (class, class_words) = if row.video {
+            ("VR", "virtual")
+        } else {
+            ("AMB", "ambulatory")
+        };
+        let mut resource = json!({
+            "resourceType": "Encounter",
+            "id": id.to_string(),
+            "identifier": [{ "system": "urn:ietf:rfc:3986", "value": format!("urn:uuid:{id}") }],
+            "status": "finished",
+            "class": { "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                       "code": class, "display": class_words },
+            "type": [{ "text": row.visit_type_en }],
+            "subject": { "reference": format!("urn:uuid:{}", row.patient_id) },
+            "participant": [{ "individual": { "display": row.clinician_name } }],
+            "period": { "start": at(row.start), "end": at(row.end) },
+            "location": [{ "location": { "display": row.location_name } }],
+        });
+        // The reason the patient gave when booking is theirs to read with the visit.
+        let reason = row.reason.trim();
+        if let (false, Some(map)) = (reason.is_empty(), resource.as_object_mut()) {
+            map.insert("reasonCode".into(), json!([{ "text": reason }]));
+        }
+        insert_own(conn, row.patient_id, id, resource, by).await?;
+        Ok(true)
+    }
+
     pub async fn release(patient_id: String, item: String) -> Result<(), AppError> {
         let access = staff_access(&patient_id).await?;
         let patient = access.patient_id;
@@ -1130,6 +1609,60 @@ mod tests {
         .err()
         .unwrap_or_default();
         assert_eq!(problems.get("date").map(String::as_str), Some("not_a_date"));
+    }
+
+    #[test]
+    fn visits_goals_plans_and_teams_are_checked_by_their_own_rules() {
+        let mut visit = fields("Office visit", "2026-11-20", "finished");
+        visit.category = "home".into();
+        let problems = check_entry(EntryKind::Visit, &visit, false, today())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            problems.get("category").map(String::as_str),
+            Some("not_allowed")
+        );
+        visit.category = "in-person".into();
+        assert!(check_entry(EntryKind::Visit, &visit, false, today()).is_ok());
+
+        // A goal's due date may be ahead of today, not before the goal was set.
+        let mut goal = fields("Walk daily", "2026-11-01", "active");
+        goal.due = "2027-06-30".into();
+        let due = check_entry(EntryKind::Goal, &goal, false, today()).map(|e| e.due);
+        assert_eq!(due, Ok(NaiveDate::from_ymd_opt(2027, 6, 30)));
+        goal.due = "2026-10-01".into();
+        goal.achievement = "done".into();
+        let problems = check_entry(EntryKind::Goal, &goal, false, today())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            problems,
+            BTreeMap::from([
+                ("achievement".to_string(), "not_allowed".to_string()),
+                ("due".to_string(), "before_start".to_string()),
+            ])
+        );
+
+        // A plan and a team carry no code; a due date needs its task, a role its member.
+        let mut plan = fields("Diabetes plan", "2026-11-01", "active");
+        plan.code = "X1".into();
+        plan.due = "2027-01-01".into();
+        let problems = check_entry(EntryKind::Plan, &plan, false, today())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            problems,
+            BTreeMap::from([
+                ("code".to_string(), "not_allowed".to_string()),
+                ("task".to_string(), "required".to_string()),
+            ])
+        );
+        let mut team = fields("Care team", "2026-11-01", "active");
+        team.role = "Dietitian".into();
+        let problems = check_entry(EntryKind::Team, &team, false, today())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems.get("member").map(String::as_str), Some("required"));
     }
 
     #[test]
@@ -1223,7 +1756,7 @@ mod tests {
     }
 
     mod resources {
-        use super::super::server::{entered_in_error_resource, fields_of, resource};
+        use super::super::server::{entered_in_error_resource, fields_of, parts_of, resource};
         use super::super::*;
         use crate::records::db::ItemRow;
         use crate::records::fhir;
@@ -1332,6 +1865,51 @@ mod tests {
                         ..Default::default()
                     },
                 ),
+                (
+                    EntryKind::Visit,
+                    EntryFields {
+                        name: "Office visit".into(),
+                        code: "99213".into(),
+                        date: "2026-11-20".into(),
+                        status: "finished".into(),
+                        category: "video".into(),
+                        prescriber: "Dr. Ana Ruiz".into(),
+                        detail: "Diabetes follow-up".into(),
+                        ..Default::default()
+                    },
+                ),
+                (
+                    EntryKind::Goal,
+                    EntryFields {
+                        name: "Bring A1c under 7%".into(),
+                        code: "".into(),
+                        date: "2026-11-01".into(),
+                        status: "active".into(),
+                        detail: "A1c below 7%".into(),
+                        due: "2027-06-30".into(),
+                        achievement: "improving".into(),
+                        ..Default::default()
+                    },
+                ),
+                (
+                    EntryKind::Plan,
+                    EntryFields {
+                        name: "Diabetes plan".into(),
+                        date: "2026-11-01".into(),
+                        status: "active".into(),
+                        detail: "Lower blood sugar safely".into(),
+                        ..Default::default()
+                    },
+                ),
+                (
+                    EntryKind::Team,
+                    EntryFields {
+                        name: "Diabetes care team".into(),
+                        date: "2026-11-01".into(),
+                        status: "active".into(),
+                        ..Default::default()
+                    },
+                ),
             ];
             for (kind, f) in cases {
                 let r = resource(
@@ -1346,6 +1924,88 @@ mod tests {
                 assert_eq!(row.resource_type, kind.resource_type());
                 assert_eq!(fields_of(kind, &row), Some(f.clone()), "{kind:?}");
             }
+        }
+
+        #[test]
+        fn a_plan_gains_tasks_and_a_team_members_one_save_at_a_time() {
+            let now = chrono::Utc::now();
+            let mut f = EntryFields {
+                name: "Diabetes plan".into(),
+                date: "2026-11-01".into(),
+                status: "active".into(),
+                task: "Walk <30> minutes".into(),
+                due: "2027-01-31".into(),
+                ..Default::default()
+            };
+            let first = resource(
+                &entry(EntryKind::Plan, &f),
+                Uuid::nil(),
+                Uuid::nil(),
+                "Sam",
+                now,
+                None,
+            );
+            let old = fields_of(EntryKind::Plan, &row_of(&first)).unwrap_or_default();
+            f.task = "Book an eye exam".into();
+            f.due = String::new();
+            let second = resource(
+                &entry(EntryKind::Plan, &f),
+                Uuid::nil(),
+                Uuid::nil(),
+                "Sam",
+                now,
+                Some((&first, &old)),
+            );
+            let tasks = fhir::plan_tasks(&second);
+            let described: Vec<_> = tasks
+                .iter()
+                .map(|t| (t.index, t.description.as_str()))
+                .collect();
+            assert_eq!(
+                described,
+                [(0, "Walk <30> minutes"), (1, "Book an eye exam")]
+            );
+            assert_eq!(
+                tasks
+                    .first()
+                    .and_then(|t| t.due)
+                    .map(|d| d.to_string())
+                    .as_deref(),
+                Some("2027-01-31")
+            );
+            // The narrative follows the tasks, escaped.
+            let div = second
+                .pointer("/text/div")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            assert!(div.contains("Walk &lt;30&gt; minutes") && div.contains("Book an eye exam"));
+            assert_eq!(second["intent"], "plan");
+
+            let t = EntryFields {
+                name: "Care team".into(),
+                date: "2026-11-01".into(),
+                status: "active".into(),
+                member: "Dr. Ana Ruiz".into(),
+                role: "Primary care physician".into(),
+                ..Default::default()
+            };
+            let team = resource(
+                &entry(EntryKind::Team, &t),
+                Uuid::nil(),
+                Uuid::nil(),
+                "Sam",
+                now,
+                None,
+            );
+            assert_eq!(team["participant"][0]["member"]["display"], "Dr. Ana Ruiz");
+            assert_eq!(
+                team["participant"][0]["role"][0]["text"],
+                "Primary care physician"
+            );
+            assert_eq!(
+                parts_of(EntryKind::Team, &team),
+                [(0, "Dr. Ana Ruiz · Primary care physician".to_string())]
+            );
         }
 
         #[test]

@@ -1,10 +1,12 @@
-//! `/records/entry`: staff add a condition, allergy, medication, immunization or result to a
-//! patient's record, or correct one (with its history and an "entered in error" form beside
-//! it). Complete without JavaScript; a refused form comes back as it was typed.
+//! `/records/entry`: staff add a condition, allergy, medication, immunization, result, visit,
+//! goal, care plan or care team to a patient's record, or correct one (with its history and an
+//! "entered in error" form beside it); a plan's tasks and a team's members are added and removed
+//! here too. Complete without JavaScript; a refused form comes back as it was typed.
 
 use super::entry::{
-    record_entry, EntryFields, EntryKind, MarkEnteredInError, SaveRecordEntry, CODE_MAX, NAME_MAX,
-    REASON_MAX, RESULT_CATEGORIES, SEVERITIES, TEXT_MAX, UNIT_MAX,
+    record_entry, EntryFields, EntryKind, MarkEnteredInError, RemoveRecordPart, SaveRecordEntry,
+    ACHIEVEMENTS, CODE_MAX, NAME_MAX, REASON_MAX, RESULT_CATEGORIES, SEVERITIES, TEXT_MAX,
+    UNIT_MAX, VISIT_SETTINGS,
 };
 use super::ui::{status_word, RecordsNav, RecordsProblem};
 use crate::error::AppError;
@@ -25,6 +27,10 @@ pub(super) fn kind_name(l: Locale, kind: EntryKind) -> &'static str {
         EntryKind::Medication => td_string!(l, ent_kind_medication),
         EntryKind::Immunization => td_string!(l, ent_kind_immunization),
         EntryKind::Result => td_string!(l, ent_kind_result),
+        EntryKind::Visit => td_string!(l, ent_kind_visit),
+        EntryKind::Goal => td_string!(l, ent_kind_goal),
+        EntryKind::Plan => td_string!(l, ent_kind_plan),
+        EntryKind::Team => td_string!(l, ent_kind_team),
     }
 }
 
@@ -45,6 +51,14 @@ fn title(l: Locale, kind: EntryKind, correcting: bool) -> &'static str {
         (EntryKind::Medication, true) => td_string!(l, ent_correct_medication),
         (EntryKind::Immunization, true) => td_string!(l, ent_correct_immunization),
         (EntryKind::Result, true) => td_string!(l, ent_correct_result),
+        (EntryKind::Visit, false) => td_string!(l, ent_add_visit),
+        (EntryKind::Goal, false) => td_string!(l, ent_add_goal),
+        (EntryKind::Plan, false) => td_string!(l, ent_add_plan),
+        (EntryKind::Team, false) => td_string!(l, ent_add_team),
+        (EntryKind::Visit, true) => td_string!(l, ent_correct_visit),
+        (EntryKind::Goal, true) => td_string!(l, ent_correct_goal),
+        (EntryKind::Plan, true) => td_string!(l, ent_correct_plan),
+        (EntryKind::Team, true) => td_string!(l, ent_correct_team),
     }
 }
 
@@ -55,6 +69,10 @@ fn name_label(l: Locale, kind: EntryKind) -> &'static str {
         EntryKind::Medication => td_string!(l, ent_name_medication),
         EntryKind::Immunization => td_string!(l, ent_name_immunization),
         EntryKind::Result => td_string!(l, ent_name_result),
+        EntryKind::Visit => td_string!(l, ent_name_visit),
+        EntryKind::Goal => td_string!(l, ent_name_goal),
+        EntryKind::Plan => td_string!(l, ent_name_plan),
+        EntryKind::Team => td_string!(l, ent_name_team),
     }
 }
 
@@ -65,6 +83,10 @@ fn date_label(l: Locale, kind: EntryKind) -> &'static str {
         EntryKind::Medication => td_string!(l, ent_date_medication),
         EntryKind::Immunization => td_string!(l, ent_date_immunization),
         EntryKind::Result => td_string!(l, ent_date_result),
+        EntryKind::Visit => td_string!(l, ent_date_visit),
+        EntryKind::Goal => td_string!(l, ent_date_goal),
+        EntryKind::Plan => td_string!(l, ent_date_plan),
+        EntryKind::Team => td_string!(l, ent_date_team),
     }
 }
 
@@ -79,6 +101,7 @@ fn problem_words(l: Locale, problem: &str) -> &'static str {
         "needs_reaction" => td_string!(l, ent_err_needs_reaction),
         "not_a_code" => td_string!(l, ent_err_not_a_code),
         "not_a_dose" => td_string!(l, ent_err_not_a_dose),
+        "before_start" => td_string!(l, ent_err_before_start),
         _ => td_string!(l, ent_err_not_allowed),
     }
 }
@@ -88,6 +111,28 @@ fn category_word(l: Locale, category: &str) -> &'static str {
         "imaging" => td_string!(l, ent_category_imaging),
         "pathology" => td_string!(l, ent_category_pathology),
         _ => td_string!(l, ent_category_laboratory),
+    }
+}
+
+fn achievement_word(l: Locale, achievement: &str) -> &'static str {
+    match achievement {
+        "in-progress" => td_string!(l, ent_achievement_in_progress),
+        "improving" => td_string!(l, ent_achievement_improving),
+        "worsening" => td_string!(l, ent_achievement_worsening),
+        "no-change" => td_string!(l, ent_achievement_no_change),
+        "achieved" => td_string!(l, ent_achievement_achieved),
+        "not-achieved" => td_string!(l, ent_achievement_not_achieved),
+        _ => td_string!(l, ent_achievement_none),
+    }
+}
+
+/// Where the kind's items are read: the care plan, the visits, the results or the summary.
+fn section_of(kind: EntryKind) -> (&'static str, &'static str) {
+    match kind {
+        EntryKind::Result => ("/records/results", "results"),
+        EntryKind::Visit => ("/records/visits", "visits"),
+        k if k.is_care() => ("/records/care-plan", "care-plan"),
+        _ => ("/records", "summary"),
     }
 }
 
@@ -145,6 +190,7 @@ pub fn EntryPage() -> impl IntoView {
     let patient = query.get("patient").unwrap_or_default();
     let kind = query.get("kind").unwrap_or_else(|| "condition".into());
     let item = query.get("item").filter(|i| !i.is_empty());
+    let part_removed = query.get("removed").as_deref() == Some("1");
     let save_error = crate::shell::action_error::<SaveRecordEntry>();
     let error_error = crate::shell::action_error::<MarkEnteredInError>();
     view! {
@@ -181,11 +227,8 @@ pub fn EntryPage() -> impl IntoView {
                     let correcting = r.item_id.is_some();
                     let name = r.patient_name.clone();
                     let pid = r.patient_id.clone();
-                    let back = if kind == EntryKind::Result {
-                        format!("/records/results?patient={pid}")
-                    } else {
-                        format!("/records?patient={pid}")
-                    };
+                    let (section, current) = section_of(kind);
+                    let back = format!("{section}?patient={pid}");
                     let system_name = kind.code_system().1;
                     let status_error = err("status");
                     let code_hint = td_string!(l, ent_code_hint).replace("%system%", system_name);
@@ -193,7 +236,10 @@ pub fn EntryPage() -> impl IntoView {
                         <section class="page" aria-labelledby="page-title">
                             <h1 id="page-title">{title(l, kind, correcting)}</h1>
                             <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
-                            <RecordsNav patient_id=pid.clone() current=if kind == EntryKind::Result { "results" } else { "summary" } />
+                            <RecordsNav patient_id=pid.clone() current=current />
+                            {part_removed.then(|| view! {
+                                <p class="notice notice--ok" role="status">{td_string!(l, ent_part_removed)}</p>
+                            })}
                             <p><a href=back.clone()>{td_string!(l, ent_back)}</a></p>
                             {(!correcting).then(|| view! {
                                 <nav class="entry-kinds" aria-label=td_string!(l, ent_kinds_label)>
@@ -219,7 +265,7 @@ pub fn EntryPage() -> impl IntoView {
                                 <input type="hidden" name="kind" value=kind.as_str() />
                                 {r.item_id.clone().map(|id| view! { <input type="hidden" name="item" value=id /> })}
                                 {text_field("name", name_label(l, kind).to_string(), None, f.name.clone(), NAME_MAX, err("name"), true, "text")}
-                                {text_field("code", td_string!(l, ent_code).replace("%system%", system_name), Some(code_hint), f.code.clone(), CODE_MAX, err("code"), false, "text")}
+                                {(!system_name.is_empty()).then(|| text_field("code", td_string!(l, ent_code).replace("%system%", system_name), Some(code_hint.clone()), f.code.clone(), CODE_MAX, err("code"), false, "text"))}
                                 <div class="field" class:field--invalid=err("date").is_some()>
                                     <label for="date">{date_label(l, kind)}</label>
                                     {err("date").map(|e| view! { <p class="field__error" id="date-error">{e}</p> })}
@@ -253,6 +299,50 @@ pub fn EntryPage() -> impl IntoView {
                                     {text_field("dose", td_string!(l, ent_dose).to_string(), Some(td_string!(l, ent_dose_hint).to_string()), f.dose.clone(), 40, err("dose"), false, "text")}
                                     {text_field("instructions", td_string!(l, ent_instructions).to_string(), None, f.instructions.clone(), TEXT_MAX, err("instructions"), false, "text")}
                                     {text_field("prescriber", td_string!(l, ent_prescriber).to_string(), None, f.prescriber.clone(), NAME_MAX, err("prescriber"), false, "text")}
+                                })}
+                                {(kind == EntryKind::Visit).then(|| view! {
+                                    <div class="field" class:field--invalid=err("category").is_some()>
+                                        <label for="category">{td_string!(l, ent_setting)}</label>
+                                        {err("category").map(|e| view! { <p class="field__error" id="category-error">{e}</p> })}
+                                        <select id="category" name="category" aria-describedby=err("category").map(|_| "category-error")>
+                                            {VISIT_SETTINGS.iter().map(|c| view! {
+                                                <option value=*c selected=f.category == *c>
+                                                    {if *c == "video" { td_string!(l, ent_setting_video) } else { td_string!(l, ent_setting_in_person) }}
+                                                </option>
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                    {text_field("prescriber", td_string!(l, ent_clinician).to_string(), None, f.prescriber.clone(), NAME_MAX, err("prescriber"), false, "text")}
+                                    {text_field("detail", td_string!(l, ent_visit_reason).to_string(), Some(td_string!(l, ent_visit_hint).to_string()), f.detail.clone(), TEXT_MAX, err("detail"), false, "text")}
+                                })}
+                                {(kind == EntryKind::Goal).then(|| view! {
+                                    {text_field("detail", td_string!(l, ent_target).to_string(), Some(td_string!(l, ent_target_hint).to_string()), f.detail.clone(), TEXT_MAX, err("detail"), false, "text")}
+                                    {text_field("due", td_string!(l, ent_due).to_string(), None, f.due.clone(), 10, err("due"), false, "date")}
+                                    <div class="field" class:field--invalid=err("achievement").is_some()>
+                                        <label for="achievement">{td_string!(l, ent_achievement)}</label>
+                                        {err("achievement").map(|e| view! { <p class="field__error" id="achievement-error">{e}</p> })}
+                                        <select id="achievement" name="achievement" aria-describedby=err("achievement").map(|_| "achievement-error")>
+                                            <option value="" selected=f.achievement.is_empty()>{achievement_word(l, "")}</option>
+                                            {ACHIEVEMENTS.iter().map(|a| view! {
+                                                <option value=*a selected=f.achievement == *a>{achievement_word(l, a)}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                })}
+                                {(kind == EntryKind::Plan).then(|| view! {
+                                    {text_field("detail", td_string!(l, ent_plan_description).to_string(), None, f.detail.clone(), TEXT_MAX, err("detail"), false, "text")}
+                                    <fieldset class="field">
+                                        <legend>{td_string!(l, ent_add_task)}</legend>
+                                        {text_field("task", td_string!(l, ent_task).to_string(), Some(td_string!(l, ent_task_hint).to_string()), f.task.clone(), TEXT_MAX, err("task"), false, "text")}
+                                        {text_field("due", td_string!(l, ent_task_due).to_string(), None, f.due.clone(), 10, err("due"), false, "date")}
+                                    </fieldset>
+                                })}
+                                {(kind == EntryKind::Team).then(|| view! {
+                                    <fieldset class="field">
+                                        <legend>{td_string!(l, ent_add_member)}</legend>
+                                        {text_field("member", td_string!(l, ent_member).to_string(), Some(td_string!(l, ent_member_hint).to_string()), f.member.clone(), NAME_MAX, err("member"), false, "text")}
+                                        {text_field("role", td_string!(l, ent_role).to_string(), None, f.role.clone(), NAME_MAX, err("role"), false, "text")}
+                                    </fieldset>
                                 })}
                                 {(kind == EntryKind::Result).then(|| view! {
                                     {text_field("value", td_string!(l, ent_value).to_string(), None, f.value.clone(), 30, err("value"), true, "text")}
@@ -298,6 +388,41 @@ pub fn EntryPage() -> impl IntoView {
                                     {if correcting { td_string!(l, ent_save_correction) } else { td_string!(l, ent_save_new) }}
                                 </button>
                             </form>
+                            {r.item_id.clone().filter(|_| matches!(kind, EntryKind::Plan | EntryKind::Team)).map(|id| {
+                                let (heading, empty) = if kind == EntryKind::Plan {
+                                    (td_string!(l, ent_tasks), td_string!(l, ent_no_tasks))
+                                } else {
+                                    (td_string!(l, ent_members), td_string!(l, ent_no_members))
+                                };
+                                view! {
+                                    <section class="record-section" aria-labelledby="parts-title">
+                                        <h2 id="parts-title">{heading}</h2>
+                                        {if r.parts.is_empty() {
+                                            view! { <p class="empty">{empty}</p> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ul class="record-list">
+                                                    {r.parts.iter().map(|(index, words)| view! {
+                                                        <li class="record-item record-item--row">
+                                                            <span>{words.clone()}</span>
+                                                            <form method="post" action={<RemoveRecordPart as ServerFn>::PATH}>
+                                                                <input type="hidden" name="patient_id" value=pid.clone() />
+                                                                <input type="hidden" name="kind" value=kind.as_str() />
+                                                                <input type="hidden" name="item" value=id.clone() />
+                                                                <input type="hidden" name="index" value=index.to_string() />
+                                                                <button class="button button--secondary" type="submit"
+                                                                    aria-label=td_string!(l, ent_remove_named).replace("%name%", words)>
+                                                                    {td_string!(l, ent_remove)}
+                                                                </button>
+                                                            </form>
+                                                        </li>
+                                                    }).collect_view()}
+                                                </ul>
+                                            }.into_any()
+                                        }}
+                                    </section>
+                                }
+                            })}
                             {r.item_id.clone().map(|id| view! {
                                 <section class="record-section" aria-labelledby="history-title">
                                     <h2 id="history-title">{td_string!(l, ent_history)}</h2>

@@ -1139,6 +1139,10 @@ pub fn plan_tasks(plan: &Value) -> Vec<Task> {
         .enumerate()
         .filter_map(|(index, activity)| {
             let detail = activity.get("detail")?;
+            // A cancelled task is off the plan; it keeps its place so the others keep theirs.
+            if detail.get("status").and_then(Value::as_str) == Some("cancelled") {
+                return None;
+            }
             let description = detail
                 .get("description")
                 .and_then(Value::as_str)
@@ -1190,6 +1194,9 @@ pub fn mark_task(plan: &mut Value, index: usize, done: bool, at: DateTime<Utc>, 
     let Some(detail) = activity.get_mut("detail").and_then(Value::as_object_mut) else {
         return false;
     };
+    if detail.get("status").and_then(Value::as_str) == Some("cancelled") {
+        return false;
+    }
     let status = if done { "completed" } else { "not-started" };
     detail.insert("status".into(), Value::String(status.into()));
     let note = json!({

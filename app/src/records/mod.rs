@@ -34,7 +34,10 @@ pub mod upload;
 
 pub use api::*;
 pub use domain::*;
-pub use entry::{MarkEnteredInError, RecordEntry, ReleaseResult, SaveRecordEntry};
+pub use entry::{
+    MarkEnteredInError, RecordEntry, ReleaseResult, RemoveRecordPart, SaveRecordEntry,
+    SetPrimaryContact,
+};
 pub use entry_ui::EntryPage;
 pub use readings::{AddReading, RecordsReadings, RemoveReading};
 pub use readings_ui::ReadingsPage;

@@ -78,6 +78,10 @@ pub(super) fn status_word(l: Locale, status: &str) -> String {
         "final" => td_string!(l, ent_status_final).to_string(),
         "preliminary" => td_string!(l, ent_status_preliminary).to_string(),
         "amended" => td_string!(l, ent_status_amended).to_string(),
+        "finished" => td_string!(l, ent_status_finished).to_string(),
+        "proposed" => td_string!(l, ent_status_proposed).to_string(),
+        "cancelled" => td_string!(l, ent_status_cancelled).to_string(),
+        "revoked" => td_string!(l, ent_status_revoked).to_string(),
         "active" => td_string!(l, rec_status_active).to_string(),
         "resolved" => td_string!(l, rec_status_resolved).to_string(),
         "inactive" => td_string!(l, rec_status_inactive).to_string(),
@@ -900,10 +904,16 @@ pub fn VisitsPage() -> impl IntoView {
                             {error.clone().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| view! {
                                 <p class="notice notice--error" role="alert">{summary_problem(l, &e)}</p>
                             })}
+                            {outcome_notice(l)}
                             {(!can_write).then(|| view! {
                                 <section class="record-section">
                                     <crate::scheduling::UpcomingVisits patient_id=v.patient_id.clone() />
                                 </section>
+                            })}
+                            {can_write.then(|| view! {
+                                <p><a class="button button--secondary" href=format!("/records/entry?patient={patient_id}&kind=visit")>
+                                    {td_string!(l, ent_record_visit)}
+                                </a></p>
                             })}
                             <section class="record-section" aria-labelledby="past-visits">
                                 <h2 id="past-visits">{td_string!(l, rec_past_visits)}</h2>
@@ -922,6 +932,12 @@ pub fn VisitsPage() -> impl IntoView {
                                                     AppError::Validation(f) if f.get("visit") == Some(&visit.id)));
                                                 let form = can_write.then(|| view! {
                                                     <SummaryForm patient_id=patient_id.clone() visit=visit.clone() error=own_error />
+                                                });
+                                                let correct = (can_write && visit.source.is_none()).then(|| view! {
+                                                    <p><a href=format!("/records/entry?patient={patient_id}&kind=visit&item={}", visit.id)
+                                                        aria-label=format!("{}: {}", td_string!(l, ent_correct), visit.display)>
+                                                        {td_string!(l, ent_correct)}
+                                                    </a></p>
                                                 });
                                                 view! {
                                                     <li class="record-item" id=format!("visit-{}", visit.id)>
@@ -951,6 +967,7 @@ pub fn VisitsPage() -> impl IntoView {
                                                                 }.into_any(),
                                                                 None => view! { <p class="muted">{td_string!(l, rec_no_avs)}</p> }.into_any(),
                                                             }}
+                                                            {correct}
                                                             {form}
                                                         </article>
                                                     </li>
@@ -965,6 +982,44 @@ pub fn VisitsPage() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// Staff's tools on the care plan page: adding a goal, a plan or a team, and choosing the
+/// patient's primary contact among the care navigators.
+#[component]
+fn CareTools(c: CarePlanView) -> impl IntoView {
+    use super::entry::{EntryKind, SetPrimaryContact};
+    let l = use_locale();
+    let pid = c.patient_id.clone();
+    let error = crate::shell::action_error::<SetPrimaryContact>();
+    view! {
+        <section class="record-section staff-tools" aria-labelledby="care-tools">
+            <h2 id="care-tools">{td_string!(l, ent_care_tools)}</h2>
+            <ul class="entry-links">
+                {[EntryKind::Goal, EntryKind::Plan, EntryKind::Team].into_iter().map(|k| view! {
+                    <li><a class="button button--secondary" href=format!("/records/entry?patient={pid}&kind={}", k.as_str())>
+                        {super::entry_ui::add_label(l, k)}
+                    </a></li>
+                }).collect_view()}
+            </ul>
+            <form class="form" method="post" action={<SetPrimaryContact as ServerFn>::PATH}>
+                <input type="hidden" name="patient_id" value=c.patient_id.clone() />
+                <div class="field" class:field--invalid=error.is_some()>
+                    <label for="navigator">{td_string!(l, ent_contact_choose)}</label>
+                    <p class="field__hint" id="navigator-hint">{td_string!(l, ent_contact_hint)}</p>
+                    {error.as_ref().map(|_| view! { <p class="field__error" id="navigator-error">{td_string!(l, ent_err_not_allowed)}</p> })}
+                    <select id="navigator" name="navigator"
+                        aria-describedby=if error.is_some() { "navigator-hint navigator-error" } else { "navigator-hint" }>
+                        <option value="" selected=c.contact_id.is_none()>{td_string!(l, ent_contact_none)}</option>
+                        {c.navigators.iter().map(|(id, name)| view! {
+                            <option value=id.clone() selected=c.contact_id.as_deref() == Some(id.as_str())>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button class="button" type="submit">{td_string!(l, ent_contact_save)}</button>
+            </form>
+        </section>
     }
 }
 
@@ -1058,12 +1113,27 @@ pub fn CarePlanPage() -> impl IntoView {
                     let name = c.patient_name.clone();
                     let patient_id = c.patient_id.clone();
                     let write = format!("/messages/new?patient={}", c.patient_id);
+                    let can_write = c.can_write;
+                    let change = move |kind: &str, id: &str, what: &str| {
+                        can_write.then(|| view! {
+                            <p><a href=format!("/records/entry?patient={patient_id}&kind={kind}&item={id}")
+                                aria-label=format!("{}: {what}", td_string!(l, ent_correct))>
+                                {td_string!(l, ent_correct)}
+                            </a></p>
+                        })
+                    };
+                    let patient_id = c.patient_id.clone();
                     view! {
                         <section class="page" aria-labelledby="page-title">
                             <h1 id="page-title">{td_string!(l, rec_care_plan)}</h1>
                             <p class="muted">{td!(l, ms_for, name = move || name.clone())}</p>
                             <RecordsNav patient_id=c.patient_id.clone() current="care-plan" />
                             {error.map(|e| view! { <p class="notice notice--error" role="alert">{task_problem(l, &e)}</p> })}
+                            {outcome_notice(l)}
+                            {(query("contact") == "1").then(|| view! {
+                                <p class="notice notice--ok" role="status">{td_string!(l, ent_contact_saved)}</p>
+                            })}
+                            {can_write.then(|| view! { <CareTools c=c.clone() /> })}
                             {match c.contact.clone() {
                                 Some(navigator) => view! { <crate::messaging::NavigatorCard navigator write_href=write.clone() /> }.into_any(),
                                 None => view! {
@@ -1092,6 +1162,7 @@ pub fn CarePlanPage() -> impl IntoView {
                                                         </p>
                                                         {g.target.clone().map(|t| view! { <p>{td_string!(l, rec_goal_target).replace("%target%", &t)}</p> })}
                                                         <p class="muted">{source_text(l, &g.source)}</p>
+                                                        {g.source.is_none().then(|| change("goal", &g.id, &g.description)).flatten()}
                                                     </li>
                                                 }).collect_view()}
                                             </ul>
@@ -1114,6 +1185,7 @@ pub fn CarePlanPage() -> impl IntoView {
                                             </ul>
                                         }.into_any()
                                     }}
+                                    {c.own_teams.iter().map(|(id, team)| change("team", id, team)).collect_view()}
                                 </section>
                             </div>
                             <section class="record-section" aria-labelledby="tasks">
@@ -1128,6 +1200,7 @@ pub fn CarePlanPage() -> impl IntoView {
                                                 <h3 id=heading.clone()>{plan.title.clone()}</h3>
                                                 <p class="muted">{source_text(l, &plan.source)}</p>
                                                 {(!plan.own).then(|| view! { <p class="muted">{td_string!(l, rec_outside_plan)}</p> })}
+                                                {plan.own.then(|| change("plan", &plan.id, &plan.title)).flatten()}
                                                 {if plan.tasks.is_empty() {
                                                     view! { <p class="empty">{td_string!(l, rec_no_tasks)}</p> }.into_any()
                                                 } else {

@@ -734,6 +734,19 @@ pub mod server {
         if !db::set_status(&mut tx, row.appointment_id, status).await? {
             return Err(AppError::Conflict("closed".into()));
         }
+        // A completed visit joins the patient's record, where its after-visit summary is written.
+        if status == "completed" {
+            let by = access.caller.account.account_id;
+            if crate::records::entry::server::visit_from_appointment(&mut tx, &row, by).await? {
+                crate::audit::record(
+                    &mut *tx,
+                    &access
+                        .audit("records.entry_add")
+                        .on("record_item", row.appointment_id),
+                )
+                .await?;
+            }
+        }
         crate::audit::record(
             &mut *tx,
             &access
