@@ -4,23 +4,11 @@
 // Each run works on a patient record of its own, so the two projects never meet.
 import { test, expect, type Page } from '@playwright/test';
 import { DEMO_PASSWORD, DEMO_STAFF_KEY, signInWithCode } from '../support/totp';
+import { newPatientRecord } from '../support/records';
 
-async function newRecord(page: Page, project: string): Promise<string> {
+function newRecord(page: Page, project: string): Promise<string> {
   const family = `Registro${project === 'js-on' ? 'On' : 'Off'}${Date.now() % 1000000}`;
-  await page.goto('/staff/patients');
-  await page.getByText('Add a patient record').click();
-  const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create the record' }) });
-  await form.getByLabel('First name').fill('Lucía');
-  await form.getByLabel('Last name').fill(family);
-  await form.getByLabel('Date of birth').fill('1970-02-03');
-  await form.getByLabel('Female').check();
-  await form.getByLabel('English').check();
-  await page.getByRole('button', { name: 'Create the record' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: `Lucía ${family}` })).toBeVisible();
-  const href = await page.getByRole('link', { name: 'Health summary' }).getAttribute('href');
-  const id = new URL(href ?? '', 'http://x').searchParams.get('patient');
-  expect(id).toBeTruthy();
-  return id as string;
+  return newPatientRecord(page, 'Lucía', family, '1970-02-03');
 }
 
 test('staff add, correct and withdraw a condition, and every change is kept', async ({ page }, testInfo) => {

@@ -1133,7 +1133,6 @@ pub fn CarePlanPage() -> impl IntoView {
                             {(query("contact") == "1").then(|| view! {
                                 <p class="notice notice--ok" role="status">{td_string!(l, ent_contact_saved)}</p>
                             })}
-                            {can_write.then(|| view! { <CareTools c=c.clone() /> })}
                             {match c.contact.clone() {
                                 Some(navigator) => view! { <crate::messaging::NavigatorCard navigator write_href=write.clone() /> }.into_any(),
                                 None => view! {
@@ -1146,6 +1145,7 @@ pub fn CarePlanPage() -> impl IntoView {
                                     </aside>
                                 }.into_any(),
                             }}
+                            {can_write.then(|| view! { <CareTools c=c.clone() /> })}
                             <div class="record-grid">
                                 <section class="record-section" aria-labelledby="goals">
                                     <h2 id="goals">{td_string!(l, rec_goals)}</h2>
