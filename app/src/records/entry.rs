@@ -1405,20 +1405,8 @@ pub mod server {
         let mut resource = row.resource.clone();
         let removed = match kind {
             EntryKind::Plan => {
-                let task = fhir::plan_tasks(&resource)
-                    .into_iter()
-                    .find(|t| t.index == index)
-                    .ok_or(AppError::NotFound)?;
-                let detail = resource
-                    .pointer_mut(&format!("/activity/{index}/detail"))
-                    .and_then(Value::as_object_mut)
-                    .ok_or(AppError::NotFound)?;
-                detail.insert("status".into(), json!("cancelled"));
-                let narrative = fhir::plan_narrative(&resource);
-                if let Some(map) = resource.as_object_mut() {
-                    map.insert("text".into(), narrative);
-                }
-                format!("task removed: {}", task.description)
+                let task = fhir::cancel_task(&mut resource, index).ok_or(AppError::NotFound)?;
+                format!("task removed: {task}")
             }
             EntryKind::Team => {
                 let members = resource

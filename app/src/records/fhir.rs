@@ -1181,24 +1181,33 @@ pub fn plan_tasks(plan: &Value) -> Vec<Task> {
         .collect()
 }
 
+/// Activity `index` of `plan` while it is a task on the plan: it has a `detail` and was not
+/// cancelled.
+fn live_task(plan: &mut Value, index: usize) -> Option<&mut Value> {
+    let activity = plan.get_mut("activity")?.as_array_mut()?.get_mut(index)?;
+    let on_plan = activity.get("detail").is_some_and(Value::is_object)
+        && activity.pointer("/detail/status").and_then(Value::as_str) != Some("cancelled");
+    on_plan.then_some(activity)
+}
+
+/// Rewrites the plan's narrative after its tasks changed.
+fn renarrate(plan: &mut Value) {
+    let text = plan_narrative(plan);
+    if let Some(map) = plan.as_object_mut() {
+        map.insert("text".into(), text);
+    }
+}
+
 /// Marks task `index` of `plan` done or not done, with a progress note of who and when.
 /// `false` when the plan has no such task (nothing changes then).
 pub fn mark_task(plan: &mut Value, index: usize, done: bool, at: DateTime<Utc>, by: &str) -> bool {
-    let Some(activity) = plan
-        .get_mut("activity")
-        .and_then(Value::as_array_mut)
-        .and_then(|a| a.get_mut(index))
-    else {
+    let Some(activity) = live_task(plan, index) else {
         return false;
     };
-    let Some(detail) = activity.get_mut("detail").and_then(Value::as_object_mut) else {
-        return false;
-    };
-    if detail.get("status").and_then(Value::as_str) == Some("cancelled") {
-        return false;
-    }
     let status = if done { "completed" } else { "not-started" };
-    detail.insert("status".into(), Value::String(status.into()));
+    if let Some(detail) = activity.get_mut("detail").and_then(Value::as_object_mut) {
+        detail.insert("status".into(), Value::String(status.into()));
+    }
     let note = json!({
         "authorString": by,
         "time": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -1212,11 +1221,22 @@ pub fn mark_task(plan: &mut Value, index: usize, done: bool, at: DateTime<Utc>, 
             }
         }
     }
-    let text = plan_narrative(plan);
-    if let Some(map) = plan.as_object_mut() {
-        map.insert("text".into(), text);
-    }
+    renarrate(plan);
     true
+}
+
+/// Takes task `index` off `plan` by cancelling it (it keeps its place, so the patient's marks
+/// on the others still point at them). Its description, or `None` when the plan has no such
+/// task (nothing changes then).
+pub fn cancel_task(plan: &mut Value, index: usize) -> Option<String> {
+    let description = plan_tasks(plan)
+        .into_iter()
+        .find(|t| t.index == index)?
+        .description;
+    let detail = live_task(plan, index)?.get_mut("detail")?.as_object_mut()?;
+    detail.insert("status".into(), json!("cancelled"));
+    renarrate(plan);
+    Some(description)
 }
 
 /// A care plan's human-readable narrative (FHIR `text`), drawn from its title and tasks, so it
