@@ -24,6 +24,9 @@ export default defineConfig({
   workers: 2,
   reporter: [['list']],
   timeout: 30_000,
+  // Two browsers, two servers and the build share two cores in CI: a page that answers in 1 s
+  // alone can take several under that load, so assertions wait 10 s rather than the default 5.
+  expect: { timeout: 10_000 },
   use: {
     baseURL: process.env.PORTAL_URL ?? 'http://127.0.0.1:3000',
     trace: 'off',
