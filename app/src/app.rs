@@ -19,6 +19,7 @@ use crate::messaging::{
     CannedRepliesPage, ConversationPage, MessagesPage, NewMessagePage, NotificationsPage,
     StaffConversationPage, StaffInboxPage,
 };
+use crate::pricing::{AdminPricesPage, PricePage, PricesPage};
 use crate::records::{
     CarePlanPage, DocumentsPage, EntryPage, ImportRecordsPage, ReadingsPage, RecordsPage,
     RenewalPage, ResultsPage, TrendPage, VisitsPage,
@@ -107,6 +108,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/find-care") view=FindCarePage ssr=SsrMode::Async />
                     <Route path=path!("/find-care/clinicians/:slug") view=ClinicianPage ssr=SsrMode::Async />
                     <Route path=path!("/find-care/locations/:slug") view=LocationPage ssr=SsrMode::Async />
+                    <Route path=path!("/prices") view=PricesPage ssr=SsrMode::Async />
+                    <Route path=path!("/prices/:id") view=PricePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/prices") view=AdminPricesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory") view=AdminDirectoryPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory/locations/:id") view=AdminLocationPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory/clinicians/:id") view=AdminClinicianPage ssr=SsrMode::Async />

@@ -24,6 +24,7 @@ pub mod locale;
 pub mod media;
 pub mod messaging;
 pub mod organisation;
+pub mod pricing;
 pub mod records;
 pub mod scheduling;
 #[cfg(feature = "ssr")]

@@ -205,6 +205,17 @@ fn slug(text: &str) -> String {
 
 /// Adds the demo locations and clinicians that are not there yet; returns how many clinicians
 /// it added.
+/// Each location's name and one-line address, as the price catalogue names where it applies.
+pub fn location_addresses() -> Vec<(String, String)> {
+    LOCATIONS
+        .iter()
+        .map(|l| {
+            let address = format!("{}, {}, {} {}", l.street, l.city, l.region, l.postal_code);
+            (l.name.to_string(), address)
+        })
+        .collect()
+}
+
 pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
     use app::directory::{check_clinician, check_location, db, ClinicianForm, LocationForm};
     // Through the same checks and writes as the administrators' forms.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod demo_directory;
 pub mod demo_library;
 pub mod demo_messaging;
+pub mod demo_prices;
 pub mod demo_records;
 pub mod demo_schedule;
 pub mod feeds;
@@ -19,6 +20,7 @@ pub mod in_request;
 pub mod live;
 pub mod media;
 pub mod ops;
+pub mod prices;
 pub mod records;
 pub mod records_documents;
 pub mod security;
@@ -78,6 +80,9 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(feeds::robots))
         .route("/media/{file}", get(media::image))
         .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/cms-hpt.txt", get(prices::cms_hpt))
+        .route("/prices/standard-charges.json", get(prices::standard_charges_json))
+        .route("/prices/standard-charges.csv", get(prices::standard_charges_csv))
         .route("/library/feed/{file}", get(feeds::atom))
         .route("/appointments/{id}/visit.ics", get(visits::calendar))
         .route("/live/messages", get(live::messages))

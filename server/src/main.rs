@@ -235,6 +235,9 @@ async fn main() -> anyhow::Result<()> {
             let added_records = server::demo_records::load(&pool, patients)
                 .await
                 .context("loading the demo health records")?;
+            let added_prices = server::demo_prices::load(&pool)
+                .await
+                .context("loading the demo price catalogue")?;
             tracing::info!(
                 patients,
                 added,
@@ -243,6 +246,7 @@ async fn main() -> anyhow::Result<()> {
                 added_appointments,
                 added_conversations,
                 added_records,
+                added_prices,
                 "demo data loaded"
             );
             Ok(())

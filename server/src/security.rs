@@ -75,7 +75,8 @@ pub async fn limit_body(State(state): State<AppState>, request: Request, next: N
     let upload = app::media::upload_body_limit(path)
         .or_else(|| app::library::upload_body_limit(path))
         .or_else(|| app::messaging::attachment::message_body_limit(path))
-        .or_else(|| app::records::form::import_body_limit(path));
+        .or_else(|| app::records::form::import_body_limit(path))
+        .or_else(|| app::pricing::catalogue_body_limit(path));
     let limit = match upload {
         Some(upload) => upload.max(state.config.max_body_bytes),
         None => state.config.max_body_bytes,

@@ -37,6 +37,9 @@ use app::messaging::{
     SetConversationStatus, StaffInbox, StartConversation,
 };
 use app::organisation::GetOrganisation;
+use app::pricing::{
+    GetPrice, ImportPriceCatalogue, PriceCatalogueAdmin, PriceImportReport, SearchPrices,
+};
 use app::records::{AddReading, RecordsReadings, RemoveReading, RenewalForm, RequestRenewal};
 use app::records::{
     CarePlan, ImportBundle, ImportPage, ImportProblems, KeepValidEntries, MarkCareTask,
@@ -100,6 +103,9 @@ fn public() -> BTreeSet<&'static str> {
         <FindCare as ServerFn>::PATH,
         <GetClinician as ServerFn>::PATH,
         <GetLocation as ServerFn>::PATH,
+        // Price transparency: public prices by law (tested in tests/prices.rs).
+        <SearchPrices as ServerFn>::PATH,
+        <GetPrice as ServerFn>::PATH,
     ])
 }
 
@@ -925,6 +931,22 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
         (
             <ListAccounts as ServerFn>::PATH,
             vec![],
+            Rule::AdministratorOnly,
+        ),
+        // An administrator's form without a file is refused (422) after the role check.
+        (
+            <ImportPriceCatalogue as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <PriceCatalogueAdmin as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <PriceImportReport as ServerFn>::PATH,
+            vec![("import_id", Uuid::new_v4().to_string())],
             Rule::AdministratorOnly,
         ),
         (

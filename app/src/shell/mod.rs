@@ -138,6 +138,7 @@ pub fn SiteHeader() -> impl IntoView {
                                     links.push(("/admin/accounts", td_string!(l, nav_accounts)));
                                     links.push(("/admin/directory", td_string!(l, nav_directory)));
                                     links.push(("/admin/visit-types", td_string!(l, nav_visit_types)));
+                                    links.push(("/admin/prices", td_string!(l, nav_prices_admin)));
                                     links.push(("/admin/canned-replies", td_string!(l, nav_canned_replies)));
                                     links.push(("/admin/audit", td_string!(l, nav_audit)));
                                     links.push(("/admin/emails", td_string!(l, nav_emails)));
@@ -222,6 +223,9 @@ pub fn SiteFooter() -> impl IntoView {
                         }
                     })}
                 </Suspense>
+                <nav class="footer-links" aria-label=td_string!(l, footer_links)>
+                    <a href="/prices">{td_string!(l, footer_prices)}</a>
+                </nav>
                 <p class="muted">{td_string!(l, footer_privacy)}</p>
             </div>
         </footer>

@@ -1,0 +1,140 @@
+//! What the price pages show, built on the server (money as integer cents).
+
+use serde::{Deserialize, Serialize};
+
+/// Results of the estimator a page at a time.
+pub const PRICE_PAGE: i64 = 20;
+
+/// A payer's plan the visitor may pick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanChoice {
+    pub id: String,
+    pub payer: String,
+    pub plan: String,
+}
+
+impl PlanChoice {
+    pub fn label(&self) -> String {
+        format!("{} · {}", self.payer, self.plan)
+    }
+}
+
+/// One item in the estimator's results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriceCard {
+    pub id: String,
+    pub name: String,
+    /// "CPT 70551, RC 611".
+    pub codes: String,
+    pub cash: Option<i64>,
+    pub gross: Option<i64>,
+    /// The lowest and highest negotiated dollar amounts across payers.
+    pub low: Option<i64>,
+    pub high: Option<i64>,
+    /// The chosen plan's lowest dollar rate, when it has one.
+    pub plan_dollar: Option<i64>,
+    /// Whether the chosen plan has any rate for the item (a percentage or an algorithm counts).
+    pub plan_listed: bool,
+}
+
+/// The estimator's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriceSearch {
+    pub items: Vec<PriceCard>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub plans: Vec<PlanChoice>,
+    pub plan: Option<PlanChoice>,
+    /// Whether any catalogue has been loaded at all.
+    pub published: bool,
+}
+
+/// A payer's negotiated rate, as shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateView {
+    pub plan_id: String,
+    pub payer: String,
+    pub plan: String,
+    pub dollar: Option<i64>,
+    /// "80" (percent), as the contract writes it.
+    pub percentage: Option<String>,
+    pub algorithm: Option<String>,
+    pub methodology: String,
+    pub median: Option<i64>,
+    pub p10: Option<i64>,
+    pub p90: Option<i64>,
+    pub notes: String,
+}
+
+/// An item's standard charges in one setting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChargeView {
+    pub setting: String,
+    pub gross: Option<i64>,
+    pub cash: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub modifiers: String,
+    pub notes: String,
+    pub rates: Vec<RateView>,
+}
+
+/// An item's page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriceDetail {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    /// CMS's description, when it says more than the name.
+    pub description: String,
+    pub codes: String,
+    /// "per 100 ML".
+    pub drug_unit: Option<String>,
+    pub shoppable: bool,
+    /// The shoppable service this one is usually billed with: (id, name).
+    pub part_of: Option<(String, String)>,
+    pub charges: Vec<ChargeView>,
+    pub ancillaries: Vec<PriceCard>,
+    pub plans: Vec<PlanChoice>,
+    pub plan: Option<PlanChoice>,
+}
+
+/// One import in the catalogue's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub id: String,
+    pub file_name: String,
+    pub format: String,
+    pub applied: bool,
+    pub items: i32,
+    pub rates: i32,
+    pub problem_count: usize,
+    pub by: String,
+    /// "Dec 5, 2026 14:03 UTC".
+    pub at: String,
+}
+
+/// A refused (or applied) import with its problems, for the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub summary: ImportSummary,
+    pub problems: Vec<ImportProblem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    pub row: u64,
+    pub column: String,
+    pub problem: String,
+    pub value: String,
+}
+
+/// The administrators' catalogue page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueAdmin {
+    pub items: i64,
+    pub rates: i64,
+    pub hospital: Option<String>,
+    pub imports: Vec<ImportSummary>,
+}

@@ -1,0 +1,27 @@
+//! Price transparency: the hospital's standard charges (45 CFR 180.50) as one catalogue that
+//! the public estimator, patients' estimates and the machine-readable file all read.
+//!
+//! Each item or service has CMS's description and billing codes, a plain-language name in
+//! English and Spanish, and its charges per setting: gross charge, discounted cash price, the
+//! lowest and highest negotiated amounts, and each payer plan's negotiated rate (a dollar
+//! amount, a percentage of billed charges or the contract's algorithm, with its methodology).
+//! A shoppable service heads a group of the ancillary services usually billed with it.
+//!
+//! Invariants: money is integer cents end to end (a file with a fraction of a cent is refused,
+//! never rounded); an import replaces the whole catalogue in one transaction or changes
+//! nothing, and every import, applied or refused, is kept with who posted it and every problem
+//! found; payer plans are never deleted (coverage on file points at them); only administrators
+//! change the catalogue, and anyone may read it.
+
+mod api;
+#[cfg(feature = "ssr")]
+pub mod cms;
+#[cfg(feature = "ssr")]
+pub mod db;
+mod domain;
+pub mod money;
+mod ui;
+
+pub use api::*;
+pub use domain::*;
+pub use ui::{AdminPricesPage, PricePage, PricesPage};
