@@ -13,7 +13,7 @@ use axum::{
     http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures::stream::{self, Stream};
+use futures::stream::{self, Stream, StreamExt};
 use std::sync::Arc;
 
 /// Writes one item of the file.
@@ -125,6 +125,11 @@ fn file_stream(
             }
         }
     })
+    // The compression layer polls the body once more after its end, and `unfold` panics when
+    // polled after finishing (the download was cut short): fused, it keeps saying "ended".
+    // Empty chunks are left out; they carry nothing.
+    .filter(|chunk| std::future::ready(!matches!(chunk, Ok(b) if b.is_empty())))
+    .fuse()
 }
 
 fn download(content_type: &'static str, name: String, body: Body) -> Response {

@@ -26,11 +26,9 @@ use common::{
 
 const PASSWORD: &str = "copper meadow violin tide";
 const SECRET: &[u8] = b"admin-test-totp-key!";
-const CMS_CSV: &[u8] =
-    include_bytes!("../../../shared/data/cms-price-transparency-v3/example-tall.csv");
-const CMS_JSON: &[u8] =
-    include_bytes!("../../../shared/data/cms-price-transparency-v3/example.json");
-const CMS_SCHEMA: &str = include_str!("../../../shared/data/cms-price-transparency-v3/schema.json");
+const CMS_CSV: &[u8] = include_bytes!("../../app/src/pricing/cms-v3/example-tall.csv");
+const CMS_JSON: &[u8] = include_bytes!("../../app/src/pricing/cms-v3/example.json");
+const CMS_SCHEMA: &str = include_str!("../../app/src/pricing/cms-v3/schema.json");
 
 async fn seed(pool: &PgPool) {
     let admin = seed_account(pool, "admin@example.org", &[Role::Administrator], PASSWORD).await;
@@ -342,6 +340,35 @@ async fn the_machine_readable_file_follows_cms_schema_and_reads_back(pool: PgPoo
     let response = get(&app, "/prices/standard-charges.csv").await;
     assert_eq!(response.status(), StatusCode::OK);
     let csv = text(response).await;
+    // Compressed, the same bytes arrive whole (the stream once panicked when polled past its end).
+    for path in [
+        "/prices/standard-charges.csv",
+        "/prices/standard-charges.json",
+    ] {
+        let request = Request::get(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .expect("request");
+        let response = send(&app, request).await;
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.as_bytes()),
+            Some(&b"gzip"[..]),
+            "{path}"
+        );
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .expect("the whole body")
+            .to_bytes();
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut unzipped)
+            .expect("gzip");
+        let plain = text(get(&app, path).await).await;
+        assert_eq!(unzipped, plain, "{path}");
+    }
     let again = app::pricing::cms::read_tall_csv(csv.as_bytes()).expect("our CSV reads");
     assert_eq!(again.items, theirs.items);
     assert_eq!(again.file, theirs.file);

@@ -337,11 +337,29 @@ pub fn read_tall_csv(bytes: &[u8]) -> Result<Catalogue, Vec<Problem>> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
+    // Line numbers are counted here from byte offsets: the csv crate's own count misses the
+    // end of a line ended by CRLF, as RFC 4180 files (ours included) are, and its offset of a
+    // record after a CRLF is that line feed's, so the byte at the offset is counted too.
+    let bytes = text.as_bytes();
+    let mut counted = (0usize, 1u64);
+    let mut line_at = move |byte: u64| -> u64 {
+        let byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1)
+            .min(bytes.len());
+        let (from, line) = counted;
+        let start = from.min(byte);
+        let newlines = bytes
+            .get(start..byte)
+            .map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+        counted = (byte, line + newlines as u64);
+        counted.1
+    };
     let mut next = |problems: &mut Problems| -> Option<(u64, csv::StringRecord)> {
         match records.next() {
-            Some(Ok(r)) => Some((r.position().map_or(0, |p| p.line()), r)),
+            Some(Ok(r)) => Some((r.position().map_or(0, |p| line_at(p.byte())), r)),
             Some(Err(e)) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
                 problems.add(line, "", "unreadable", "");
                 None
             }
@@ -1363,10 +1381,8 @@ pub fn csv_modifier_rows(modifiers: &[Modifier], code_columns: usize) -> String 
 mod tests {
     use super::*;
 
-    const CMS_CSV: &[u8] =
-        include_bytes!("../../../../shared/data/cms-price-transparency-v3/example-tall.csv");
-    const CMS_JSON: &[u8] =
-        include_bytes!("../../../../shared/data/cms-price-transparency-v3/example.json");
+    const CMS_CSV: &[u8] = include_bytes!("cms-v3/example-tall.csv");
+    const CMS_JSON: &[u8] = include_bytes!("cms-v3/example.json");
 
     #[test]
     fn cms_examples_read_to_the_same_catalogue() {
@@ -1448,6 +1464,26 @@ mod tests {
             "{found:?}"
         );
         assert_eq!(problems.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn lines_ended_by_crlf_are_numbered_as_an_editor_numbers_them() {
+        let text = String::from_utf8(CMS_CSV.to_vec()).expect("utf-8");
+        let crlf = text
+            .lines()
+            .enumerate()
+            .map(|(n, l)| {
+                if n == 5 {
+                    l.replace(",outpatient,", ",clinic,")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        let problems = read_tall_csv(crlf.as_bytes()).expect_err("refused");
+        let rows: Vec<u64> = problems.iter().map(|p| p.row).collect();
+        assert_eq!(rows, vec![6]);
     }
 
     #[test]

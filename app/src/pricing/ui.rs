@@ -303,7 +303,7 @@ fn PriceDetailView(detail: PriceDetail) -> impl IntoView {
             {detail.part_of.clone().map(|(id, name)| view! {
                 <p>{td_string!(l, pr_part_of)} " " <a href=format!("/prices/{id}{plan_query}")>{name}</a></p>
             })}
-            <form class="price-search" method="get" action=action aria-label=td_string!(l, pr_plan_label)>
+            <form class="price-search" method="get" action=action aria-label=td_string!(l, pr_show_plan)>
                 <PlanSelect plans=detail.plans.clone() chosen=chosen.clone() id="detail-plan" />
                 <div class="price-search__actions">
                     <button class="button" type="submit">{td_string!(l, pr_show_plan)}</button>
