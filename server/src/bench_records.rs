@@ -15,7 +15,7 @@ const TWIN: Uuid = Uuid::from_u128(0xbe7c_0000_0000_4000_8000_0000_0000_0002);
 pub const BENCH_EMAIL: &str = "bench-records@example.org";
 
 /// Peak resident memory since the last reset, in MB (Linux `VmHWM`).
-fn peak_mb() -> f64 {
+pub(crate) fn peak_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -28,7 +28,7 @@ fn peak_mb() -> f64 {
 }
 
 /// Starts a new peak-memory window (writing 5 to clear_refs resets `VmHWM`).
-fn reset_peak() {
+pub(crate) fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

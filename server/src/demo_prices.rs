@@ -241,6 +241,23 @@ const SERVICES: [DemoService; 28] = [
 /// The emergency visit: one plan pays a share of billed charges rather than a fixed amount.
 const EMERGENCY: usize = 24;
 
+/// A plan's fixed dollar rate from its fee schedule, the commonest kind.
+pub(crate) fn fee_schedule(payer: &str, plan: &str, dollar: i64) -> Rate {
+    Rate {
+        payer: payer.into(),
+        plan: plan.into(),
+        dollar: Some(dollar),
+        percentage: None,
+        algorithm: None,
+        methodology: "fee schedule".into(),
+        median: None,
+        p10: None,
+        p90: None,
+        count: None,
+        notes: String::new(),
+    }
+}
+
 fn cents(dollars: i64, share: i64) -> i64 {
     dollars * share
 }
@@ -269,19 +286,7 @@ fn item(index: usize, s: &DemoService) -> Item {
             } else {
                 // Plans differ a little by service, as real contracts do.
                 let wobble = (index as i64 * 7 + p as i64 * 3) % 9 - 4;
-                Rate {
-                    payer: (*payer).into(),
-                    plan: (*plan).into(),
-                    dollar: Some(cents(s.gross, share + wobble)),
-                    percentage: None,
-                    algorithm: None,
-                    methodology: "fee schedule".into(),
-                    median: None,
-                    p10: None,
-                    p90: None,
-                    count: None,
-                    notes: String::new(),
-                }
+                fee_schedule(payer, plan, cents(s.gross, share + wobble))
             }
         })
         .collect();
@@ -306,19 +311,6 @@ fn item(index: usize, s: &DemoService) -> Item {
 }
 
 fn amoxicillin() -> Item {
-    let rate = |payer: &str, plan: &str, dollar: i64| Rate {
-        payer: payer.into(),
-        plan: plan.into(),
-        dollar: Some(dollar),
-        percentage: None,
-        algorithm: None,
-        methodology: "fee schedule".into(),
-        median: None,
-        p10: None,
-        p90: None,
-        count: None,
-        notes: String::new(),
-    };
     Item {
         description: "Amoxicillin 500 milligram capsule".into(),
         codes: vec![Code {
@@ -336,7 +328,7 @@ fn amoxicillin() -> Item {
             notes: String::new(),
             rates: PLANS
                 .iter()
-                .map(|(payer, plan, share)| rate(payer, plan, 250 * share / 100))
+                .map(|(payer, plan, share)| fee_schedule(payer, plan, 250 * share / 100))
                 .collect(),
         }],
     }

@@ -6,6 +6,7 @@
 
 pub mod attachments;
 pub mod bench_messaging;
+pub mod bench_prices;
 pub mod bench_records;
 pub mod bench_schedule;
 pub mod demo;

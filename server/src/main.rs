@@ -31,7 +31,13 @@ const USAGE: &str = "usage:
   server bench-records [--observations N] [--resources N]
                                   load a patient with ten years of results (default 2,000)
                                   and measure the records queries, then import and export a
-                                  bundle of N resources (default 5,000) (bench/records.sh)";
+                                  bundle of N resources (default 5,000) (bench/records.sh)
+  server bench-prices [--services N] [--payers N]
+                                  load a price catalogue of N services (default 10,000) with
+                                  three plans per payer (default 50) and measure the
+                                  estimator's searches (bench/prices.sh)
+  server check-mrf FILE SCHEMA    validate a machine-readable price file against CMS's JSON
+                                  schema; exit 1 naming the problems";
 
 #[derive(Debug, PartialEq)]
 enum Command {
@@ -55,6 +61,14 @@ enum Command {
     BenchRecords {
         observations: usize,
         resources: usize,
+    },
+    BenchPrices {
+        services: usize,
+        payers: usize,
+    },
+    CheckMrf {
+        file: String,
+        schema: String,
     },
 }
 
@@ -151,6 +165,29 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 resources,
             })
         }
+        [cmd, rest @ ..] if cmd == "bench-prices" => {
+            let (mut services, mut payers) = (10_000, 50);
+            for pair in rest.chunks(2) {
+                match pair {
+                    [flag, n] if flag == "--services" => {
+                        services = n
+                            .parse()
+                            .map_err(|_| format!("--services takes a whole number, not {n:?}"))?;
+                    }
+                    [flag, n] if flag == "--payers" => {
+                        payers = n
+                            .parse()
+                            .map_err(|_| format!("--payers takes a whole number, not {n:?}"))?;
+                    }
+                    _ => return Err(USAGE.to_string()),
+                }
+            }
+            Ok(Command::BenchPrices { services, payers })
+        }
+        [cmd, file, schema] if cmd == "check-mrf" => Ok(Command::CheckMrf {
+            file: file.clone(),
+            schema: schema.clone(),
+        }),
         _ => Err(USAGE.to_string()),
     }
 }
@@ -163,6 +200,10 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let command = parse_args(&args).map_err(anyhow::Error::msg)?;
+    if let Command::CheckMrf { file, schema } = &command {
+        // Needs no database: it reads a downloaded file.
+        return server::bench_prices::check_mrf(file, schema);
+    }
     if command == Command::ApiPaths {
         // Needs no configuration: the paths are compiled in (each carries a build hash).
         let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
@@ -272,6 +313,10 @@ async fn main() -> anyhow::Result<()> {
             server::bench_records::load(&pool, observations).await?;
             server::bench_records::run(&pool, resources).await
         }
+        Command::BenchPrices { services, payers } => {
+            server::bench_prices::run(&pool, services, payers).await
+        }
+        Command::CheckMrf { .. } => Ok(()),
         Command::VerifyAudit => {
             let report = app::audit::verify_chain(&pool)
                 .await
@@ -392,6 +437,21 @@ mod tests {
             parse(&["demo-data", "--patients", "lots"]),
             Err("--patients takes a whole number, not \"lots\"".to_string())
         );
+        assert_eq!(
+            parse(&["bench-prices", "--payers", "5"]),
+            Ok(Command::BenchPrices {
+                services: 10_000,
+                payers: 5
+            })
+        );
+        assert_eq!(
+            parse(&["check-mrf", "a.json", "schema.json"]),
+            Ok(Command::CheckMrf {
+                file: "a.json".into(),
+                schema: "schema.json".into()
+            })
+        );
+        assert_eq!(parse(&["check-mrf", "a.json"]), Err(USAGE.to_string()));
         assert_eq!(parse(&["verify-audit", "now"]), Err(USAGE.to_string()));
         assert_eq!(parse(&["drop-everything"]), Err(USAGE.to_string()));
     }

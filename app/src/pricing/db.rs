@@ -165,6 +165,9 @@ pub async fn replace_catalogue(conn: &mut PgConnection, catalogue: &Catalogue) -
                     .unwrap_or_default();
                 rate_rows.push(charge_id, plan, rp as i32, rate);
                 if rate_rows.id.len() >= BATCH {
+                    // Their charges first: a rate must find its charge (and item) written.
+                    flush_items(&mut *conn, &mut item_rows, &mut code_rows, &mut charge_rows)
+                        .await?;
                     flush_rates(&mut *conn, &mut rate_rows).await?;
                 }
             }
