@@ -22,23 +22,6 @@ type ItemWriter = Arc<dyn Fn(&cms::Item) -> String + Send + Sync>;
 /// Items read per query while streaming.
 const STREAM_BATCH: i64 = 500;
 
-fn slug(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    s.split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 fn not_published() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -161,7 +144,10 @@ pub async fn standard_charges_json(State(state): State<AppState>) -> Response {
             return failed();
         }
     };
-    let name = format!("{}_standardcharges.json", slug(&file.hospital_name));
+    let name = format!(
+        "{}_standardcharges.json",
+        app::library::slugify(&file.hospital_name)
+    );
     let body = file_stream(
         pool,
         cms::json_head(&file),
@@ -193,7 +179,10 @@ pub async fn standard_charges_csv(State(state): State<AppState>) -> Response {
     };
     // Every line has the same columns: as many codes as the item with the most.
     let columns = columns.max(cms::CSV_CODE_COLUMNS);
-    let name = format!("{}_standardcharges.csv", slug(&file.hospital_name));
+    let name = format!(
+        "{}_standardcharges.csv",
+        app::library::slugify(&file.hospital_name)
+    );
     let body = file_stream(
         pool,
         cms::csv_head(&file, columns),

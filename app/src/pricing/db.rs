@@ -30,7 +30,12 @@ pub fn item_key(description: &str, codes: &[Code]) -> String {
         .iter()
         .map(|c| format!("{}:{}", c.kind, c.code))
         .collect();
-    format!("{description}\u{1f}{}", codes.join(","))
+    joined_key(description, &codes.join(","))
+}
+
+/// [`item_key`] from codes already joined as "CPT:70551,RC:611" (as the database gives them).
+fn joined_key(description: &str, codes: &str) -> String {
+    format!("{description}\u{1f}{codes}")
 }
 
 /// Replaces the whole catalogue with `catalogue`. Names, summaries and groups an administrator
@@ -50,29 +55,17 @@ pub async fn replace_catalogue(conn: &mut PgConnection, catalogue: &Catalogue) -
     )
     .fetch_all(&mut *conn)
     .await?;
-    // Ids survive too, so a bookmarked item page still opens after the next import.
-    let mut id_of: HashMap<String, Uuid> = kept
-        .iter()
-        .map(|r| {
-            (
-                format!("{}\u{1f}{}", r.description, r.codes),
-                r.price_item_id,
-            )
-        })
-        .collect();
     let key_of: HashMap<Uuid, String> = kept
         .iter()
-        .map(|r| {
-            (
-                r.price_item_id,
-                format!("{}\u{1f}{}", r.description, r.codes),
-            )
-        })
+        .map(|r| (r.price_item_id, joined_key(&r.description, &r.codes)))
         .collect();
+    // Ids survive too, so a bookmarked item page still opens after the next import.
+    let mut id_of: HashMap<String, Uuid> =
+        key_of.iter().map(|(id, key)| (key.clone(), *id)).collect();
     let mut curated: HashMap<String, Curated> = kept
         .into_iter()
         .map(|r| {
-            let key = format!("{}\u{1f}{}", r.description, r.codes);
+            let key = joined_key(&r.description, &r.codes);
             let c = Curated {
                 name_en: r.name_en,
                 name_es: r.name_es,
