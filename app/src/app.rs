@@ -19,7 +19,7 @@ use crate::messaging::{
     CannedRepliesPage, ConversationPage, MessagesPage, NewMessagePage, NotificationsPage,
     StaffConversationPage, StaffInboxPage,
 };
-use crate::pricing::{AdminPricesPage, PricePage, PricesPage};
+use crate::pricing::{AdminPricesPage, CoveragePage, GoodFaithPage, PricePage, PricesPage};
 use crate::records::{
     CarePlanPage, DocumentsPage, EntryPage, ImportRecordsPage, ReadingsPage, RecordsPage,
     RenewalPage, ResultsPage, TrendPage, VisitsPage,
@@ -110,6 +110,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/find-care/locations/:slug") view=LocationPage ssr=SsrMode::Async />
                     <Route path=path!("/prices") view=PricesPage ssr=SsrMode::Async />
                     <Route path=path!("/prices/:id") view=PricePage ssr=SsrMode::Async />
+                    <Route path=path!("/prices/:id/good-faith") view=GoodFaithPage ssr=SsrMode::Async />
+                    <Route path=path!("/billing/coverage") view=CoveragePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/prices") view=AdminPricesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory") view=AdminDirectoryPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory/locations/:id") view=AdminLocationPage ssr=SsrMode::Async />

@@ -43,3 +43,32 @@ test('axe finds no violations on the administrators\' price page with a report, 
     await check(page, report, width);
   }
 });
+
+for (const width of [320, 1280]) {
+  for (const lang of ['en', 'es']) {
+    test(`axe finds no violations on coverage and estimates at ${width} px (${lang})`, async ({ page, context, baseURL }) => {
+      test.setTimeout(90_000);
+      await page.goto('/sign-in');
+      await page.getByLabel('Email address').fill('patient@example.org');
+      await page.getByLabel('Password').fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expect(page).toHaveURL(/\/account$/);
+      await context.addCookies([{ name: 'lang', value: lang, url: baseURL! }]);
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/prices?q=45378');
+      const item = await page.locator('.price-card a').first().getAttribute('href');
+      const maria = '00000000-0000-4000-8000-00000000a001';
+      for (const path of [`/billing/coverage?patient=${maria}`, item!, `${item}/good-faith?patient=${maria}`]) {
+        await check(page, path, width);
+      }
+    });
+  }
+}
+
+test('axe finds no violations on the staff coverage form, phone and desktop', async ({ page }) => {
+  await signInWithCode(page, 'staff@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
+  for (const width of [320, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await check(page, '/billing/coverage?patient=00000000-0000-4000-8000-00000000a004', width);
+  }
+});

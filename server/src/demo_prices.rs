@@ -420,6 +420,138 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
     Ok(catalogue.items.len() as u64)
 }
 
+/// One demo patient's coverage, as staff entered it (dollars; coinsurance in basis points).
+struct DemoCoverage {
+    patient: &'static str,
+    /// (payer, plan), or none for self-pay.
+    plan: Option<(&'static str, &'static str)>,
+    member: &'static str,
+    deductible: i64,
+    met: i64,
+    coinsurance_bp: i32,
+    copay: i64,
+    oop_max: i64,
+    oop_met: i64,
+}
+
+const fn covered(
+    patient: &'static str,
+    plan: (&'static str, &'static str),
+    member: &'static str,
+    [deductible, met, copay, oop_max, oop_met]: [i64; 5],
+    coinsurance_bp: i32,
+) -> DemoCoverage {
+    DemoCoverage {
+        patient,
+        plan: Some(plan),
+        member,
+        deductible,
+        met,
+        coinsurance_bp,
+        copay,
+        oop_max,
+        oop_met,
+    }
+}
+
+const PPO: (&str, &str) = ("Prairie Mutual Health", "PPO");
+
+/// Maria and her children share a PPO with $400 of a $1,500 deductible met; Elena has a
+/// Medicare Advantage plan without a deductible; Carmen pays for herself.
+const DEMO_COVERAGE: [DemoCoverage; 5] = [
+    covered(
+        "00000000-0000-4000-8000-00000000a001",
+        PPO,
+        "PMH-4417-0921",
+        [1_500, 400, 30, 5_000, 650],
+        2000,
+    ),
+    covered(
+        "00000000-0000-4000-8000-00000000a002",
+        PPO,
+        "PMH-4417-0922",
+        [1_500, 400, 30, 5_000, 650],
+        2000,
+    ),
+    covered(
+        "00000000-0000-4000-8000-00000000a003",
+        PPO,
+        "PMH-4417-0923",
+        [1_500, 400, 30, 5_000, 650],
+        2000,
+    ),
+    covered(
+        "00000000-0000-4000-8000-00000000a004",
+        ("Heartland Medicare Advantage", "Gold"),
+        "HMA-88120-4",
+        [0, 0, 10, 3_900, 1_200],
+        2000,
+    ),
+    DemoCoverage {
+        patient: "00000000-0000-4000-8000-00000000a005",
+        plan: None,
+        member: "",
+        deductible: 0,
+        met: 0,
+        coinsurance_bp: 0,
+        copay: 0,
+        oop_max: 0,
+        oop_met: 0,
+    },
+];
+
+/// Puts the demo family's coverage on file once (a patient who already has coverage keeps it).
+/// Returns how many patients got coverage.
+pub async fn load_coverage(pool: &PgPool) -> anyhow::Result<u64> {
+    let Some(staff) = app::auth::account::find_account_by_email(pool, "staff@example.org").await?
+    else {
+        anyhow::bail!("the demo staff account is missing");
+    };
+    let mut tx = pool.begin().await?;
+    let mut added = 0;
+    for c in &DEMO_COVERAGE {
+        let patient = uuid::Uuid::parse_str(c.patient)?;
+        if app::pricing::db::select_coverage(&mut *tx, patient)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let plan = match c.plan {
+            Some((payer, name)) => Some(
+                sqlx::query_scalar!(
+                    "select price_plan_id from price_plan where payer_name = $1 and plan_name = $2",
+                    payer,
+                    name
+                )
+                .fetch_one(&mut *tx)
+                .await?,
+            ),
+            None => None,
+        };
+        let share = app::pricing::estimate::CostShare {
+            deductible: c.deductible * 100,
+            deductible_met: c.met * 100,
+            coinsurance_bp: c.coinsurance_bp,
+            copay: c.copay * 100,
+            oop_max: c.oop_max * 100,
+            oop_met: c.oop_met * 100,
+        };
+        app::pricing::db::upsert_coverage(
+            &mut tx,
+            patient,
+            plan,
+            c.member,
+            &share,
+            staff.account_id,
+        )
+        .await?;
+        added += 1;
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,5 +597,24 @@ mod tests {
                 .expect("search");
         assert!(total >= 1);
         assert_eq!(cards.first().map(|c| c.name.as_str()), Some("Colonoscopia"));
+    }
+
+    #[sqlx::test(migrator = "app::db::MIGRATOR")]
+    async fn the_demo_familys_coverage_is_put_on_file_once(pool: PgPool) {
+        crate::demo::load(&pool, 0)
+            .await
+            .expect("accounts and family");
+        load(&pool).await.expect("catalogue");
+        assert_eq!(load_coverage(&pool).await.expect("coverage"), 5);
+        assert_eq!(load_coverage(&pool).await.expect("again"), 0);
+        let (plans, self_pay, events): (i64, i64, i64) = sqlx::query_as(
+            "select count(price_plan_id), count(*) filter (where price_plan_id is null),
+                    (select count(*) from coverage_event)
+             from coverage",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+        assert_eq!((plans, self_pay, events), (4, 1, 5));
     }
 }

@@ -279,6 +279,9 @@ async fn main() -> anyhow::Result<()> {
             let added_prices = server::demo_prices::load(&pool)
                 .await
                 .context("loading the demo price catalogue")?;
+            let added_coverage = server::demo_prices::load_coverage(&pool)
+                .await
+                .context("putting the demo family's coverage on file")?;
             tracing::info!(
                 patients,
                 added,
@@ -288,6 +291,7 @@ async fn main() -> anyhow::Result<()> {
                 added_conversations,
                 added_records,
                 added_prices,
+                added_coverage,
                 "demo data loaded"
             );
             Ok(())

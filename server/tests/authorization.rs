@@ -38,7 +38,9 @@ use app::messaging::{
 };
 use app::organisation::GetOrganisation;
 use app::pricing::{
-    GetPrice, ImportPriceCatalogue, PriceCatalogueAdmin, PriceImportReport, SearchPrices,
+    AskCoverageCorrection, EstimatePrice, EstimateVisit, GetPrice, GoodFaithEstimate,
+    ImportPriceCatalogue, PatientCoverage, PriceCatalogueAdmin, PriceImportReport, SaveCoverage,
+    SearchPrices,
 };
 use app::records::{AddReading, RecordsReadings, RemoveReading, RenewalForm, RequestRenewal};
 use app::records::{
@@ -251,7 +253,7 @@ async fn world(pool: &PgPool) -> World {
         match who {
             Who::Patient => grant("self", patient, &[], false).await,
             Who::OtherPatient => grant("self", other, &[], false).await,
-            Who::ProxyWithScope => grant("proxy", patient, &["records"], false).await,
+            Who::ProxyWithScope => grant("proxy", patient, &["records", "billing"], false).await,
             Who::ProxyWithoutScope => grant("proxy", patient, &["scheduling"], false).await,
             Who::ExpiredProxy => grant("proxy", patient, &["records"], true).await,
             _ => {}
@@ -340,6 +342,12 @@ enum Rule {
     /// Writes to and reads from the care team for the patient: the patient, a proxy with the
     /// messages scope (neither world proxy has it), and staff of the conversation's queue.
     Messages,
+    /// Coverage and estimates: the patient, a proxy with the billing scope (`ProxyWithScope`
+    /// holds records and billing), staff.
+    Billing,
+    /// The patient's side of billing (asking for a correction): the patient and a proxy with
+    /// the billing scope; never staff.
+    BillingPatientSide,
 }
 
 fn allowed(rule: Rule, who: Who) -> bool {
@@ -360,6 +368,8 @@ fn allowed(rule: Rule, who: Who) -> bool {
         Rule::UploadsImages => matches!(who, Editor | Administrator),
         Rule::Messages => matches!(who, Patient | Staff),
         Rule::SharesRecords => matches!(who, Patient | ProxyWithScope),
+        Rule::Billing => matches!(who, Patient | ProxyWithScope | Staff),
+        Rule::BillingPatientSide => matches!(who, Patient | ProxyWithScope),
     }
 }
 
@@ -938,6 +948,39 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
             <ImportPriceCatalogue as ServerFn>::PATH,
             vec![],
             Rule::AdministratorOnly,
+        ),
+        (
+            <PatientCoverage as ServerFn>::PATH,
+            vec![p()],
+            Rule::Billing,
+        ),
+        // Staff get past the check to "no such plan" (422); nothing is stored.
+        (
+            <SaveCoverage as ServerFn>::PATH,
+            vec![p(), ("plan", Uuid::new_v4().to_string())],
+            Rule::StaffOnly,
+        ),
+        // Allowed callers are refused the empty note (422) after the check.
+        (
+            <AskCoverageCorrection as ServerFn>::PATH,
+            vec![p(), ("note", "".into())],
+            Rule::BillingPatientSide,
+        ),
+        // Allowed callers get past the check to "no such item" (404).
+        (
+            <EstimatePrice as ServerFn>::PATH,
+            vec![p(), ("item_id", Uuid::new_v4().to_string())],
+            Rule::Billing,
+        ),
+        (
+            <EstimateVisit as ServerFn>::PATH,
+            vec![p(), ("visit_type", "follow-up".into())],
+            Rule::Billing,
+        ),
+        (
+            <GoodFaithEstimate as ServerFn>::PATH,
+            vec![p(), ("item_id", Uuid::new_v4().to_string())],
+            Rule::Billing,
         ),
         (
             <PriceCatalogueAdmin as ServerFn>::PATH,

@@ -124,6 +124,13 @@ pub fn MePage() -> impl IntoView {
                                         </ul>
                                     }
                                 })}
+                                {current.as_ref().filter(|p| p.scopes.iter().any(|s| s == "billing")).map(|p| view! {
+                                    <h2>{td_string!(l, cv_nav_label)}</h2>
+                                    <ul class="links">
+                                        <li><a href=format!("/billing/coverage?patient={}", p.patient_id)>{td_string!(l, cv_title)}</a></li>
+                                        <li><a href="/prices">{td_string!(l, cv_find_prices)}</a></li>
+                                    </ul>
+                                })}
                                 {current.as_ref().filter(|p| p.scopes.iter().any(|s| s == "scheduling")).map(|p| view! {
                                     <crate::scheduling::UpcomingVisits patient_id=p.patient_id.clone() />
                                 })}
@@ -268,6 +275,11 @@ fn action_name(l: Locale, action: &str) -> &'static str {
         "records.share_create" => td_string!(l, action_records_share_create),
         "records.share_revoke" => td_string!(l, action_records_share_revoke),
         "records.share_open" => td_string!(l, action_records_share_open),
+        "pricing.coverage" => td_string!(l, action_pricing_coverage),
+        "pricing.coverage_save" => td_string!(l, action_pricing_coverage_save),
+        "pricing.coverage_correction" => td_string!(l, action_pricing_coverage_correction),
+        "pricing.estimate" | "pricing.estimate_visit" => td_string!(l, action_pricing_estimate),
+        "pricing.good_faith" => td_string!(l, action_pricing_good_faith),
         _ => td_string!(l, action_other),
     }
 }

@@ -910,3 +910,198 @@ pub async fn select_counts(conn: impl PgExecutor<'_>) -> sqlx::Result<(i64, i64)
     .await?;
     Ok((r.items, r.rates))
 }
+
+/// The coverage on file for a patient, as stored.
+pub struct CoverageRow {
+    pub plan_id: Option<Uuid>,
+    pub payer: Option<String>,
+    pub plan: Option<String>,
+    pub member_id: String,
+    pub share: super::estimate::CostShare,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn select_coverage(
+    conn: impl PgExecutor<'_>,
+    patient: Uuid,
+) -> sqlx::Result<Option<CoverageRow>> {
+    let row = sqlx::query!(
+        r#"select c.price_plan_id, p.payer_name as "payer?", p.plan_name as "plan?", c.member_id,
+                  c.deductible_cents, c.deductible_met_cents, c.coinsurance_bp, c.copay_cents,
+                  c.oop_max_cents, c.oop_met_cents, c.updated_at
+           from coverage c left join price_plan p using (price_plan_id)
+           where c.patient_id = $1"#,
+        patient
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| CoverageRow {
+        plan_id: r.price_plan_id,
+        payer: r.payer,
+        plan: r.plan,
+        member_id: r.member_id,
+        share: super::estimate::CostShare {
+            deductible: r.deductible_cents,
+            deductible_met: r.deductible_met_cents,
+            coinsurance_bp: r.coinsurance_bp,
+            copay: r.copay_cents,
+            oop_max: r.oop_max_cents,
+            oop_met: r.oop_met_cents,
+        },
+        updated_at: r.updated_at,
+    }))
+}
+
+/// Writes the coverage on file and keeps the change in its history, in the caller's transaction.
+pub async fn upsert_coverage(
+    conn: &mut PgConnection,
+    patient: Uuid,
+    plan: Option<Uuid>,
+    member_id: &str,
+    share: &super::estimate::CostShare,
+    account: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into coverage (patient_id, price_plan_id, member_id, deductible_cents,
+                                 deductible_met_cents, coinsurance_bp, copay_cents, oop_max_cents,
+                                 oop_met_cents, updated_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           on conflict (patient_id) do update set
+               price_plan_id = excluded.price_plan_id, member_id = excluded.member_id,
+               deductible_cents = excluded.deductible_cents,
+               deductible_met_cents = excluded.deductible_met_cents,
+               coinsurance_bp = excluded.coinsurance_bp, copay_cents = excluded.copay_cents,
+               oop_max_cents = excluded.oop_max_cents, oop_met_cents = excluded.oop_met_cents,
+               updated_by = excluded.updated_by"#,
+        patient,
+        plan,
+        member_id,
+        share.deductible,
+        share.deductible_met,
+        share.coinsurance_bp,
+        share.copay,
+        share.oop_max,
+        share.oop_met,
+        account
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into coverage_event (patient_id, price_plan_id, member_id, deductible_cents,
+                                       deductible_met_cents, coinsurance_bp, copay_cents,
+                                       oop_max_cents, oop_met_cents, account_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        patient,
+        plan,
+        member_id,
+        share.deductible,
+        share.deductible_met,
+        share.coinsurance_bp,
+        share.copay,
+        share.oop_max,
+        share.oop_met,
+        account
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Changes to a patient's coverage, newest first: when, by whom, and the plan after.
+pub async fn select_coverage_history(
+    conn: impl PgExecutor<'_>,
+    patient: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<(chrono::DateTime<chrono::Utc>, String, Option<String>)>> {
+    let rows = sqlx::query!(
+        r#"select e.created_at, a.display_name,
+                  p.payer_name || ' · ' || p.plan_name as plan
+           from coverage_event e join account a using (account_id)
+           left join price_plan p using (price_plan_id)
+           where e.patient_id = $1
+           order by e.created_at desc, e.coverage_event_id limit $2"#,
+        patient,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.created_at, r.display_name, r.plan))
+        .collect())
+}
+
+/// A plan by id, if it exists.
+pub async fn select_plan(conn: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<PlanChoice>> {
+    sqlx::query_as!(
+        PlanChoice,
+        r#"select price_plan_id::text as "id!", payer_name as payer, plan_name as plan
+           from price_plan where price_plan_id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The patient's newest correction request: its conversation, when it was asked, its status.
+pub async fn select_correction(
+    conn: impl PgExecutor<'_>,
+    patient: Uuid,
+) -> sqlx::Result<Option<(Uuid, chrono::DateTime<chrono::Utc>, String)>> {
+    let row = sqlx::query!(
+        r#"select c.conversation_id, c.created_at, v.status
+           from coverage_correction c join conversation v using (conversation_id)
+           where c.patient_id = $1
+           order by c.created_at desc limit 1"#,
+        patient
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.conversation_id, r.created_at, r.status)))
+}
+
+pub async fn insert_correction(
+    conn: impl PgExecutor<'_>,
+    conversation: Uuid,
+    patient: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into coverage_correction (conversation_id, patient_id) values ($1, $2)",
+        conversation,
+        patient
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Holds the patient's row until the transaction ends, so two requests from one patient at
+/// once are taken one after the other.
+pub async fn lock_patient(conn: impl PgExecutor<'_>, patient: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "select patient_id from patient where patient_id = $1 for update",
+        patient
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(())
+}
+
+/// The item a visit type is billed as: the catalogue item carrying the visit type's billing
+/// code (a shoppable one first, when a code is listed twice).
+pub async fn select_visit_item(
+    conn: impl PgExecutor<'_>,
+    visit_type: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select i.price_item_id
+           from visit_type v
+           join price_code c on upper(c.code) = upper(v.billing_code) and c.code_type in ('CPT', 'HCPCS')
+           join price_item i using (price_item_id)
+           where v.slug = $1
+           order by i.shoppable desc, i.position limit 1"#,
+        visit_type
+    )
+    .fetch_optional(conn)
+    .await
+}

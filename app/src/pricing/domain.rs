@@ -138,3 +138,114 @@ pub struct CatalogueAdmin {
     pub hospital: Option<String>,
     pub imports: Vec<ImportSummary>,
 }
+
+/// A correction the patient asked for, and where its conversation stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorrectionView {
+    pub conversation_id: String,
+    /// "Dec 5, 2026".
+    pub asked: String,
+    /// Messaging's status: received, in_progress, waiting or done.
+    pub status: String,
+}
+
+/// One change to the coverage on file, for staff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CoverageChange {
+    pub at: String,
+    pub by: String,
+    /// The plan after the change ("Self-pay" when none).
+    pub plan: Option<String>,
+}
+
+/// The coverage page: what is on file, and what the caller may do with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CoverageView {
+    pub patient_id: String,
+    pub patient_name: String,
+    /// Whether anything is on file at all.
+    pub on_file: bool,
+    /// The plan, or none for self-pay.
+    pub plan: Option<PlanChoice>,
+    pub member_id: String,
+    pub share: super::estimate::CostShare,
+    /// When the figures were last changed: "Dec 5, 2026".
+    pub updated: String,
+    /// The caller is staff, who keep the coverage (the patient's side asks for corrections).
+    pub staff: bool,
+    /// Plans a staff member may pick.
+    pub plans: Vec<PlanChoice>,
+    /// The newest correction asked for, if any.
+    pub correction: Option<CorrectionView>,
+    /// Changes, newest first (staff only).
+    pub history: Vec<CoverageChange>,
+}
+
+/// The coverage form as typed, kept when refused.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoverageForm {
+    pub plan: String,
+    pub member_id: String,
+    pub deductible: String,
+    pub deductible_met: String,
+    pub coinsurance: String,
+    pub copay: String,
+    pub oop_max: String,
+    pub oop_met: String,
+}
+
+/// What a personal estimate found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum EstimateKind {
+    /// No plan on file (self-pay, or nothing on file): the discounted cash price.
+    SelfPay { cash: Option<i64>, on_file: bool },
+    /// The plan's rate, split between plan and patient.
+    Plan {
+        plan: PlanChoice,
+        split: super::estimate::Split,
+        share: super::estimate::CostShare,
+        /// An office visit, where the plan's copay applies.
+        office: bool,
+        /// The rate is this percentage of the gross charge ("80").
+        percent_of_charges: Option<String>,
+    },
+    /// The plan has no dollar figure for this service (no rate listed, or only an algorithm).
+    NoRate { plan: PlanChoice, cash: Option<i64> },
+}
+
+/// A patient's own estimate for one service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonalEstimate {
+    pub patient_id: String,
+    pub patient_name: String,
+    pub item_id: String,
+    pub item_name: String,
+    pub codes: String,
+    pub kind: EstimateKind,
+}
+
+/// One line of a good-faith estimate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoodFaithLine {
+    pub name: String,
+    pub codes: String,
+    pub cash: Option<i64>,
+}
+
+/// A good-faith estimate for a self-pay patient (No Surprises Act): the expected charges for a
+/// service and those usually billed with it, to print and keep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoodFaithView {
+    pub patient_id: String,
+    pub patient_name: String,
+    pub birth_date: String,
+    pub item_id: String,
+    pub lines: Vec<GoodFaithLine>,
+    /// The sum of the lines with a cash price.
+    pub total: i64,
+    /// Lines without a cash price (the total leaves them out, and the page says so).
+    pub unpriced: usize,
+    pub hospital: String,
+    pub addresses: Vec<String>,
+    pub issued: String,
+}

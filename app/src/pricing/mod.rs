@@ -16,12 +16,21 @@
 mod api;
 #[cfg(feature = "ssr")]
 pub mod cms;
+mod coverage;
+mod coverage_ui;
 #[cfg(feature = "ssr")]
 pub mod db;
 mod domain;
+pub mod estimate;
 pub mod money;
 mod ui;
 
 pub use api::*;
+pub use coverage::{
+    ask_coverage_correction, check_coverage, estimate_price, estimate_visit, good_faith_estimate,
+    patient_coverage, save_coverage, AskCoverageCorrection, EstimatePrice, EstimateVisit,
+    GoodFaithEstimate, PatientCoverage, SaveCoverage,
+};
+pub use coverage_ui::{CoveragePage, GoodFaithPage, PersonalEstimateView, VisitEstimate};
 pub use domain::*;
 pub use ui::{AdminPricesPage, PricePage, PricesPage};

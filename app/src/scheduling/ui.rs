@@ -637,6 +637,7 @@ pub fn ConfirmBookingPage() -> impl IntoView {
                             {moving.map(|m| view! {
                                 <p class="muted">{td_string!(l, sc_moving)} " " {m.date} ", " {m.time}</p>
                             })}
+                            <crate::pricing::VisitEstimate patient_id=patient.clone() visit_type=times.query.visit_type.clone() />
                             <form method="post" action={<BookAppointment as ServerFn>::PATH} class="form">
                                 <input type="hidden" name="patient_id" value=patient.clone() />
                                 <input type="hidden" name="clinician" value=clinician.clone() />
@@ -786,6 +787,9 @@ fn VisitDetail(
                     <br /><span class="muted">{td_string!(l, sc_reason_private)}</span>
                 </dd>
             </dl>
+            {(c.upcoming && c.status != "cancelled").then(|| view! {
+                <crate::pricing::VisitEstimate patient_id=detail.patient_id.clone() visit_type=c.visit_type.clone() />
+            })}
             {(c.video && c.upcoming).then(|| match detail.join_link.clone() {
                 Some(link) => view! {
                     <p><a class="button" href=link rel="noopener">{td_string!(l, sc_join_video)}</a></p>

@@ -269,6 +269,10 @@ pub fn StaffPatientPage() -> impl IntoView {
                                 <li><a href=format!("/records/care-plan?patient={}", patient.patient_id)>{td_string!(l, rec_care_plan)}</a></li>
                                 <li><a href=format!("/records/documents?patient={}", patient.patient_id)>{td_string!(l, rec_documents)}</a></li>
                             </ul>
+                            <h2>{td_string!(l, cv_nav_label)}</h2>
+                            <ul class="links">
+                                <li><a href=format!("/billing/coverage?patient={}", patient.patient_id)>{td_string!(l, cv_title)}</a></li>
+                            </ul>
                             <h2>{td_string!(l, staff_link_heading)}</h2>
                             <p>{td_string!(l, staff_link_intro)}</p>
                             {new_code.map(|code| view! {
