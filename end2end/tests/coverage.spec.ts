@@ -2,7 +2,7 @@
 // insurance from her home page, asks for a correction (for herself with JavaScript on, for her
 // son Leo with it off, so the two run side by side), sees what a colonoscopy would cost her
 // under her plan step by step, sees the estimate for a visit before booking it, and prints a
-// good-faith estimate. Staff keep a patient's coverage: a refused form keeps what was typed and
+// good-faith estimate; drug prices are listed per unit, and beside her medications. Staff keep a patient's coverage: a refused form keeps what was typed and
 // says which field, and a correction leaves the earlier figures in the history.
 import { test, expect } from '@playwright/test';
 import { signIn } from '../support/accounts';
@@ -120,4 +120,26 @@ test('staff keep a patient\'s coverage: a refused form keeps what was typed', as
   const history = page.getByRole('region', { name: 'Changes' });
   await expect(history.getByRole('listitem').filter({ hasText: 'Prairie Mutual Health · HMO' }).first()).toBeVisible();
   await expect(history.getByRole('listitem').filter({ hasText: 'Prairie Mutual Health · PPO' })).toHaveCount(1);
+});
+
+test('drug prices are listed per unit, and beside the patient\'s medications', async ({ page }) => {
+  await page.goto('/prices');
+  await page.getByRole('link', { name: 'Prescription drug prices' }).click();
+  await expect(page).toHaveURL(/drugs=1/);
+  await expect(page.getByRole('status').filter({ hasText: '8 services found' })).toBeVisible();
+  await expect(page.getByLabel('Prescription drugs only')).toBeChecked();
+  const metformin = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Metformin 500 mg tablet (one)' }) });
+  await expect(metformin).toContainText('Prices are: each');
+  await expect(metformin).toContainText('$0.15');
+  // Words narrow the list and it stays drugs only.
+  await page.getByLabel('Service or code').fill('inhaler');
+  await page.getByRole('button', { name: 'Show prices' }).click();
+  await expect(page.getByRole('status').filter({ hasText: '1 service found' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Albuterol inhaler (200 puffs)' })).toBeVisible();
+
+  await signIn(page, 'patient@example.org', DEMO_PASSWORD);
+  await page.goto(`/records?patient=${MARIA}`);
+  const medications = page.getByRole('region', { name: 'Medications' });
+  await expect(medications.getByText('Cash price without insurance').first()).toBeVisible();
+  await expect(medications.getByText(/^\$\d+\.\d\d (each|per .+)$/).first()).toBeVisible();
 });

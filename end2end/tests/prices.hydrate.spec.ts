@@ -23,7 +23,7 @@ for (const width of [320, 1280]) {
       await page.goto('/prices?q=45378');
       const item = await page.locator('.price-card a').first().getAttribute('href');
       const plan = await page.locator('#price-plan option').nth(1).getAttribute('value');
-      for (const path of ['/prices', `/prices?q=colonoscopy&plan=${plan}`, '/prices?q=zzzz', `${item}?plan=${plan}`, '/prices?q=99283']) {
+      for (const path of ['/prices', '/prices?drugs=1', `/prices?q=colonoscopy&plan=${plan}`, '/prices?q=zzzz', `${item}?plan=${plan}`, '/prices?q=99283']) {
         await check(page, path, width);
       }
     });

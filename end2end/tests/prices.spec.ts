@@ -9,7 +9,7 @@ test('a visitor finds a price by words or code and sees their plan\'s rate', asy
   await page.goto('/');
   await page.getByRole('contentinfo').getByRole('link', { name: 'Price Transparency' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Prices' })).toBeVisible();
-  await expect(page.getByRole('status').filter({ hasText: '29 services found' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: '36 services found' })).toBeVisible();
 
   await page.getByLabel('Service or code').fill('colonoscopy');
   await page.getByLabel('Your insurance plan').selectOption({ label: 'Prairie Mutual Health · PPO' });
@@ -98,7 +98,7 @@ test('an administrator\'s broken file changes nothing and the report says where'
   await page.goto('/admin/prices');
   await page.getByLabel('Standard charges file').setInputFiles({ name: 'riverbend.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'riverbend.csv' })).toContainText('29');
+  await expect(page.getByRole('status').filter({ hasText: 'riverbend.csv' })).toContainText('36 services');
   expect(await (await request.get('/prices/standard-charges.csv')).text()).toEqual(csv);
   await page.goto('/prices?q=45378');
   expect(await page.getByRole('link', { name: 'Colonoscopy', exact: true }).getAttribute('href')).toEqual(before);

@@ -148,7 +148,7 @@ pub async fn run(pool: &PgPool, services: usize, payers: usize) -> anyhow::Resul
                 let words = format!("{} {}", pick(&BODY, i), pick(&WORDS, i));
                 let mut conn = pool.acquire().await?;
                 let plan = with_plan.then_some(plan);
-                app::pricing::db::search_items(&mut conn, "en", &words, plan, 20, 0).await?;
+                app::pricing::db::search_items(&mut conn, "en", &words, plan, false, 20, 0).await?;
                 Ok(())
             }
         })
@@ -165,6 +165,7 @@ pub async fn run(pool: &PgPool, services: usize, payers: usize) -> anyhow::Resul
                 "en",
                 &code((i * 37) % services.max(1)),
                 Some(plan),
+                false,
                 20,
                 0,
             )
@@ -248,9 +249,10 @@ mod tests {
             .expect("counts");
         assert_eq!((items, rates), (40, 6_000));
         let mut conn = pool.acquire().await.expect("conn");
-        let (found, total) = app::pricing::db::search_items(&mut conn, "en", "10007", None, 20, 0)
-            .await
-            .expect("search");
+        let (found, total) =
+            app::pricing::db::search_items(&mut conn, "en", "10007", None, false, 20, 0)
+                .await
+                .expect("search");
         assert_eq!(total, 1);
         assert_eq!(found.first().map(|c| c.codes.as_str()), Some("CPT 10007"));
     }

@@ -334,6 +334,106 @@ fn amoxicillin() -> Item {
     }
 }
 
+/// The outpatient pharmacy's drugs the demo records prescribe, priced per tablet, capsule or
+/// inhaler: (NDC, the RxNorm code the records carry, CMS description, English name, Spanish name,
+/// gross and cash price in cents).
+pub const DRUGS: [(&str, &str, &str, &str, &str, i64, i64); 7] = [
+    (
+        "68180-0513-01",
+        "314076",
+        "Lisinopril 10 milligram tablet",
+        "Lisinopril 10 mg tablet (one)",
+        "Lisinopril, tableta de 10 mg (una)",
+        60,
+        18,
+    ),
+    (
+        "00093-1048-01",
+        "860975",
+        "Metformin hydrochloride 500 milligram tablet",
+        "Metformin 500 mg tablet (one)",
+        "Metformina, tableta de 500 mg (una)",
+        55,
+        15,
+    ),
+    (
+        "00378-2073-77",
+        "617312",
+        "Atorvastatin 20 milligram tablet",
+        "Atorvastatin 20 mg tablet (one)",
+        "Atorvastatina, tableta de 20 mg (una)",
+        95,
+        27,
+    ),
+    (
+        "00173-0682-20",
+        "745679",
+        "Albuterol 90 microgram per actuation inhaler, 200 actuations",
+        "Albuterol inhaler (200 puffs)",
+        "Inhalador de albuterol (200 inhalaciones)",
+        6_500,
+        2_850,
+    ),
+    (
+        "00378-1800-01",
+        "966224",
+        "Levothyroxine sodium 50 microgram tablet",
+        "Levothyroxine 50 mcg tablet (one)",
+        "Levotiroxina, tableta de 50 mcg (una)",
+        70,
+        21,
+    ),
+    (
+        "16729-0213-01",
+        "312940",
+        "Sertraline 50 milligram tablet",
+        "Sertraline 50 mg tablet (one)",
+        "Sertralina, tableta de 50 mg (una)",
+        80,
+        22,
+    ),
+    (
+        "62175-0136-37",
+        "198053",
+        "Omeprazole 20 milligram delayed release capsule",
+        "Omeprazole 20 mg capsule (one)",
+        "Omeprazol, cápsula de 20 mg (una)",
+        90,
+        25,
+    ),
+];
+
+/// The NDC the demo records give a medication alongside its RxNorm code.
+pub fn ndc_for_rxnorm(rxnorm: &str) -> Option<&'static str> {
+    DRUGS.iter().find(|d| d.1 == rxnorm).map(|d| d.0)
+}
+
+fn drug(
+    (ndc, _, description, _, _, gross, cash): (&str, &str, &str, &str, &str, i64, i64),
+) -> Item {
+    Item {
+        description: description.into(),
+        codes: vec![Code {
+            code: ndc.into(),
+            kind: "NDC".into(),
+        }],
+        drug: Some((Decimal::ONE, "UN".into())),
+        charges: vec![Charge {
+            setting: "outpatient".into(),
+            gross: Some(gross),
+            cash: Some(cash),
+            min: None,
+            max: None,
+            modifiers: Vec::new(),
+            notes: String::new(),
+            rates: PLANS
+                .iter()
+                .map(|(payer, plan, share)| fee_schedule(payer, plan, (gross * share / 100).max(1)))
+                .collect(),
+        }],
+    }
+}
+
 /// The catalogue as Riverbend Health would post it.
 pub fn catalogue() -> Catalogue {
     let locations = crate::demo_directory::location_addresses();
@@ -343,6 +443,7 @@ pub fn catalogue() -> Catalogue {
         .map(|(i, s)| item(i, s))
         .collect();
     items.push(amoxicillin());
+    items.extend(DRUGS.into_iter().map(drug));
     Catalogue {
         file: FileInfo {
             hospital_name: crate::demo::organisation().name,
@@ -416,6 +517,17 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<u64> {
     )
     .execute(&mut *tx)
     .await?;
+    for (_, _, description, name_en, name_es, _, _) in DRUGS {
+        sqlx::query!(
+            "update price_item set name_en = $2, name_es = $3, updated_at = now()
+             where description = $1",
+            description,
+            name_en,
+            name_es
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(catalogue.items.len() as u64)
 }
@@ -564,7 +676,7 @@ mod tests {
             csv.push_str(&cms::csv_rows(item, cms::CSV_CODE_COLUMNS));
         }
         let read = cms::read_tall_csv(csv.as_bytes()).expect("the demo reads");
-        assert_eq!(read.items.len(), 29);
+        assert_eq!(read.items.len(), 36);
         assert_eq!(read.file.location_names.len(), 5);
         let mut json = cms::json_head(&read.file);
         let items: Vec<String> = read
@@ -581,7 +693,7 @@ mod tests {
 
     #[sqlx::test(migrator = "app::db::MIGRATOR")]
     async fn loading_twice_changes_nothing_and_names_groups_survive(pool: PgPool) {
-        assert_eq!(load(&pool).await.expect("loads"), 29);
+        assert_eq!(load(&pool).await.expect("loads"), 36);
         assert_eq!(load(&pool).await.expect("loads again"), 0);
         let (shoppable, grouped): (i64, i64) = sqlx::query_as(
             "select count(*) filter (where shoppable), count(ancillary_of) from price_item",
@@ -592,7 +704,7 @@ mod tests {
         assert_eq!((shoppable, grouped), (14, 2));
         let mut conn = pool.acquire().await.expect("connection");
         let (cards, total) =
-            app::pricing::db::search_items(&mut conn, "es", "colonoscopia", None, 20, 0)
+            app::pricing::db::search_items(&mut conn, "es", "colonoscopia", None, false, 20, 0)
                 .await
                 .expect("search");
         assert!(total >= 1);

@@ -203,6 +203,19 @@ fn codeable(system: &str, code: &str, display: &str) -> Value {
     json!({ "coding": [{ "system": system, "code": code, "display": display }], "text": display })
 }
 
+/// A medication as the pharmacy knows it too: its RxNorm code and, when the outpatient pharmacy
+/// stocks it, the NDC its price is listed under.
+fn medication_code(rxnorm: &str, display: &str) -> Value {
+    let mut code = codeable(RXNORM, rxnorm, display);
+    if let (Some(ndc), Some(codings)) = (
+        crate::demo_prices::ndc_for_rxnorm(rxnorm),
+        code.get_mut("coding").and_then(Value::as_array_mut),
+    ) {
+        codings.push(json!({ "system": app::records::fhir::NDC, "code": ndc }));
+    }
+    code
+}
+
 fn at(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -264,7 +277,7 @@ impl Builder {
                 "resourceType": "MedicationRequest",
                 "status": "active",
                 "intent": "order",
-                "medicationCodeableConcept": codeable(RXNORM, rx, name),
+                "medicationCodeableConcept": medication_code(rx, name),
                 "subject": self.subject(),
                 "authoredOn": at(onset + Duration::days(1)),
                 "requester": { "display": self.clinician },

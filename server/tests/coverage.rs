@@ -382,3 +382,68 @@ async fn a_visit_type_is_estimated_as_the_item_it_is_billed_as(pool: PgPool) {
     .await;
     assert!(none.is_none());
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn prescription_prices_are_listed_per_unit_and_beside_the_patients_medications(pool: PgPool) {
+    use app::pricing::{PriceSearch, SearchPrices};
+    use app::records::fhir::{extract, Item, NDC, RXNORM};
+    use app::records::{RecordsSummary, SummaryView};
+    let w = world(&pool).await;
+    // The drug list: every drug, each priced per unit, nothing else.
+    let form = [("language", "en"), ("drugs", "1")];
+    let found: PriceSearch = json(
+        w.app
+            .clone()
+            .oneshot(post(<SearchPrices as ServerFn>::PATH, &form, None))
+            .await
+            .expect("response"),
+    )
+    .await;
+    assert!(found.drugs_only);
+    assert_eq!(found.total, 8);
+    assert!(found.items.iter().all(|c| c.per.as_deref() == Some("each")));
+
+    // Ana's metformin, coded as the pharmacy codes it (NDC written without hyphens).
+    let resource = serde_json::json!({
+        "resourceType": "MedicationRequest", "status": "active", "intent": "order",
+        "medicationCodeableConcept": { "coding": [
+            { "system": RXNORM, "code": "860975", "display": "metformin hydrochloride 500 MG Oral Tablet" },
+            { "system": NDC, "code": "00093104801" }
+        ] },
+        "subject": { "reference": format!("Patient/{}", w.ana) },
+        "authoredOn": "2025-01-10"
+    });
+    let mut problems = Vec::new();
+    let fields = extract(&resource, 0, &Default::default(), &mut problems).expect("fields");
+    let item = Item {
+        item_id: Uuid::new_v4(),
+        resource,
+        fields,
+        report_id: None,
+        content_sha256: [0; 32],
+    };
+    let mut conn = pool.acquire().await.expect("connection");
+    app::records::db::insert_items(&mut conn, w.ana, &[item], None, None)
+        .await
+        .expect("items");
+    let ana = w.ana.to_string();
+    let summary: SummaryView = json(
+        call(
+            &w.app,
+            <RecordsSummary as ServerFn>::PATH,
+            &[("patient_id", &ana)],
+            &w.ana_cookie,
+        )
+        .await,
+    )
+    .await;
+    let metformin = summary.medications.first().expect("a medication");
+    assert!(
+        metformin
+            .details
+            .iter()
+            .any(|(k, v)| k == "cash_price" && v == "$0.15 each"),
+        "{:?}",
+        metformin.details
+    );
+}

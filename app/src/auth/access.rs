@@ -233,10 +233,12 @@ pub async fn find_grant(
     }))
 }
 
-/// Allows the signed-in caller to act on `patient` for `scope`, or says why not:
-/// [`AppError::Unauthenticated`] without a session, [`AppError::Forbidden`] otherwise (the same
-/// whether or not the patient exists, so ids cannot be probed). A refusal is audited.
-pub async fn require_access(patient: Uuid, scope: Scope) -> Result<Access, AppError> {
+/// The caller, and the rule's decision for them on `patient` and `scope` (`None` for the
+/// patient's birth date when there is no such patient).
+async fn decision(
+    patient: Uuid,
+    scope: Scope,
+) -> Result<(Caller, Option<NaiveDate>, Result<Allowed, Refusal>), AppError> {
     let now = Utc::now();
     let caller = super::server::require_user().await?;
     let pool = crate::state::db()?;
@@ -253,6 +255,14 @@ pub async fn require_access(patient: Uuid, scope: Scope) -> Result<Access, AppEr
         Some(birth_date) => decide(grant.as_ref(), staff, birth_date, scope, now),
         None => Err(Refusal::NoGrant),
     };
+    Ok((caller, birth_date, decision))
+}
+
+/// Allows the signed-in caller to act on `patient` for `scope`, or says why not:
+/// [`AppError::Unauthenticated`] without a session, [`AppError::Forbidden`] otherwise (the same
+/// whether or not the patient exists, so ids cannot be probed). A refusal is audited.
+pub async fn require_access(patient: Uuid, scope: Scope) -> Result<Access, AppError> {
+    let (caller, birth_date, decision) = decision(patient, scope).await?;
     match decision {
         Ok(allowed) => Ok(Access {
             caller,
@@ -260,6 +270,7 @@ pub async fn require_access(patient: Uuid, scope: Scope) -> Result<Access, AppEr
             allowed,
         }),
         Err(refusal) => {
+            let pool = crate::state::db()?;
             let client = super::server::current_client();
             let mut event =
                 crate::audit::AuditEvent::new("access.check", crate::audit::Outcome::Denied)
@@ -273,6 +284,19 @@ pub async fn require_access(patient: Uuid, scope: Scope) -> Result<Access, AppEr
             Err(AppError::Forbidden)
         }
     }
+}
+
+/// The caller's access to `patient` for `scope` if they have it, asked by a page deciding
+/// whether to offer something extra (an estimate beside a price): a "no" is an answer, not a
+/// refusal, so it is not audited. Whatever the page then shows checks nothing further, so it
+/// must be only what `scope` allows.
+pub async fn access_if_allowed(patient: Uuid, scope: Scope) -> Result<Option<Access>, AppError> {
+    let (caller, _, decision) = decision(patient, scope).await?;
+    Ok(decision.ok().map(|allowed| Access {
+        caller,
+        patient_id: patient,
+        allowed,
+    }))
 }
 
 /// Whether a caller already allowed in for one scope also holds `scope` for the same patient:

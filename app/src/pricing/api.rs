@@ -14,16 +14,18 @@ pub const CATALOGUE_BODY_LIMIT: usize = MAX_CATALOGUE_BYTES + 1024 * 1024;
 
 /// The estimator: items matching `words` (plain words in English or Spanish, or a billing
 /// code), with each one's cash price, gross charge and range of negotiated rates, and the rate
-/// of `plan` (a plan's id) when one is picked. `language` names things ("en" or "es").
-/// Anyone may call it: these are public prices.
+/// of `plan` (a plan's id) when one is picked; only drugs (priced per unit) when `drugs` is
+/// "1". `language` names things ("en" or "es"). Anyone may call it: these are public prices.
 #[server]
 pub async fn search_prices(
     language: String,
     words: Option<String>,
     plan: Option<String>,
     page: Option<i64>,
+    drugs: Option<String>,
 ) -> Result<PriceSearch, AppError> {
-    crate::error::with_status(server::search(language, words, plan, page).await)
+    let drugs_only = drugs.is_some_and(|d| d == "1");
+    crate::error::with_status(server::search(language, words, plan, page, drugs_only).await)
 }
 
 /// One item's page: every setting's charges with every payer's rate, the services usually
@@ -132,6 +134,7 @@ pub mod server {
         words: Option<String>,
         plan: Option<String>,
         page: Option<i64>,
+        drugs_only: bool,
     ) -> Result<PriceSearch, AppError> {
         let language = self::language(&language);
         let words: String = words.unwrap_or_default().trim().chars().take(200).collect();
@@ -146,6 +149,7 @@ pub mod server {
             language,
             &words,
             plan_uuid,
+            drugs_only,
             PRICE_PAGE,
             (page - 1) * PRICE_PAGE,
         )
@@ -159,6 +163,7 @@ pub mod server {
             plans,
             plan,
             published,
+            drugs_only,
         })
     }
 

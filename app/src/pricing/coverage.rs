@@ -92,6 +92,50 @@ pub async fn good_faith_estimate(
     crate::error::with_status(server::good_faith(item_id, patient_id).await)
 }
 
+/// For a page showing a price: the estimate for the patient the caller acts for, `None` when
+/// the caller acts for nobody or may not see their billing (asked quietly: no refusal is
+/// audited and no error status is set on the page), `Unauthenticated` for a visitor.
+pub async fn page_estimate(item_id: String) -> Result<Option<PersonalEstimate>, AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        let Some(access) = server::quiet_access(None).await? else {
+            return Ok(None);
+        };
+        let Ok(item) = uuid::Uuid::parse_str(item_id.trim()) else {
+            return Ok(None);
+        };
+        server::estimate_for(&access, item, "pricing.estimate")
+            .await
+            .map(Some)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = item_id;
+        Ok(None)
+    }
+}
+
+/// For the booking pages: the estimate of a visit type for `patient_id`, or `None` (as
+/// [`page_estimate`]).
+pub async fn page_visit_estimate(
+    patient_id: String,
+    visit_type: String,
+) -> Result<Option<PersonalEstimate>, AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        let patient = Some(patient_id).filter(|p| !p.trim().is_empty());
+        let Some(access) = server::quiet_access(patient).await? else {
+            return Ok(None);
+        };
+        server::visit_estimate_for(&access, &visit_type).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (patient_id, visit_type);
+        Ok(None)
+    }
+}
+
 /// Checks a coverage form: the plan (an id among `plans`, or empty for self-pay), and for a
 /// plan its figures. Problems by field otherwise.
 pub fn check_coverage(
@@ -419,7 +463,17 @@ pub mod server {
         cents.to_i64().filter(|c| *c >= 0)
     }
 
-    async fn estimate_for(
+    /// Billing access to the patient named (or acted for), if the caller has it; asked without
+    /// auditing a "no".
+    pub async fn quiet_access(patient_id: Option<String>) -> Result<Option<Access>, AppError> {
+        crate::auth::server::require_user().await?;
+        let Ok(patient) = crate::household::acting_patient(patient_id).await else {
+            return Ok(None);
+        };
+        crate::auth::access::access_if_allowed(patient, Scope::Billing).await
+    }
+
+    pub async fn estimate_for(
         access: &Access,
         item: Uuid,
         action: &'static str,
@@ -503,11 +557,18 @@ pub mod server {
         patient_id: Option<String>,
     ) -> Result<Option<PersonalEstimate>, AppError> {
         let access = access(patient_id).await?;
+        visit_estimate_for(&access, &visit_type).await
+    }
+
+    pub async fn visit_estimate_for(
+        access: &Access,
+        visit_type: &str,
+    ) -> Result<Option<PersonalEstimate>, AppError> {
         let pool = crate::state::db()?;
         let Some(item) = db::select_visit_item(&pool, visit_type.trim()).await? else {
             return Ok(None);
         };
-        estimate_for(&access, item, "pricing.estimate_visit")
+        estimate_for(access, item, "pricing.estimate_visit")
             .await
             .map(Some)
     }

@@ -6,8 +6,8 @@
 #[cfg(feature = "ssr")]
 use super::coverage::KEPT_COVERAGE;
 use super::coverage::{
-    estimate_price, estimate_visit, good_faith_estimate, patient_coverage, AskCoverageCorrection,
-    SaveCoverage, NOTE_MAX,
+    good_faith_estimate, page_estimate, page_visit_estimate, patient_coverage,
+    AskCoverageCorrection, SaveCoverage, NOTE_MAX,
 };
 use super::domain::*;
 use super::estimate::{percent_text, CostShare, Split};
@@ -442,13 +442,13 @@ pub fn MyEstimate(item_id: String) -> impl IntoView {
             {move || {
                 let item_id = item_id.clone();
                 Suspend::new(async move {
-                    match estimate_price(item_id, None).await {
-                        Ok(estimate) => view! { <PersonalEstimateView estimate /> }.into_any(),
+                    match page_estimate(item_id).await {
+                        Ok(Some(estimate)) => view! { <PersonalEstimateView estimate /> }.into_any(),
                         Err(AppError::Unauthenticated) => view! {
                             <p class="notice">{td_string!(l, est_sign_in)} " "
                                 <a href="/sign-in">{td_string!(l, nav_sign_in)}</a></p>
                         }.into_any(),
-                        Err(_) => ().into_any(),
+                        _ => ().into_any(),
                     }
                 })
             }}
@@ -465,8 +465,7 @@ pub fn VisitEstimate(patient_id: String, visit_type: String) -> impl IntoView {
             {move || {
                 let (patient_id, visit_type) = (patient_id.clone(), visit_type.clone());
                 Suspend::new(async move {
-                    let patient = Some(patient_id).filter(|p| !p.is_empty());
-                    match estimate_visit(visit_type, patient).await {
+                    match page_visit_estimate(patient_id, visit_type).await {
                         Ok(Some(estimate)) => view! { <PersonalEstimateView estimate /> }.into_any(),
                         _ => ().into_any(),
                     }

@@ -641,22 +641,25 @@ pub async fn search_items(
     language: &str,
     words: &str,
     plan: Option<Uuid>,
+    drugs_only: bool,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<PriceCard>, i64)> {
     let rows = sqlx::query!(
         r#"with matched as (
-               select i.price_item_id, i.shoppable,
+               select i.price_item_id, i.shoppable, i.drug_unit, i.drug_unit_type,
                       case when $1 = 'es' then i.name_es else i.name_en end as name,
                       ts_rank(i.search, websearch_to_tsquery('english', $2)
                           || websearch_to_tsquery('spanish', $2)) as rank
                from price_item i
-               where $2 = ''
-                  or i.search @@ (websearch_to_tsquery('english', $2) || websearch_to_tsquery('spanish', $2))
-                  or exists (select 1 from price_code c
-                             where c.price_item_id = i.price_item_id and upper(c.code) = upper($2))
+               where ($2 = ''
+                      or i.search @@ (websearch_to_tsquery('english', $2) || websearch_to_tsquery('spanish', $2))
+                      or exists (select 1 from price_code c
+                                 where c.price_item_id = i.price_item_id and upper(c.code) = upper($2)))
+                 and (not $6 or i.drug_unit is not null)
            )
            select m.price_item_id as "id!", m.name as "name!", count(*) over () as "total!",
+                  m.drug_unit, m.drug_unit_type,
                   (select min(c.cash_cents) from price_charge c where c.price_item_id = m.price_item_id) as cash,
                   (select min(c.gross_cents) from price_charge c where c.price_item_id = m.price_item_id) as gross,
                   (select min(c.min_cents) from price_charge c where c.price_item_id = m.price_item_id) as low,
@@ -674,7 +677,8 @@ pub async fn search_items(
         words,
         plan,
         limit,
-        offset
+        offset,
+        drugs_only
     )
     .fetch_all(conn)
     .await?;
@@ -691,6 +695,10 @@ pub async fn search_items(
             high: r.high,
             plan_dollar: r.plan_dollar,
             plan_listed: r.plan_listed.unwrap_or(false),
+            per: r
+                .drug_unit_type
+                .as_deref()
+                .map(|t| per_unit(language, r.drug_unit, Some(t))),
         })
         .collect();
     Ok((cards, total))
@@ -829,6 +837,7 @@ pub async fn select_ancillaries(
             high: r.high,
             plan_dollar: None,
             plan_listed: false,
+            per: None,
         })
         .collect())
 }
@@ -1104,4 +1113,56 @@ pub async fn select_visit_item(
     )
     .fetch_optional(conn)
     .await
+}
+
+/// A drug's self-pay price as the catalogue lists it under an NDC.
+pub struct DrugPrice {
+    /// The NDC as the catalogue writes it.
+    pub ndc: String,
+    pub item_id: Uuid,
+    pub cash: Option<i64>,
+    pub unit: Option<Decimal>,
+    pub unit_type: Option<String>,
+}
+
+/// The catalogue's drugs listed under any of `ndcs` (compared without hyphens, as NDCs are
+/// written both ways).
+pub async fn select_drug_prices(
+    conn: impl PgExecutor<'_>,
+    ndcs: &[String],
+) -> sqlx::Result<Vec<DrugPrice>> {
+    let plain: Vec<String> = ndcs.iter().map(|n| n.replace('-', "")).collect();
+    sqlx::query_as!(
+        DrugPrice,
+        r#"select c.code as ndc, i.price_item_id as item_id, i.drug_unit as unit,
+                  i.drug_unit_type as unit_type,
+                  (select min(ch.cash_cents) from price_charge ch
+                   where ch.price_item_id = i.price_item_id) as cash
+           from price_code c join price_item i using (price_item_id)
+           where c.code_type = 'NDC' and replace(c.code, '-', '') = any($1)"#,
+        &plain
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// "each", "per 5 mL": what a drug's price is for, in `language`.
+pub fn per_unit(language: &str, unit: Option<Decimal>, unit_type: Option<&str>) -> String {
+    let es = language == "es";
+    let n = unit.unwrap_or(Decimal::ONE).normalize();
+    let measure = match unit_type.unwrap_or("UN") {
+        "ML" => "mL",
+        "GR" | "GM" => "g",
+        "ME" => "mg",
+        "F2" => "UI",
+        "EA" | "UN" if n == Decimal::ONE => return if es { "cada una" } else { "each" }.into(),
+        _ if es => "unidades",
+        _ => "units",
+    };
+    let measure = if measure == "UI" && !es {
+        "IU"
+    } else {
+        measure
+    };
+    format!("{} {n} {measure}", if es { "por" } else { "per" })
 }

@@ -35,6 +35,8 @@ pub struct PriceCard {
     pub plan_dollar: Option<i64>,
     /// Whether the chosen plan has any rate for the item (a percentage or an algorithm counts).
     pub plan_listed: bool,
+    /// For a drug, what its prices are for: "each", "per 5 mL".
+    pub per: Option<String>,
 }
 
 /// The estimator's answer.
@@ -48,6 +50,8 @@ pub struct PriceSearch {
     pub plan: Option<PlanChoice>,
     /// Whether any catalogue has been loaded at all.
     pub published: bool,
+    /// Only prescription drugs were asked for.
+    pub drugs_only: bool,
 }
 
 /// A payer's negotiated rate, as shown.

@@ -129,6 +129,7 @@ pub fn PricesPage() -> impl IntoView {
     let words = q.get("q").unwrap_or_default();
     let plan = q.get("plan").filter(|p| !p.is_empty());
     let page: i64 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let drugs = q.get("drugs").filter(|d| d == "1");
     view! {
         <Title text=format!("{} · {PRODUCT_NAME}", td_string!(l, pr_title)) />
         <Meta name="description" content=td_string!(l, pr_description) />
@@ -136,8 +137,9 @@ pub fn PricesPage() -> impl IntoView {
             {move || {
                 let words = words.clone();
                 let plan = plan.clone();
+                let drugs = drugs.clone();
                 Suspend::new(async move {
-                    match search_prices(code(l), Some(words.clone()), plan, Some(page)).await {
+                    match search_prices(code(l), Some(words.clone()), plan, Some(page), drugs).await {
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                         Ok(found) => view! { <PriceResults found words /> }.into_any(),
                     }
@@ -162,6 +164,9 @@ fn PriceResults(found: PriceSearch, words: String) -> impl IntoView {
     if let Some(p) = &found.plan {
         query.push(format!("plan={}", p.id));
     }
+    if found.drugs_only {
+        query.push("drugs=1".into());
+    }
     let base = if query.is_empty() {
         "/prices".to_string()
     } else {
@@ -174,6 +179,7 @@ fn PriceResults(found: PriceSearch, words: String) -> impl IntoView {
         <section class="page prices" aria-labelledby="page-title">
             <h1 id="page-title">{td_string!(l, pr_title)}</h1>
             <p class="lead">{td_string!(l, pr_intro)}</p>
+            <p><a href="/prices?drugs=1">{td_string!(l, pr_drug_list)}</a></p>
             <form class="price-search" method="get" action="/prices" role="search"
                 aria-label=td_string!(l, pr_search_label)>
                 <div class="field">
@@ -183,9 +189,10 @@ fn PriceResults(found: PriceSearch, words: String) -> impl IntoView {
                     <p class="hint" id="price-words-hint">{td_string!(l, pr_words_hint)}</p>
                 </div>
                 <PlanSelect plans=found.plans.clone() chosen=found.plan.clone() id="price-plan" />
+                <label class="choice"><input name="drugs" type="checkbox" value="1" checked=found.drugs_only /> {td_string!(l, pr_drugs_only)}</label>
                 <div class="price-search__actions">
                     <button class="button" type="submit">{td_string!(l, pr_search_button)}</button>
-                    {(searched || found.plan.is_some()).then(|| view! { <a href="/prices">{td_string!(l, pr_clear)}</a> })}
+                    {(searched || found.plan.is_some() || found.drugs_only).then(|| view! { <a href="/prices">{td_string!(l, pr_clear)}</a> })}
                 </div>
             </form>
             <h2 id="results-title">{td_string!(l, pr_results_title)}</h2>
@@ -209,6 +216,7 @@ fn PriceResults(found: PriceSearch, words: String) -> impl IntoView {
                         <li class="price-card">
                             <h3><a href=href>{card.name.clone()}</a></h3>
                             {(!card.codes.is_empty()).then(|| view! { <p class="muted">{card.codes.clone()}</p> })}
+                            {card.per.clone().map(|per| view! { <p class="muted">{format!("{}: {per}", td_string!(l, pr_priced))}</p> })}
                             <dl class="price-figures">
                                 <div><dt>{td_string!(l, pr_cash)}</dt><dd>{money(card.cash)}</dd></div>
                                 <div><dt>{td_string!(l, pr_gross)}</dt><dd>{money(card.gross)}</dd></div>

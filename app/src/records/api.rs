@@ -319,6 +319,58 @@ pub mod server {
         out
     }
 
+    /// The NDCs a medication is coded with.
+    fn ndcs(resource: &Value) -> Vec<String> {
+        resource
+            .pointer("/medicationCodeableConcept/coding")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.get("system").and_then(Value::as_str) == Some(fhir::NDC))
+            .filter_map(|c| c.get("code").and_then(Value::as_str).map(str::to_string))
+            .collect()
+    }
+
+    /// Medications as shown, each with the outpatient pharmacy's cash price when the price
+    /// catalogue lists the drug under one of its NDCs (public prices, so no further check).
+    async fn with_cash_prices(
+        conn: &mut PgConnection,
+        language: &str,
+        rows: &[&ItemRow],
+        learn: &HashMap<String, (String, String)>,
+    ) -> Result<Vec<ItemView>, AppError> {
+        let wanted: Vec<String> = rows.iter().flat_map(|r| ndcs(&r.resource)).collect();
+        let prices = if wanted.is_empty() {
+            Vec::new()
+        } else {
+            crate::pricing::db::select_drug_prices(&mut *conn, &wanted).await?
+        };
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let mut view = item_view(r, language, learn);
+                let codes: Vec<String> = ndcs(&r.resource)
+                    .iter()
+                    .map(|n| n.replace('-', ""))
+                    .collect();
+                let price = prices
+                    .iter()
+                    .find(|p| codes.contains(&p.ndc.replace('-', "")));
+                if let Some((p, cash)) = price.and_then(|p| p.cash.map(|c| (p, c))) {
+                    view.details.push((
+                        "cash_price".into(),
+                        format!(
+                            "{} {}",
+                            crate::pricing::money::format_usd(cash),
+                            crate::pricing::db::per_unit(language, p.unit, p.unit_type.as_deref())
+                        ),
+                    ));
+                }
+                view
+            })
+            .collect())
+    }
+
     pub(crate) fn item_view(
         row: &ItemRow,
         language: &str,
@@ -404,6 +456,10 @@ pub mod server {
         } else {
             Vec::new()
         };
+        let medication_rows: Vec<&ItemRow> = of(&rows, "MedicationRequest")
+            .filter(|r| staff || matches!(r.status.as_str(), "active" | "on-hold" | "draft"))
+            .collect();
+        let medications = with_cash_prices(&mut conn, language, &medication_rows, &learn).await?;
         crate::audit::record(
             &mut *conn,
             &access.audit("records.summary").on("patient", patient),
@@ -420,10 +476,7 @@ pub mod server {
                 .filter(|r| staff || (r.status != "resolved" && r.status != "inactive"))
                 .map(|r| item_view(r, language, &learn))
                 .collect(),
-            medications: of(&rows, "MedicationRequest")
-                .filter(|r| staff || matches!(r.status.as_str(), "active" | "on-hold" | "draft"))
-                .map(|r| item_view(r, language, &learn))
-                .collect(),
+            medications,
             immunizations: of(&rows, "Immunization")
                 .filter(|r| staff || r.status == "completed")
                 .map(|r| item_view(r, language, &learn))

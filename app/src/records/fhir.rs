@@ -48,6 +48,8 @@ pub const MAX_ENTRIES: usize = 20_000;
 pub const LOINC: &str = "http://loinc.org";
 pub const SNOMED: &str = "http://snomed.info/sct";
 pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+/// National Drug Codes: what a pharmacy bills a drug under, and what the price catalogue lists.
+pub const NDC: &str = "http://hl7.org/fhir/sid/ndc";
 pub const CVX: &str = "http://hl7.org/fhir/sid/cvx";
 pub const ICD10: &str = "http://hl7.org/fhir/sid/icd-10-cm";
 pub const UCUM: &str = "http://unitsofmeasure.org";

@@ -98,6 +98,7 @@ pub(super) fn detail_label(l: Locale, key: &str) -> &'static str {
         "dose" => td_string!(l, rec_dose),
         "instructions" => td_string!(l, rec_instructions),
         "prescriber" => td_string!(l, rec_prescriber),
+        "cash_price" => td_string!(l, rec_cash_price),
         _ => td_string!(l, rec_value),
     }
 }
