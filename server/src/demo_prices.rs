@@ -311,27 +311,13 @@ fn item(index: usize, s: &DemoService) -> Item {
 }
 
 fn amoxicillin() -> Item {
-    Item {
-        description: "Amoxicillin 500 milligram capsule".into(),
-        codes: vec![Code {
-            code: "65862-0015-01".into(),
-            kind: "NDC".into(),
-        }],
-        drug: Some((Decimal::ONE, "UN".into())),
-        charges: vec![Charge {
-            setting: "both".into(),
-            gross: Some(250),
-            cash: Some(120),
-            min: None,
-            max: None,
-            modifiers: Vec::new(),
-            notes: String::new(),
-            rates: PLANS
-                .iter()
-                .map(|(payer, plan, share)| fee_schedule(payer, plan, 250 * share / 100))
-                .collect(),
-        }],
-    }
+    drug_item(
+        "65862-0015-01",
+        "Amoxicillin 500 milligram capsule",
+        "both",
+        250,
+        120,
+    )
 }
 
 /// The outpatient pharmacy's drugs the demo records prescribe, priced per tablet, capsule or
@@ -411,6 +397,11 @@ pub fn ndc_for_rxnorm(rxnorm: &str) -> Option<&'static str> {
 fn drug(
     (ndc, _, description, _, _, gross, cash): (&str, &str, &str, &str, &str, i64, i64),
 ) -> Item {
+    drug_item(ndc, description, "outpatient", gross, cash)
+}
+
+/// A drug priced per unit, each plan paying its share of the gross charge.
+fn drug_item(ndc: &str, description: &str, setting: &str, gross: i64, cash: i64) -> Item {
     Item {
         description: description.into(),
         codes: vec![Code {
@@ -419,7 +410,7 @@ fn drug(
         }],
         drug: Some((Decimal::ONE, "UN".into())),
         charges: vec![Charge {
-            setting: "outpatient".into(),
+            setting: setting.into(),
             gross: Some(gross),
             cash: Some(cash),
             min: None,

@@ -995,21 +995,15 @@ pub async fn upsert_coverage(
     )
     .execute(&mut *conn)
     .await?;
+    // The history row is copied from the row just written, so the two cannot disagree.
     sqlx::query!(
         r#"insert into coverage_event (patient_id, price_plan_id, member_id, deductible_cents,
                                        deductible_met_cents, coinsurance_bp, copay_cents,
                                        oop_max_cents, oop_met_cents, account_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        patient,
-        plan,
-        member_id,
-        share.deductible,
-        share.deductible_met,
-        share.coinsurance_bp,
-        share.copay,
-        share.oop_max,
-        share.oop_met,
-        account
+           select patient_id, price_plan_id, member_id, deductible_cents, deductible_met_cents,
+                  coinsurance_bp, copay_cents, oop_max_cents, oop_met_cents, updated_by
+           from coverage where patient_id = $1"#,
+        patient
     )
     .execute(&mut *conn)
     .await?;
