@@ -37,7 +37,11 @@ const USAGE: &str = "usage:
                                   three plans per payer (default 50) and measure the
                                   estimator's searches (bench/prices.sh)
   server check-mrf FILE SCHEMA    validate a machine-readable price file against CMS's JSON
-                                  schema; exit 1 naming the problems";
+                                  schema; exit 1 naming the problems
+  server import-prices FILE --by EMAIL
+                                  replace the price catalogue with a CMS v3.0 file (CSV or
+                                  JSON, any size) as the administrator EMAIL, all or nothing;
+                                  exit 1 listing the problems";
 
 #[derive(Debug, PartialEq)]
 enum Command {
@@ -69,6 +73,10 @@ enum Command {
     CheckMrf {
         file: String,
         schema: String,
+    },
+    ImportPrices {
+        file: String,
+        by: String,
     },
 }
 
@@ -188,6 +196,12 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             file: file.clone(),
             schema: schema.clone(),
         }),
+        [cmd, file, flag, by] if cmd == "import-prices" && flag == "--by" => {
+            Ok(Command::ImportPrices {
+                file: file.clone(),
+                by: by.clone(),
+            })
+        }
         _ => Err(USAGE.to_string()),
     }
 }
@@ -321,6 +335,7 @@ async fn main() -> anyhow::Result<()> {
             server::bench_prices::run(&pool, services, payers).await
         }
         Command::CheckMrf { .. } => Ok(()),
+        Command::ImportPrices { file, by } => server::prices::import_file(&pool, &file, &by).await,
         Command::VerifyAudit => {
             let report = app::audit::verify_chain(&pool)
                 .await
@@ -415,6 +430,14 @@ mod tests {
         assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
         assert_eq!(parse(&["verify-audit"]), Ok(Command::VerifyAudit));
         assert_eq!(parse(&["worker"]), Ok(Command::Worker));
+        assert_eq!(
+            parse(&["import-prices", "prices.csv", "--by", "admin@example.org"]),
+            Ok(Command::ImportPrices {
+                file: "prices.csv".into(),
+                by: "admin@example.org".into()
+            })
+        );
+        assert!(parse(&["import-prices", "prices.csv"]).is_err());
         assert_eq!(parse(&["api-paths"]), Ok(Command::ApiPaths));
         assert_eq!(
             parse(&["demo-data"]),

@@ -231,3 +231,50 @@ pub async fn cms_hpt(State(state): State<AppState>) -> Response {
     )
         .into_response()
 }
+
+/// `server import-prices FILE --by EMAIL`: the administrators' import for files over the
+/// form's 64 MB limit. The same checks, the same all-or-nothing write and the same kept and
+/// audited import as the form; EMAIL must be an enabled administrator's account. A refused
+/// file prints its first problems (catalogue data only) and fails.
+pub async fn import_file(pool: &sqlx::PgPool, file: &str, by: &str) -> anyhow::Result<()> {
+    use app::auth::account::Role;
+    use app::pricing::server::{import_bytes, Imported};
+    let account = app::auth::account::find_account_by_email(pool, by)
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or_else(|| anyhow::anyhow!("{by} is not an account here"))?;
+    let roles = app::auth::account::roles_of(pool, account.account_id).await?;
+    anyhow::ensure!(
+        roles.contains(&Role::Administrator),
+        "{by} is not an administrator: only administrators replace the price catalogue"
+    );
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("reading {file}: {e}"))?;
+    let name = std::path::Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let client = app::auth::session::Client::default();
+    match import_bytes(pool, account.account_id, &name, bytes, &client)
+        .await
+        .map_err(|e| anyhow::anyhow!("the import failed: {e}"))?
+    {
+        Imported::Applied { id, items, rates } => {
+            println!("imported {items} services and {rates} insurance rates (import {id})");
+            Ok(())
+        }
+        Imported::Refused { id, problems } => {
+            for p in problems.iter().take(20) {
+                eprintln!(
+                    "line {}, {}: {} ({:?})",
+                    p.row, p.column, p.problem, p.value
+                );
+            }
+            anyhow::bail!(
+                "{name} was not imported: {} problems (the first {} above); nothing changed. \
+                 The whole report is at /admin/prices?import={id}",
+                problems.len(),
+                problems.len().min(20)
+            )
+        }
+    }
+}

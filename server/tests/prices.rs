@@ -410,3 +410,58 @@ async fn the_machine_readable_file_follows_cms_schema_and_reads_back(pool: PgPoo
     assert!(txt.contains("/prices/standard-charges.json\n"), "{txt}");
     assert!(txt.contains("contact-name: Leigh Attester\n"), "{txt}");
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_command_line_import_is_the_same_all_or_nothing_import_for_administrators(
+    pool: PgPool,
+) {
+    seed(&pool).await;
+    let dir = std::env::temp_dir().join(format!("import-prices-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let good = dir.join("cms.csv");
+    std::fs::write(&good, CMS_CSV).expect("write");
+    let broken = dir.join("broken.csv");
+    std::fs::write(&broken, b"a,b\n1,2\n").expect("write");
+    let (good, broken) = (
+        good.to_str().expect("path").to_string(),
+        broken.to_str().expect("path").to_string(),
+    );
+
+    // Only an administrator's account may replace the catalogue.
+    let refused = server::prices::import_file(&pool, &good, "staff@example.org")
+        .await
+        .expect_err("staff are refused");
+    assert!(
+        refused.to_string().contains("not an administrator"),
+        "{refused}"
+    );
+    assert_eq!(item_count(&pool).await, 0);
+
+    server::prices::import_file(&pool, &good, "admin@example.org")
+        .await
+        .expect("imports");
+    assert_eq!(item_count(&pool).await, 22);
+
+    // A broken file changes nothing, and is kept with its report like a posted one.
+    let refused = server::prices::import_file(&pool, &broken, "admin@example.org")
+        .await
+        .expect_err("refused");
+    assert!(
+        refused.to_string().contains("broken.csv was not imported"),
+        "{refused}"
+    );
+    assert_eq!(item_count(&pool).await, 22);
+    let kept: Vec<(String, bool)> =
+        sqlx::query_as("select file_name, applied from price_import order by created_at")
+            .fetch_all(&pool)
+            .await
+            .expect("imports");
+    assert_eq!(
+        kept,
+        vec![
+            ("cms.csv".to_string(), true),
+            ("broken.csv".to_string(), false)
+        ]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

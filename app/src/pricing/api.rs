@@ -242,10 +242,51 @@ pub mod server {
     pub async fn import(form: CatalogueForm) -> Result<(), AppError> {
         let caller =
             crate::auth::server::require_role(crate::auth::account::Role::Administrator).await?;
-        let me = caller.account.account_id;
         let (file_name, bytes) = read(form).await.map_err(|problem| {
             AppError::Validation(BTreeMap::from([("file".to_string(), problem.to_string())]))
         })?;
+        let pool = crate::state::db()?;
+        let client = crate::auth::server::current_client();
+        let done =
+            import_bytes(&pool, caller.account.account_id, &file_name, bytes, &client).await?;
+        match done {
+            Imported::Applied { id, .. } => {
+                leptos_axum::redirect(&format!("/admin/prices?import={id}"));
+                Ok(())
+            }
+            Imported::Refused { id, .. } => Err(AppError::Validation(BTreeMap::from([(
+                "import".to_string(),
+                id.to_string(),
+            )]))),
+        }
+    }
+
+    /// What an import did: the catalogue replaced, or the file refused with its problems (either
+    /// way kept as the import `id`).
+    #[derive(Debug)]
+    pub enum Imported {
+        Applied {
+            id: Uuid,
+            items: i32,
+            rates: i32,
+        },
+        Refused {
+            id: Uuid,
+            problems: Vec<cms::Problem>,
+        },
+    }
+
+    /// Replaces the catalogue with a CMS v3.0 file (tall CSV or JSON, told apart by content) for
+    /// administrator `me`, all or nothing, keeping and auditing the import either way. The form
+    /// and `server import-prices` (files over the form's limit) both come here; they check who
+    /// `me` is first.
+    pub async fn import_bytes(
+        pool: &sqlx::PgPool,
+        me: Uuid,
+        file_name: &str,
+        bytes: Vec<u8>,
+        client: &crate::auth::session::Client,
+    ) -> Result<Imported, AppError> {
         let json = bytes
             .iter()
             .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
@@ -261,14 +302,12 @@ pub mod server {
         })
         .await
         .map_err(|_| AppError::Internal)?;
-        let pool = crate::state::db()?;
-        let client = crate::auth::server::current_client();
         match parsed {
             Err(problems) => {
                 let id = db::insert_import(
-                    &pool,
+                    pool,
                     me,
-                    &file_name,
+                    file_name,
                     format,
                     false,
                     0,
@@ -280,23 +319,22 @@ pub mod server {
                     .by(me)
                     .on("price_import", id)
                     .from_client(client.ip, client.user_agent.as_deref());
-                crate::audit::record(&pool, &event).await?;
-                Err(AppError::Validation(BTreeMap::from([(
-                    "import".to_string(),
-                    id.to_string(),
-                )])))
+                crate::audit::record(pool, &event).await?;
+                Ok(Imported::Refused { id, problems })
             }
             Ok(catalogue) => {
+                let items = i32::try_from(catalogue.items.len()).unwrap_or(i32::MAX);
+                let rates = i32::try_from(catalogue.rate_count()).unwrap_or(i32::MAX);
                 let mut tx = pool.begin().await?;
                 db::replace_catalogue(&mut tx, &catalogue).await?;
                 let id = db::insert_import(
                     &mut *tx,
                     me,
-                    &file_name,
+                    file_name,
                     format,
                     true,
-                    i32::try_from(catalogue.items.len()).unwrap_or(i32::MAX),
-                    i32::try_from(catalogue.rate_count()).unwrap_or(i32::MAX),
+                    items,
+                    rates,
                     serde_json::json!([]),
                 )
                 .await?;
@@ -306,8 +344,7 @@ pub mod server {
                     .from_client(client.ip, client.user_agent.as_deref());
                 crate::audit::record(&mut *tx, &event).await?;
                 tx.commit().await?;
-                leptos_axum::redirect(&format!("/admin/prices?import={id}"));
-                Ok(())
+                Ok(Imported::Applied { id, items, rates })
             }
         }
     }
