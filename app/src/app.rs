@@ -19,7 +19,9 @@ use crate::messaging::{
     CannedRepliesPage, ConversationPage, MessagesPage, NewMessagePage, NotificationsPage,
     StaffConversationPage, StaffInboxPage,
 };
-use crate::pricing::{AdminPricesPage, CoveragePage, GoodFaithPage, PricePage, PricesPage};
+use crate::pricing::{
+    AdminPriceItemPage, AdminPricesPage, CoveragePage, GoodFaithPage, PricePage, PricesPage,
+};
 use crate::records::{
     CarePlanPage, DocumentsPage, EntryPage, ImportRecordsPage, ReadingsPage, RecordsPage,
     RenewalPage, ResultsPage, TrendPage, VisitsPage,
@@ -113,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/prices/:id/good-faith") view=GoodFaithPage ssr=SsrMode::Async />
                     <Route path=path!("/billing/coverage") view=CoveragePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/prices") view=AdminPricesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/prices/items/:id") view=AdminPriceItemPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory") view=AdminDirectoryPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory/locations/:id") view=AdminLocationPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/directory/clinicians/:id") view=AdminClinicianPage ssr=SsrMode::Async />

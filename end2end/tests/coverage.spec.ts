@@ -92,6 +92,8 @@ test('a good-faith estimate lists a service with what is billed with it, to prin
 });
 
 test('staff keep a patient\'s coverage: a refused form keeps what was typed', async ({ page }) => {
+  // A fresh authenticator code can take up to 30 s.
+  test.setTimeout(90_000);
   await signInWithCode(page, 'staff@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   await page.goto(`/staff/patients/${SOFIA}`);
   await page.getByRole('link', { name: 'Insurance and coverage' }).click();

@@ -38,9 +38,13 @@ test('axe finds no violations on the administrators\' price page with a report, 
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'not-prices.csv: not imported' })).toBeVisible();
   const report = page.url();
+  await page.goto('/prices?q=80061');
+  const item = await page.locator('.price-card a').first().getAttribute('href');
+  const editor = `/admin/prices/items/${item!.split('/').pop()}`;
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     await check(page, report, width);
+    await check(page, editor, width);
   }
 });
 
@@ -66,6 +70,8 @@ for (const width of [320, 1280]) {
 }
 
 test('axe finds no violations on the staff coverage form, phone and desktop', async ({ page }) => {
+  // A fresh authenticator code can take up to 30 s.
+  test.setTimeout(90_000);
   await signInWithCode(page, 'staff@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });

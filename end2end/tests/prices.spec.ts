@@ -103,3 +103,35 @@ test('an administrator\'s broken file changes nothing and the report says where'
   await page.goto('/prices?q=45378');
   expect(await page.getByRole('link', { name: 'Colonoscopy', exact: true }).getAttribute('href')).toEqual(before);
 });
+
+test('an administrator renames a service, a refused edit keeps what was typed, and the history keeps each version', async ({ page }, testInfo) => {
+  // A fresh authenticator code can take up to 30 s.
+  test.setTimeout(90_000);
+  // Each project edits its own service, so the two can run side by side.
+  const [code, name] = testInfo.project.name === 'js-on'
+    ? ['99214', 'Longer follow-up visit (30 to 39 minutes)']
+    : ['99395', 'Yearly check-up, returning patient (18 to 39)'];
+  const renamed = `${name} with a clinician you know`;
+  await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
+  await page.goto(`/prices?q=${code}`);
+  await page.getByRole('link', { name, exact: true }).click();
+  await page.getByRole('link', { name: 'Edit names and group (administrators)' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit a service\'s names and group' })).toBeVisible();
+  await expect(page.getByLabel('Name in English')).toHaveValue(name);
+
+  // Spaces pass the browser's own check; the server says the name is missing.
+  await page.getByLabel('Name in English').fill('   ');
+  await page.getByLabel('What a patient gets, in English (optional)').fill('A longer visit for several concerns.');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Nothing was saved.' })).toBeVisible();
+  await expect(page.getByText('Please fill this in.')).toBeVisible();
+  await expect(page.getByLabel('What a patient gets, in English (optional)')).toHaveValue('A longer visit for several concerns.');
+
+  await page.getByLabel('Name in English').fill(renamed);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Changes' }).getByRole('listitem').filter({ hasText: renamed })).toHaveCount(1);
+  await page.getByRole('link', { name: 'See its public price page' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: renamed })).toBeVisible();
+  await expect(page.getByText('A longer visit for several concerns.')).toBeVisible();
+});

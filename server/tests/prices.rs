@@ -465,3 +465,114 @@ async fn the_command_line_import_is_the_same_all_or_nothing_import_for_administr
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_administrator_edits_names_and_groups_and_each_version_is_kept(pool: PgPool) {
+    use app::pricing::{ItemEditor, PriceItemEditor, SavePriceItem};
+    seed(&pool).await;
+    let dir = std::env::temp_dir().join(format!("edit-prices-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("cms.csv");
+    std::fs::write(&file, CMS_CSV).expect("write");
+    let file = file.to_str().expect("path").to_string();
+    server::prices::import_file(&pool, &file, "admin@example.org")
+        .await
+        .expect("imports");
+    let app = router_with(pool.clone(), config(&[]), options());
+    let admin = session(&app, "admin@example.org").await;
+    let patient = session(&app, "patient@example.org").await;
+    let ids: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select price_item_id from price_item order by position limit 2")
+            .fetch_all(&pool)
+            .await
+            .expect("items");
+    let (head, member) = (ids[0].to_string(), ids[1].to_string());
+    let save = |cookie: String, item: String, fields: Vec<(&'static str, String)>| {
+        let app = app.clone();
+        async move {
+            let mut form = vec![("item_id", item)];
+            form.extend(fields);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            send(
+                &app,
+                post(<SavePriceItem as ServerFn>::PATH, &form, Some(&cookie)),
+            )
+            .await
+        }
+    };
+    let names = |en: &str, es: &str| vec![("name_en", en.to_string()), ("name_es", es.to_string())];
+
+    // The head: shoppable, with plain names; the member billed with it.
+    let mut fields = names("Knee MRI", "Resonancia de rodilla");
+    fields.push(("shoppable", "on".into()));
+    assert!(save(admin.clone(), head.clone(), fields)
+        .await
+        .status()
+        .is_success());
+    let mut fields = names("Radiologist's reading", "Lectura del radiólogo");
+    fields.push(("ancillary_of", head.clone()));
+    assert!(save(admin.clone(), member.clone(), fields)
+        .await
+        .status()
+        .is_success());
+    let form = [("language", "en"), ("item_id", head.as_str()), ("plan", "")];
+    let detail: PriceDetail = serde_json::from_str(
+        &text(send(&app, post(<GetPrice as ServerFn>::PATH, &form, None)).await).await,
+    )
+    .expect("detail");
+    assert_eq!(detail.name, "Knee MRI");
+    assert_eq!(
+        detail
+            .ancillaries
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Radiologist's reading"]
+    );
+
+    // A head with members stays shoppable; a refusal changes nothing.
+    let refused = save(admin.clone(), head.clone(), names("Knee MRI", "Resonancia")).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(refused).await.contains("heads_group"));
+    // Only administrators edit.
+    let mut fields = names("Hacked", "Hackeado");
+    fields.push(("shoppable", "on".into()));
+    assert_eq!(
+        save(patient, head.clone(), fields).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let editor: ItemEditor = serde_json::from_str(
+        &text(
+            send(
+                &app,
+                post(
+                    <PriceItemEditor as ServerFn>::PATH,
+                    &[("item_id", head.as_str())],
+                    Some(&admin),
+                ),
+            )
+            .await,
+        )
+        .await,
+    )
+    .expect("editor");
+    assert_eq!(editor.history.len(), 1);
+    assert!(editor.heads_group && editor.form.shoppable);
+
+    // A re-import of the same file keeps the edits.
+    server::prices::import_file(&pool, &file, "admin@example.org")
+        .await
+        .expect("imports again");
+    let (name, group): (String, Option<uuid::Uuid>) = sqlx::query_as(
+        "select (select name_en from price_item where price_item_id = $1),
+                (select ancillary_of from price_item where price_item_id = $2)",
+    )
+    .bind(ids[0])
+    .bind(ids[1])
+    .fetch_one(&pool)
+    .await
+    .expect("kept");
+    assert_eq!((name.as_str(), group), ("Knee MRI", Some(ids[0])));
+    std::fs::remove_dir_all(&dir).ok();
+}

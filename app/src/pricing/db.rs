@@ -1160,3 +1160,132 @@ pub fn per_unit(language: &str, unit: Option<Decimal>, unit_type: Option<&str>) 
     };
     format!("{} {n} {measure}", if es { "por" } else { "per" })
 }
+
+/// An item as its editor shows it.
+pub struct ItemEdit {
+    pub description: String,
+    pub codes: String,
+    pub name_en: String,
+    pub name_es: String,
+    pub summary_en: String,
+    pub summary_es: String,
+    pub shoppable: bool,
+    pub ancillary_of: Option<Uuid>,
+    /// How many items are billed with this one.
+    pub ancillaries: i64,
+}
+
+pub async fn select_item_edit(
+    conn: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<ItemEdit>> {
+    sqlx::query_as!(
+        ItemEdit,
+        r#"select i.description, i.name_en, i.name_es, i.summary_en, i.summary_es, i.shoppable,
+                  i.ancillary_of,
+                  coalesce((select string_agg(pc.code_type || ' ' || pc.code, ', ' order by pc.position)
+                            from price_code pc where pc.price_item_id = i.price_item_id), '') as "codes!",
+                  (select count(*) from price_item a where a.ancillary_of = i.price_item_id) as "ancillaries!"
+           from price_item i where i.price_item_id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Shoppable services an item may be grouped under (heads of groups, never members): (id, name).
+pub async fn select_group_heads(
+    conn: impl PgExecutor<'_>,
+    language: &str,
+    except: Uuid,
+) -> sqlx::Result<Vec<(Uuid, String)>> {
+    let rows = sqlx::query!(
+        r#"select price_item_id, case when $1 = 'es' then name_es else name_en end as "name!"
+           from price_item
+           where shoppable and ancillary_of is null and price_item_id <> $2
+           order by 2"#,
+        language,
+        except
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.price_item_id, r.name))
+        .collect())
+}
+
+/// What an administrator sets on an item.
+pub struct ItemChange<'a> {
+    pub name_en: &'a str,
+    pub name_es: &'a str,
+    pub summary_en: &'a str,
+    pub summary_es: &'a str,
+    pub shoppable: bool,
+    pub ancillary_of: Option<Uuid>,
+}
+
+/// Changes an item and keeps the new version in its history, in the caller's transaction.
+pub async fn update_item(
+    conn: &mut PgConnection,
+    id: Uuid,
+    change: &ItemChange<'_>,
+    account: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update price_item set name_en = $2, name_es = $3, summary_en = $4, summary_es = $5,
+                shoppable = $6, ancillary_of = $7, updated_at = now()
+         where price_item_id = $1",
+        id,
+        change.name_en,
+        change.name_es,
+        change.summary_en,
+        change.summary_es,
+        change.shoppable,
+        change.ancillary_of
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into price_item_edit (price_item_id, account_id, name_en, name_es, summary_en,
+                                      summary_es, shoppable, ancillary_of)
+         select price_item_id, $2, name_en, name_es, summary_en, summary_es, shoppable, ancillary_of
+         from price_item where price_item_id = $1",
+        id,
+        account
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// An item's edits, newest first: when, by whom, and the English name after.
+pub async fn select_item_history(
+    conn: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Vec<(chrono::DateTime<chrono::Utc>, String, String)>> {
+    let rows = sqlx::query!(
+        r#"select e.created_at, a.display_name, e.name_en
+           from price_item_edit e join account a using (account_id)
+           where e.price_item_id = $1
+           order by e.created_at desc, e.price_item_edit_id limit 50"#,
+        id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.created_at, r.display_name, r.name_en))
+        .collect())
+}
+
+/// Locks an item (and so its group) while an edit checks and changes it.
+pub async fn lock_item(conn: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    Ok(sqlx::query!(
+        "select price_item_id from price_item where price_item_id = $1 for update",
+        id
+    )
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}

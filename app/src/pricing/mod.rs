@@ -21,6 +21,8 @@ mod coverage_ui;
 #[cfg(feature = "ssr")]
 pub mod db;
 mod domain;
+mod editor;
+mod editor_ui;
 pub mod estimate;
 pub mod money;
 mod ui;
@@ -33,4 +35,9 @@ pub use coverage::{
 };
 pub use coverage_ui::{CoveragePage, GoodFaithPage, PersonalEstimateView, VisitEstimate};
 pub use domain::*;
+pub use editor::{
+    check_item, price_item_editor, save_price_item, ItemChangeView, ItemEditor, ItemForm,
+    PriceItemEditor, SavePriceItem,
+};
+pub use editor_ui::AdminPriceItemPage;
 pub use ui::{AdminPricesPage, PricePage, PricesPage};

@@ -341,6 +341,7 @@ fn PriceDetailView(detail: PriceDetail) -> impl IntoView {
                 }
             })}
             <super::coverage_ui::MyEstimate item_id=detail.id.clone() />
+            <super::editor_ui::EditItemLink item_id=detail.id.clone() />
             {detail.charges.iter().enumerate().map(|(n, c)| {
                 let heading = if c.modifiers.is_empty() {
                     setting_name(l, &c.setting).to_string()
