@@ -31,7 +31,8 @@ for (const width of [320, 1280]) {
 }
 
 test('axe finds no violations on the administrators\' price page with a report, phone and desktop', async ({ page }) => {
-  test.setTimeout(90_000);
+  // Several tests sign the administrator in, each on its own authenticator step.
+  test.setTimeout(150_000);
   await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   await page.goto('/admin/prices');
   await page.getByLabel('Standard charges file').setInputFiles({ name: 'not-prices.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n') });
@@ -41,10 +42,17 @@ test('axe finds no violations on the administrators\' price page with a report, 
   await page.goto('/prices?q=80061');
   const item = await page.locator('.price-card a').first().getAttribute('href');
   const editor = `/admin/prices/items/${item!.split('/').pop()}`;
+  // The editor with a plan's rate opened for correction, and with a refused charge form.
+  await page.goto(editor);
+  const rate = await page.getByRole('link', { name: /^Change the rate for / }).first().getAttribute('href');
+  await page.getByRole('region', { name: 'Charges and negotiated rates' }).getByLabel('Cash price').fill('1.234');
+  await page.getByRole('button', { name: 'Save these charges' }).click();
+  await expect(page.getByText('Use whole cents, such as 12.50.')).toBeVisible();
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     await check(page, report, width);
     await check(page, editor, width);
+    await check(page, rate!, width);
   }
 });
 

@@ -3,6 +3,7 @@
 // service's page beside what is usually billed with it; an administrator's broken file is
 // refused with a report by line and column, and re-importing the published file changes nothing.
 import { test, expect } from '@playwright/test';
+import { exclusively } from '../support/lock';
 import { DEMO_PASSWORD, DEMO_STAFF_KEY, signInWithCode } from '../support/totp';
 
 test('a visitor finds a price by words or code and sees their plan\'s rate', async ({ page }) => {
@@ -69,44 +70,48 @@ test('the price lookup works in Spanish', async ({ page, context, baseURL }) => 
 });
 
 test('an administrator\'s broken file changes nothing and the report says where', async ({ page, request }) => {
-  test.setTimeout(90_000);
-  const published = await request.get('/prices/standard-charges.csv');
-  expect(published.status()).toBe(200);
-  expect(published.headers()['content-disposition']).toContain('riverbend-health_standardcharges.csv');
-  const csv = await published.text();
-  const lines = csv.split('\n');
-  // Line 4 is the first service: its gross charge becomes text that is not money.
-  lines[3] = lines[3].replace(/,250\.00?,175\.00?,/, ',two hundred,175,').replace(/,250,175,/, ',two hundred,175,');
-  const broken = lines.join('\n');
-  expect(broken).not.toEqual(csv);
-
+  // Signing in can wait for a fresh code, and the catalogue may be another test's for a while.
+  test.setTimeout(150_000);
   await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
-  await page.goto('/admin/prices');
-  await expect(page.getByRole('heading', { level: 1, name: 'Prices and billing codes' })).toBeVisible();
-  await page.getByLabel('Standard charges file').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(broken) });
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByRole('heading', { name: 'broken.csv: not imported' })).toBeVisible();
-  const problem = page.getByRole('row').filter({ hasText: 'Not an amount in dollars and cents.' });
-  await expect(problem).toContainText('4');
-  await expect(problem).toContainText('standard_charge|gross');
-  await expect(problem).toContainText('two hundred');
+  // A figure corrected meanwhile would change the file this test compares.
+  await exclusively('catalogue', async () => {
+    const published = await request.get('/prices/standard-charges.csv');
+    expect(published.status()).toBe(200);
+    expect(published.headers()['content-disposition']).toContain('riverbend-health_standardcharges.csv');
+    const csv = await published.text();
+    const lines = csv.split('\n');
+    // Line 4 is the first service: its gross charge becomes text that is not money.
+    lines[3] = lines[3].replace(/,250\.00?,175\.00?,/, ',two hundred,175,').replace(/,250,175,/, ',two hundred,175,');
+    const broken = lines.join('\n');
+    expect(broken).not.toEqual(csv);
 
-  // The published file is unchanged, and importing it as it is changes no price or address.
-  expect(await (await request.get('/prices/standard-charges.csv')).text()).toEqual(csv);
-  await page.goto('/prices?q=45378');
-  const before = await page.getByRole('link', { name: 'Colonoscopy', exact: true }).getAttribute('href');
-  await page.goto('/admin/prices');
-  await page.getByLabel('Standard charges file').setInputFiles({ name: 'riverbend.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'riverbend.csv' })).toContainText('36 services');
-  expect(await (await request.get('/prices/standard-charges.csv')).text()).toEqual(csv);
-  await page.goto('/prices?q=45378');
-  expect(await page.getByRole('link', { name: 'Colonoscopy', exact: true }).getAttribute('href')).toEqual(before);
+    await page.goto('/admin/prices');
+    await expect(page.getByRole('heading', { level: 1, name: 'Prices and billing codes' })).toBeVisible();
+    await page.getByLabel('Standard charges file').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(broken) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'broken.csv: not imported' })).toBeVisible();
+    const problem = page.getByRole('row').filter({ hasText: 'Not an amount in dollars and cents.' });
+    await expect(problem).toContainText('4');
+    await expect(problem).toContainText('standard_charge|gross');
+    await expect(problem).toContainText('two hundred');
+
+    // The published file is unchanged, and importing it as it is changes no price or address.
+    expect(await (await request.get('/prices/standard-charges.csv')).text()).toEqual(csv);
+    await page.goto('/prices?q=45378');
+    const before = await page.getByRole('link', { name: 'Colonoscopy', exact: true }).getAttribute('href');
+    await page.goto('/admin/prices');
+    await page.getByLabel('Standard charges file').setInputFiles({ name: 'riverbend.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'riverbend.csv' })).toContainText('36 services');
+    expect(await (await request.get('/prices/standard-charges.csv')).text()).toEqual(csv);
+    await page.goto('/prices?q=45378');
+    expect(await page.getByRole('link', { name: 'Colonoscopy', exact: true }).getAttribute('href')).toEqual(before);
+  });
 });
 
 test('an administrator renames a service, a refused edit keeps what was typed, and the history keeps each version', async ({ page }, testInfo) => {
-  // A fresh authenticator code can take up to 30 s.
-  test.setTimeout(90_000);
+  // Several tests sign the administrator in, each on its own authenticator step.
+  test.setTimeout(150_000);
   // Each project edits its own service, so the two can run side by side.
   const [code, name] = testInfo.project.name === 'js-on'
     ? ['99214', 'Longer follow-up visit (30 to 39 minutes)']
@@ -115,8 +120,8 @@ test('an administrator renames a service, a refused edit keeps what was typed, a
   await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
   await page.goto(`/prices?q=${code}`);
   await page.getByRole('link', { name, exact: true }).click();
-  await page.getByRole('link', { name: 'Edit names and group (administrators)' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Edit a service\'s names and group' })).toBeVisible();
+  await page.getByRole('link', { name: 'Edit this service (administrators)' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit a service: names, group and prices' })).toBeVisible();
   await expect(page.getByLabel('Name in English')).toHaveValue(name);
 
   // Spaces pass the browser's own check; the server says the name is missing.
@@ -134,4 +139,55 @@ test('an administrator renames a service, a refused edit keeps what was typed, a
   await page.getByRole('link', { name: 'See its public price page' }).click();
   await expect(page.getByRole('heading', { level: 1, name: renamed })).toBeVisible();
   await expect(page.getByText('A longer visit for several concerns.')).toBeVisible();
+});
+
+test('an administrator corrects a cash price and a plan\'s rate: a refused form keeps what was typed, and the page and history follow', async ({ page }, testInfo) => {
+  // Signing in can wait for a fresh code, and the catalogue may be another test's for a while.
+  test.setTimeout(150_000);
+  // Each project corrects its own service.
+  const [code, name, cash, newCash, rate, newRate] = testInfo.project.name === 'js-on'
+    ? ['73610', 'Ankle X-ray (3 views)', '133.00', '125.50', '114.00', '110.00']
+    : ['76700', 'Abdominal ultrasound', '336.00', '320.25', '268.80', '260.00'];
+  await signInWithCode(page, 'admin@example.org', DEMO_PASSWORD, DEMO_STAFF_KEY);
+  await exclusively('catalogue', async () => {
+    await page.goto(`/prices?q=${code}`);
+    await page.getByRole('link', { name, exact: true }).click();
+    await page.getByRole('link', { name: 'Edit this service (administrators)' }).click();
+    const charges = page.getByRole('region', { name: 'Charges and negotiated rates' });
+    await expect(charges.getByLabel('Cash price')).toHaveValue(cash);
+
+    // A fraction of a cent is refused, and what was typed stays.
+    await charges.getByLabel('Cash price').fill('12.345');
+    await charges.getByLabel('Lowest negotiated amount').fill('1');
+    await charges.getByRole('button', { name: 'Save these charges' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Nothing was saved.' })).toBeVisible();
+    await expect(charges.getByText('Use whole cents, such as 12.50.')).toBeVisible();
+    await expect(charges.getByLabel('Cash price')).toHaveValue('12.345');
+    await expect(charges.getByLabel('Lowest negotiated amount')).toHaveValue('1');
+
+    await page.goto(page.url().split('?')[0]);
+    await charges.getByLabel('Cash price').fill(newCash);
+    await charges.getByRole('button', { name: 'Save these charges' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'The earlier figures are kept' })).toBeVisible();
+    await expect(charges.getByLabel('Cash price')).toHaveValue(newCash);
+
+    // A plan's rate: with nothing left it is refused, then corrected.
+    await charges.getByRole('link', { name: 'Change the rate for Prairie Mutual Health · PPO' }).click();
+    const form = page.getByRole('form', { name: 'Rate for Prairie Mutual Health · PPO' });
+    await expect(form.getByLabel('Negotiated amount')).toHaveValue(rate);
+    await form.getByLabel('Negotiated amount').fill('');
+    await form.getByRole('button', { name: 'Save this rate' }).click();
+    await expect(form.getByText('A rate needs a dollar amount or a percentage.')).toBeVisible();
+    await form.getByLabel('Negotiated amount').fill(newRate);
+    await form.getByRole('button', { name: 'Save this rate' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'The earlier figures are kept' })).toBeVisible();
+
+    const history = page.getByRole('region', { name: 'Changes' }).getByRole('listitem');
+    await expect(history.filter({ hasText: `Cash price: $${cash} → $${newCash}` })).toHaveCount(1);
+    await expect(history.filter({ hasText: `Prairie Mutual Health · PPO · Negotiated amount: $${rate} → $${newRate}` })).toHaveCount(1);
+    await page.getByRole('link', { name: 'See its public price page' }).click();
+    await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+    await expect(page.getByText(`$${newCash}`).first()).toBeVisible();
+    await expect(page.getByRole('row', { name: /Prairie Mutual Health · PPO/ })).toContainText(`$${newRate}`);
+  });
 });

@@ -40,7 +40,7 @@ use app::organisation::GetOrganisation;
 use app::pricing::{
     AskCoverageCorrection, EstimatePrice, EstimateVisit, GetPrice, GoodFaithEstimate,
     ImportPriceCatalogue, PatientCoverage, PriceCatalogueAdmin, PriceImportReport, PriceItemEditor,
-    SaveCoverage, SavePriceItem, SearchPrices,
+    SaveCoverage, SavePriceCharge, SavePriceItem, SavePriceRate, SearchPrices,
 };
 use app::records::{AddReading, RecordsReadings, RemoveReading, RenewalForm, RequestRenewal};
 use app::records::{
@@ -961,6 +961,24 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
                 ("item_id", Uuid::new_v4().to_string()),
                 ("name_en", "Matrix".into()),
                 ("name_es", "Matriz".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SavePriceCharge as ServerFn>::PATH,
+            vec![
+                ("item_id", Uuid::new_v4().to_string()),
+                ("charge_id", Uuid::new_v4().to_string()),
+                ("gross", "100".into()),
+            ],
+            Rule::AdministratorOnly,
+        ),
+        (
+            <SavePriceRate as ServerFn>::PATH,
+            vec![
+                ("item_id", Uuid::new_v4().to_string()),
+                ("rate_id", Uuid::new_v4().to_string()),
+                ("dollar", "100".into()),
             ],
             Rule::AdministratorOnly,
         ),

@@ -574,5 +574,230 @@ async fn an_administrator_edits_names_and_groups_and_each_version_is_kept(pool: 
     .await
     .expect("kept");
     assert_eq!((name.as_str(), group), ("Knee MRI", Some(ids[0])));
+    // ...and their history: an import re-inserts the items under the same ids.
+    let editor: ItemEditor = serde_json::from_str(
+        &text(
+            send(
+                &app,
+                post(
+                    <PriceItemEditor as ServerFn>::PATH,
+                    &[("item_id", head.as_str())],
+                    Some(&admin),
+                ),
+            )
+            .await,
+        )
+        .await,
+    )
+    .expect("editor");
+    assert_eq!(editor.history.len(), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_administrator_corrects_charges_and_rates_and_each_figure_is_kept(pool: PgPool) {
+    use app::pricing::{
+        ItemChangeWhat, ItemEditor, PriceItemEditor, SavePriceCharge, SavePriceRate,
+    };
+    seed(&pool).await;
+    let dir = std::env::temp_dir().join(format!("figures-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("cms.csv");
+    std::fs::write(&file, CMS_CSV).expect("write");
+    let file = file.to_str().expect("path").to_string();
+    server::prices::import_file(&pool, &file, "admin@example.org")
+        .await
+        .expect("imports");
+    sqlx::query("update price_file set last_updated_on = '2026-04-01'")
+        .execute(&pool)
+        .await
+        .expect("dated");
+    let app = router_with(pool.clone(), config(&[]), options());
+    let admin = session(&app, "admin@example.org").await;
+    let staff = session(&app, "staff@example.org").await;
+    let mri = search(&app, "70551", "", "en").await.items[0].id.clone();
+    let editor = |app: Router, admin: String, mri: String| async move {
+        let response = send(
+            &app,
+            post(
+                <PriceItemEditor as ServerFn>::PATH,
+                &[("item_id", mri.as_str())],
+                Some(&admin),
+            ),
+        )
+        .await;
+        serde_json::from_str::<ItemEditor>(&text(response).await).expect("editor")
+    };
+    let before = editor(app.clone(), admin.clone(), mri.clone()).await;
+    let charge = before.charges[0].clone();
+    assert_eq!(
+        (charge.cash, charge.min, charge.max),
+        (Some(108_000), Some(25_000), Some(40_000))
+    );
+    let platform = charge
+        .rates
+        .iter()
+        .find(|r| r.payer == "Platform Health Insurance")
+        .expect("Platform's rate")
+        .clone();
+    assert_eq!(platform.dollar, Some(40_000));
+    let save_charge = |cookie: &str, charge: &str, fields: &[(&'static str, &'static str)]| {
+        let mut form = vec![("item_id", mri.as_str()), ("charge_id", charge)];
+        form.extend_from_slice(fields);
+        post(<SavePriceCharge as ServerFn>::PATH, &form, Some(cookie))
+    };
+
+    // The lowest above the highest is refused, and nothing changes.
+    let refused = send(
+        &app,
+        save_charge(
+            &admin,
+            &charge.id,
+            &[
+                ("gross", "1200"),
+                ("cash", "1080"),
+                ("min", "500"),
+                ("max", "400"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(refused).await.contains("min_above_max"));
+    // Payers have dollar amounts, so the lowest and highest stay required.
+    let refused = send(
+        &app,
+        save_charge(&admin, &charge.id, &[("gross", "1200"), ("cash", "1080")]),
+    )
+    .await;
+    assert!(text(refused).await.contains("min_max_required"));
+    // A charge the item does not have (an import replaced it) is refused as gone.
+    let stranger = uuid::Uuid::new_v4().to_string();
+    let refused = send(&app, save_charge(&admin, &stranger, &[("gross", "1200")])).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(refused).await.contains("gone"));
+    // Staff and visitors may not.
+    let fields = [
+        ("gross", "1"),
+        ("cash", "1"),
+        ("min", "250"),
+        ("max", "400"),
+    ];
+    assert_eq!(
+        send(&app, save_charge(&staff, &charge.id, &fields))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let unchanged: (Option<i64>, Option<i64>) = sqlx::query_as(
+        "select gross_cents, cash_cents from price_charge where price_charge_id = $1::uuid",
+    )
+    .bind(&charge.id)
+    .fetch_one(&pool)
+    .await
+    .expect("charge");
+    assert_eq!(unchanged, (Some(120_000), Some(108_000)));
+
+    // The cash price is corrected; the rate drops to $380 and the range follows by hand.
+    let saved = send(
+        &app,
+        save_charge(
+            &admin,
+            &charge.id,
+            &[
+                ("gross", "1,200.00"),
+                ("cash", "$995.50"),
+                ("min", "250"),
+                ("max", "400"),
+            ],
+        ),
+    )
+    .await;
+    assert!(saved.status().is_success(), "{}", saved.status());
+    let rate = |dollar: &'static str, percentage: &'static str| {
+        post(
+            <SavePriceRate as ServerFn>::PATH,
+            &[
+                ("item_id", mri.as_str()),
+                ("rate_id", platform.id.as_str()),
+                ("dollar", dollar),
+                ("percentage", percentage),
+            ],
+            Some(&admin),
+        )
+    };
+    // A percentage needs the count an import carries; nothing at all is no rate.
+    assert!(text(send(&app, rate("", "80")).await)
+        .await
+        .contains("count_required"));
+    assert!(text(send(&app, rate("", "")).await)
+        .await
+        .contains("no_rate"));
+    assert!(send(&app, rate("380", "")).await.status().is_success());
+
+    // The public page, the estimator's figures and the machine-readable file all follow.
+    let form = [("language", "en"), ("item_id", mri.as_str()), ("plan", "")];
+    let detail: PriceDetail = serde_json::from_str(
+        &text(send(&app, post(<GetPrice as ServerFn>::PATH, &form, None)).await).await,
+    )
+    .expect("detail");
+    assert_eq!(detail.charges[0].cash, Some(99_550));
+    let dollars: Vec<Option<i64>> = detail.charges[0]
+        .rates
+        .iter()
+        .filter(|r| r.payer == "Platform Health Insurance")
+        .map(|r| r.dollar)
+        .collect();
+    assert_eq!(dollars, [Some(38_000)]);
+    let json: serde_json::Value =
+        serde_json::from_str(&text(get(&app, "/prices/standard-charges.json").await).await)
+            .expect("file");
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert_eq!(json["last_updated_on"].as_str(), Some(today.as_str()));
+    assert!(json.to_string().contains("995.5"));
+
+    // Each changed figure is in the history, before and after; unchanged ones are not.
+    let after = editor(app.clone(), admin.clone(), mri.clone()).await;
+    let figures: Vec<String> = after
+        .history
+        .iter()
+        .filter_map(|h| match &h.what {
+            ItemChangeWhat::Figure {
+                plan,
+                figure,
+                before,
+                after,
+                ..
+            } => Some(format!(
+                "{} {figure}: {} → {}",
+                plan.as_deref().unwrap_or("charge"),
+                before.as_deref().unwrap_or("none"),
+                after.as_deref().unwrap_or("none")
+            )),
+            ItemChangeWhat::Names { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            "Platform Health Insurance · PPO dollar: $400.00 → $380.00",
+            "charge cash: $1,080.00 → $995.50",
+        ]
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action in ('prices.charge_edit', 'prices.rate_edit')",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 2);
+
+    // The next import brings the file's figures back; the history stays.
+    server::prices::import_file(&pool, &file, "admin@example.org")
+        .await
+        .expect("imports again");
+    let again = editor(app.clone(), admin.clone(), mri.clone()).await;
+    assert_eq!(again.charges[0].cash, Some(108_000));
+    assert_eq!(again.history.len(), 2);
     std::fs::remove_dir_all(&dir).ok();
 }

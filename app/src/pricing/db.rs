@@ -749,7 +749,7 @@ pub async fn select_item(
     .await?;
     let ids: Vec<Uuid> = charges.iter().map(|c| c.price_charge_id).collect();
     let rates = sqlx::query!(
-        r#"select r.price_charge_id, r.price_plan_id, p.payer_name, p.plan_name, r.dollar_cents,
+        r#"select r.price_rate_id, r.price_charge_id, r.price_plan_id, p.payer_name, p.plan_name, r.dollar_cents,
                   r.percentage, r.algorithm, r.methodology, r.median_cents, r.p10_cents,
                   r.p90_cents, r.notes
            from price_rate r join price_plan p using (price_plan_id)
@@ -762,6 +762,7 @@ pub async fn select_item(
     let mut views: Vec<ChargeView> = charges
         .iter()
         .map(|c| ChargeView {
+            id: c.price_charge_id.to_string(),
             setting: c.setting.clone(),
             gross: c.gross_cents,
             cash: c.cash_cents,
@@ -778,6 +779,7 @@ pub async fn select_item(
             .position(|c| c.price_charge_id == r.price_charge_id);
         if let Some(view) = at.and_then(|i| views.get_mut(i)) {
             view.rates.push(RateView {
+                id: r.price_rate_id.to_string(),
                 plan_id: r.price_plan_id.to_string(),
                 payer: r.payer_name,
                 plan: r.plan_name,
@@ -1288,4 +1290,212 @@ pub async fn lock_item(conn: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool
     .fetch_optional(conn)
     .await?
     .is_some())
+}
+
+/// A charge's figures as an edit finds them (locked until the edit commits).
+pub struct ChargeFigures {
+    pub setting: String,
+    pub modifiers: Vec<String>,
+    pub gross: Option<i64>,
+    pub cash: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    /// Its rates' dollar amounts, and how many rates it has in all.
+    pub dollars: Vec<i64>,
+    pub rates: i64,
+}
+
+/// One of `item`'s charges, locked, or `None` when the item has no such charge (an import
+/// replaced it since the form was shown).
+pub async fn lock_charge(
+    conn: &mut PgConnection,
+    item: Uuid,
+    charge: Uuid,
+) -> sqlx::Result<Option<ChargeFigures>> {
+    let Some(c) = sqlx::query!(
+        r#"select setting, modifiers, gross_cents, cash_cents, min_cents, max_cents
+           from price_charge where price_charge_id = $1 and price_item_id = $2 for update"#,
+        charge,
+        item
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let rates = sqlx::query!(
+        "select dollar_cents from price_rate where price_charge_id = $1",
+        charge
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Some(ChargeFigures {
+        setting: c.setting,
+        modifiers: c.modifiers,
+        gross: c.gross_cents,
+        cash: c.cash_cents,
+        min: c.min_cents,
+        max: c.max_cents,
+        dollars: rates.iter().filter_map(|r| r.dollar_cents).collect(),
+        rates: rates.len() as i64,
+    }))
+}
+
+pub async fn update_charge(
+    conn: impl PgExecutor<'_>,
+    charge: Uuid,
+    gross: Option<i64>,
+    cash: Option<i64>,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update price_charge set gross_cents = $2, cash_cents = $3, min_cents = $4, max_cents = $5
+         where price_charge_id = $1",
+        charge,
+        gross,
+        cash,
+        min,
+        max
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A payer's rate as an edit finds it (locked, with its charge, until the edit commits).
+pub struct RateFigures {
+    pub charge: Uuid,
+    pub plan: Uuid,
+    pub dollar: Option<i64>,
+    pub percentage: Option<Decimal>,
+    pub has_algorithm: bool,
+    pub has_count: bool,
+}
+
+/// One of `item`'s rates, locked with its charge, or `None` when the item has no such rate.
+pub async fn lock_rate(
+    conn: &mut PgConnection,
+    item: Uuid,
+    rate: Uuid,
+) -> sqlx::Result<Option<RateFigures>> {
+    Ok(sqlx::query!(
+        r#"select r.price_charge_id, r.price_plan_id, r.dollar_cents, r.percentage,
+                  r.algorithm is not null as "has_algorithm!", r.claims_count is not null as "has_count!"
+           from price_rate r join price_charge c using (price_charge_id)
+           where r.price_rate_id = $1 and c.price_item_id = $2
+           for update"#,
+        rate,
+        item
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| RateFigures {
+        charge: r.price_charge_id,
+        plan: r.price_plan_id,
+        dollar: r.dollar_cents,
+        percentage: r.percentage,
+        has_algorithm: r.has_algorithm,
+        has_count: r.has_count,
+    }))
+}
+
+pub async fn update_rate(
+    conn: impl PgExecutor<'_>,
+    rate: Uuid,
+    dollar: Option<i64>,
+    percentage: Option<Decimal>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update price_rate set dollar_cents = $2, percentage = $3 where price_rate_id = $1",
+        rate,
+        dollar,
+        percentage
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which charge or rate a set of figure changes is about.
+pub struct FigureSubject<'a> {
+    pub item: Uuid,
+    pub setting: &'a str,
+    pub modifiers: &'a [String],
+    /// The payer's plan, for a rate's figures.
+    pub plan: Option<Uuid>,
+}
+
+/// Keeps each changed figure (name, before, after) in the item's history, and dates the
+/// machine-readable file today, since what it publishes changed.
+pub async fn insert_figure_edits(
+    conn: &mut PgConnection,
+    subject: &FigureSubject<'_>,
+    account: Uuid,
+    changes: &[(&str, Option<Decimal>, Option<Decimal>)],
+) -> sqlx::Result<()> {
+    let changes: Vec<_> = changes.iter().filter(|(_, b, a)| b != a).collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let figures: Vec<String> = changes.iter().map(|(f, _, _)| f.to_string()).collect();
+    let before: Vec<Option<Decimal>> = changes.iter().map(|(_, b, _)| *b).collect();
+    let after: Vec<Option<Decimal>> = changes.iter().map(|(_, _, a)| *a).collect();
+    sqlx::query!(
+        r#"insert into price_figure_edit (price_item_id, account_id, setting, modifiers,
+                                          price_plan_id, figure, before_value, after_value)
+           select $1, $2, $3, $4, $5, f, b, a
+           from unnest($6::text[], $7::numeric[], $8::numeric[]) as x(f, b, a)"#,
+        subject.item,
+        account,
+        subject.setting,
+        subject.modifiers,
+        subject.plan,
+        &figures,
+        &before as &[Option<Decimal>],
+        &after as &[Option<Decimal>]
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "update price_file set last_updated_on = current_date, updated_at = now()
+         where last_updated_on <> current_date"
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One changed figure in an item's history.
+pub struct FigureEdit {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub by: String,
+    pub setting: String,
+    pub modifiers: Vec<String>,
+    /// "Payer · Plan", for a rate's figure.
+    pub plan: Option<String>,
+    pub figure: String,
+    pub before: Option<Decimal>,
+    pub after: Option<Decimal>,
+}
+
+/// An item's figure changes, newest first (the latest 50).
+pub async fn select_figure_history(
+    conn: impl PgExecutor<'_>,
+    item: Uuid,
+) -> sqlx::Result<Vec<FigureEdit>> {
+    sqlx::query_as!(
+        FigureEdit,
+        r#"select e.created_at as at, a.display_name as by, e.setting, e.modifiers, e.figure,
+                  e.before_value as before, e.after_value as after,
+                  p.payer_name || ' · ' || p.plan_name as plan
+           from price_figure_edit e
+           join account a using (account_id)
+           left join price_plan p using (price_plan_id)
+           where e.price_item_id = $1
+           order by e.created_at desc, e.price_figure_edit_id limit 50"#,
+        item
+    )
+    .fetch_all(conn)
+    .await
 }

@@ -57,6 +57,8 @@ pub struct PriceSearch {
 /// A payer's negotiated rate, as shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RateView {
+    /// The rate's own id (its editor's form names it).
+    pub id: String,
     pub plan_id: String,
     pub payer: String,
     pub plan: String,
@@ -74,6 +76,7 @@ pub struct RateView {
 /// An item's standard charges in one setting.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChargeView {
+    pub id: String,
     pub setting: String,
     pub gross: Option<i64>,
     pub cash: Option<i64>,

@@ -21,7 +21,24 @@ pub const SUMMARY_MAX: usize = 1000;
 pub struct ItemChangeView {
     pub at: String,
     pub by: String,
-    pub name: String,
+    pub what: ItemChangeWhat,
+}
+
+/// What an edit changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ItemChangeWhat {
+    /// Names, summaries, shoppable mark or group; the English name after.
+    Names { name: String },
+    /// One figure of a charge (`plan` empty) or of a payer plan's rate, before and after as
+    /// the reader writes them ("$1,200.00", "80%"); `None` when blank.
+    Figure {
+        setting: String,
+        modifiers: String,
+        plan: Option<String>,
+        figure: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
 }
 
 /// The item editor's page.
@@ -35,6 +52,8 @@ pub struct ItemEditor {
     pub heads: Vec<(String, String)>,
     /// Other items are billed with this one.
     pub heads_group: bool,
+    /// Its charges and rates, with their ids, for the figure forms.
+    pub charges: Vec<super::domain::ChargeView>,
     pub history: Vec<ItemChangeView>,
 }
 
@@ -146,13 +165,46 @@ pub mod server {
             .into_iter()
             .map(|(h, name)| (h.to_string(), name))
             .collect();
-        let history = db::select_item_history(&mut *conn, id)
+        let charges = db::select_item(&mut conn, language, id)
+            .await?
+            .map(|d| d.charges)
+            .unwrap_or_default();
+        let names = db::select_item_history(&mut *conn, id)
             .await?
             .into_iter()
-            .map(|(at, by, name)| ItemChangeView {
+            .map(|(at, by, name)| (at, by, ItemChangeWhat::Names { name }));
+        let figure = |figure: &str, value: Option<rust_decimal::Decimal>| {
+            value.map(|v| match figure {
+                "percentage" => {
+                    super::super::money::format_percent(language, &v.normalize().to_string())
+                }
+                _ => super::super::money::format_usd(i64::try_from(v).unwrap_or_default()),
+            })
+        };
+        let figures = db::select_figure_history(&mut *conn, id)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let what = ItemChangeWhat::Figure {
+                    setting: e.setting,
+                    modifiers: e.modifiers.join(", "),
+                    plan: e.plan,
+                    before: figure(&e.figure, e.before),
+                    after: figure(&e.figure, e.after),
+                    figure: e.figure,
+                };
+                (e.at, e.by, what)
+            });
+        let mut history: Vec<_> = names.chain(figures).collect();
+        // Newest first; the stable sort keeps each query's own order within one instant.
+        history.sort_by_key(|h| std::cmp::Reverse(h.0));
+        let history = history
+            .into_iter()
+            .take(50)
+            .map(|(at, by, what)| ItemChangeView {
                 at: crate::records::server::day(language, Some(at)),
                 by,
-                name,
+                what,
             })
             .collect();
         Ok(ItemEditor {
@@ -169,6 +221,7 @@ pub mod server {
             },
             heads,
             heads_group: item.ancillaries > 0,
+            charges,
             history,
         })
     }

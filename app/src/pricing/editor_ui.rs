@@ -3,7 +3,9 @@
 
 #[cfg(feature = "ssr")]
 use super::editor::KEPT_ITEM;
-use super::editor::{price_item_editor, ItemForm, SavePriceItem, NAME_MAX, SUMMARY_MAX};
+use super::editor::{
+    price_item_editor, ItemChangeWhat, ItemForm, SavePriceItem, NAME_MAX, SUMMARY_MAX,
+};
 use crate::admin::AccessProblem;
 use crate::error::AppError;
 use crate::i18n::td_string;
@@ -22,6 +24,36 @@ fn problem(l: Locale, code: &str) -> &'static str {
         "unknown" => td_string!(l, ied_err_unknown),
         "shoppable_in_group" => td_string!(l, ied_err_shoppable_in_group),
         _ => td_string!(l, ied_err_heads_group),
+    }
+}
+
+/// An edit in words: "Names and group saved: Knee MRI", or "Outpatient · Prairie Mutual · PPO ·
+/// Negotiated amount: $1,464.00 → $1,400.00".
+fn change_text(l: Locale, what: &ItemChangeWhat) -> String {
+    match what {
+        ItemChangeWhat::Names { name } => format!("{} {name}", td_string!(l, ied_hist_names)),
+        ItemChangeWhat::Figure {
+            setting,
+            modifiers,
+            plan,
+            figure,
+            before,
+            after,
+        } => {
+            let none = td_string!(l, fig_none);
+            let mut parts = vec![super::ui::setting_name(l, setting).to_string()];
+            if !modifiers.is_empty() {
+                parts.push(modifiers.clone());
+            }
+            parts.extend(plan.clone());
+            parts.push(super::figures_ui::figure_name(l, figure).to_string());
+            format!(
+                "{}: {} → {}",
+                parts.join(" · "),
+                before.as_deref().unwrap_or(none),
+                after.as_deref().unwrap_or(none)
+            )
+        }
     }
 }
 
@@ -129,6 +161,7 @@ pub fn AdminPriceItemPage() -> impl IntoView {
                                 </div>
                                 <button class="button" type="submit">{td_string!(l, ied_save)}</button>
                             </form>
+                            <super::figures_ui::ChargeFigures item_id=e.id.clone() charges=e.charges.clone() l />
                             <section class="record-section" aria-labelledby="ied-history">
                                 <h2 id="ied-history">{td_string!(l, cv_history)}</h2>
                                 {if e.history.is_empty() {
@@ -136,7 +169,7 @@ pub fn AdminPriceItemPage() -> impl IntoView {
                                 } else {
                                     view! {
                                         <ul class="record-list">
-                                            {e.history.iter().map(|h| view! { <li>{h.at.clone()} " · " {h.by.clone()} " · " {h.name.clone()}</li> }).collect_view()}
+                                            {e.history.iter().map(|h| view! { <li>{h.at.clone()} " · " {h.by.clone()} " · " {change_text(l, &h.what)}</li> }).collect_view()}
                                         </ul>
                                     }.into_any()
                                 }}

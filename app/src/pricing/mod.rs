@@ -24,6 +24,8 @@ mod domain;
 mod editor;
 mod editor_ui;
 pub mod estimate;
+mod figures;
+mod figures_ui;
 pub mod money;
 mod ui;
 
@@ -36,8 +38,12 @@ pub use coverage::{
 pub use coverage_ui::{CoveragePage, GoodFaithPage, PersonalEstimateView, VisitEstimate};
 pub use domain::*;
 pub use editor::{
-    check_item, price_item_editor, save_price_item, ItemChangeView, ItemEditor, ItemForm,
-    PriceItemEditor, SavePriceItem,
+    check_item, price_item_editor, save_price_item, ItemChangeView, ItemChangeWhat, ItemEditor,
+    ItemForm, PriceItemEditor, SavePriceItem,
 };
 pub use editor_ui::AdminPriceItemPage;
+pub use figures::{
+    check_charge, check_rate, save_price_charge, save_price_rate, ChargeAmounts, FigureForm,
+    SavePriceCharge, SavePriceRate,
+};
 pub use ui::{AdminPricesPage, PricePage, PricesPage};

@@ -19,7 +19,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use server_fn::ServerFn;
 
-fn code(l: Locale) -> String {
+pub(super) fn code(l: Locale) -> String {
     leptos_i18n::Locale::as_str(l).to_string()
 }
 
@@ -27,7 +27,7 @@ fn money(cents: Option<i64>) -> String {
     cents.map(format_usd).unwrap_or_else(|| "—".into())
 }
 
-fn setting_name(l: Locale, setting: &str) -> &'static str {
+pub(super) fn setting_name(l: Locale, setting: &str) -> &'static str {
     match setting {
         "inpatient" => td_string!(l, pr_setting_inpatient),
         "outpatient" => td_string!(l, pr_setting_outpatient),
@@ -35,7 +35,7 @@ fn setting_name(l: Locale, setting: &str) -> &'static str {
     }
 }
 
-fn methodology_name(l: Locale, m: &str) -> &'static str {
+pub(super) fn methodology_name(l: Locale, m: &str) -> &'static str {
     match m {
         "case rate" => td_string!(l, pr_method_case_rate),
         "fee schedule" => td_string!(l, pr_method_fee_schedule),
@@ -47,7 +47,7 @@ fn methodology_name(l: Locale, m: &str) -> &'static str {
 
 /// What a payer's rate is, in words: a dollar amount, a percentage of billed charges, or the
 /// contract's formula, with the typical amount when the file gives one.
-fn rate_text(l: Locale, r: &RateView) -> String {
+pub(super) fn rate_text(l: Locale, r: &RateView) -> String {
     let mut parts = Vec::new();
     if let Some(d) = r.dollar {
         parts.push(format_usd(d));

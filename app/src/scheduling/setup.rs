@@ -85,6 +85,11 @@ pub struct VisitTypeRow {
     pub new_patients: bool,
     pub established_patients: bool,
     pub clinicians: i64,
+    /// The CPT or HCPCS code its visits are billed under ("99213"), which names the price
+    /// catalogue's item a booking's estimate is for; empty for none.
+    pub billing_code: String,
+    /// Whether the price catalogue lists that code (no estimate is shown otherwise).
+    pub billing_listed: bool,
 }
 
 /// The schedule set-up of one clinician (by slug; the first otherwise). Staff and
@@ -189,7 +194,21 @@ pub async fn visit_types_admin() -> Result<Vec<VisitTypeRow>, AppError> {
     crate::error::with_status(imp::visit_types().await)
 }
 
-/// Adds or changes a visit type (by slug). Administrators.
+/// A visit type's billing code: empty, or five letters and digits as CPT and HCPCS codes are
+/// ("99213", "G0438"), upper-cased.
+pub fn check_billing_code(code: &str) -> Result<Option<String>, &'static str> {
+    let code = code.trim().to_uppercase();
+    if code.is_empty() {
+        Ok(None)
+    } else if code.len() == 5 && code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(Some(code))
+    } else {
+        Err("billing_code")
+    }
+}
+
+/// Adds or changes a visit type (by slug), with the billing code its estimates use.
+/// Administrators.
 #[server]
 pub async fn save_visit_type(
     slug: String,
@@ -199,6 +218,7 @@ pub async fn save_visit_type(
     mode: String,
     new_patients: Option<String>,
     established_patients: Option<String>,
+    billing_code: Option<String>,
 ) -> Result<(), AppError> {
     crate::error::with_status(
         imp::save_visit_type(
@@ -206,8 +226,11 @@ pub async fn save_visit_type(
             (name_en, name_es),
             minutes,
             mode,
-            new_patients.is_some_and(|v| !v.is_empty()),
-            established_patients.is_some_and(|v| !v.is_empty()),
+            (
+                new_patients.is_some_and(|v| !v.is_empty()),
+                established_patients.is_some_and(|v| !v.is_empty()),
+            ),
+            billing_code.unwrap_or_default(),
         )
         .await,
     )
@@ -744,7 +767,10 @@ mod imp {
             VisitTypeRow,
             r#"select v.slug, v.name_en, v.name_es, v.duration_minutes as minutes, v.mode = 'video' as "video!",
                       v.new_patients, v.established_patients,
-                      (select count(*) from clinician_visit_type c where c.visit_type = v.slug) as "clinicians!"
+                      (select count(*) from clinician_visit_type c where c.visit_type = v.slug) as "clinicians!",
+                      coalesce(v.billing_code, '') as "billing_code!",
+                      exists (select 1 from price_code p
+                              where upper(p.code) = upper(v.billing_code) and p.code_type in ('CPT', 'HCPCS')) as "billing_listed!"
                  from visit_type v order by v.name_en"#
         )
         .fetch_all(&pool)
@@ -756,8 +782,8 @@ mod imp {
         (name_en, name_es): (String, String),
         minutes: String,
         mode: String,
-        new_patients: bool,
-        established_patients: bool,
+        (new_patients, established_patients): (bool, bool),
+        billing_code: String,
     ) -> Result<(), AppError> {
         let caller = crate::auth::server::require_role(Role::Administrator).await?;
         let slug = slug.trim().to_lowercase();
@@ -797,24 +823,31 @@ mod imp {
         if !new_patients && !established_patients {
             problems.insert("new_patients".into(), "one_needed".into());
         }
+        let billing_code = check_billing_code(&billing_code).unwrap_or_else(|p| {
+            problems.insert("billing_code".into(), p.into());
+            None
+        });
         let (Some(minutes), true) = (minutes, problems.is_empty()) else {
             return Err(AppError::Validation(problems));
         };
         let pool = crate::state::db()?;
         let mut tx = pool.begin().await?;
         sqlx::query!(
-            "insert into visit_type (slug, name_en, name_es, duration_minutes, mode, new_patients, established_patients)
-             values ($1, $2, $3, $4, $5, $6, $7)
+            "insert into visit_type (slug, name_en, name_es, duration_minutes, mode, new_patients,
+                                     established_patients, billing_code)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
              on conflict (slug) do update set name_en = excluded.name_en, name_es = excluded.name_es,
                  duration_minutes = excluded.duration_minutes, mode = excluded.mode,
-                 new_patients = excluded.new_patients, established_patients = excluded.established_patients",
+                 new_patients = excluded.new_patients, established_patients = excluded.established_patients,
+                 billing_code = excluded.billing_code",
             slug,
             name_en.trim(),
             name_es.trim(),
             minutes,
             mode,
             new_patients,
-            established_patients
+            established_patients,
+            billing_code
         )
         .execute(&mut *tx)
         .await?;
@@ -830,5 +863,20 @@ mod imp {
         tx.commit().await?;
         leptos_axum::redirect("/admin/visit-types?saved=1");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_billing_code;
+
+    #[test]
+    fn a_billing_code_is_five_letters_and_digits_or_nothing() {
+        assert_eq!(check_billing_code(" 99213 "), Ok(Some("99213".into())));
+        assert_eq!(check_billing_code("g0438"), Ok(Some("G0438".into())));
+        assert_eq!(check_billing_code("  "), Ok(None));
+        for bad in ["9921", "992133", "99-13", "99 13", "9921é"] {
+            assert_eq!(check_billing_code(bad), Err("billing_code"), "{bad}");
+        }
     }
 }

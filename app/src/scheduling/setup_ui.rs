@@ -41,6 +41,7 @@ fn problems(l: Locale, error: &AppError) -> String {
                     "required" => td_string!(l, su_required),
                     "one_needed" => td_string!(l, su_one_needed),
                     "slug" => td_string!(l, su_slug),
+                    "billing_code" => td_string!(l, su_billing_code_bad),
                     _ => td_string!(l, su_unknown),
                 };
                 format!("{field}: {what}")
@@ -329,6 +330,8 @@ fn VisitTypeForm(row: Option<VisitTypeRow>) -> impl IntoView {
         new_patients: true,
         established_patients: true,
         clinicians: 0,
+        billing_code: String::new(),
+        billing_listed: false,
     });
     let existing = row.is_some();
     let title = if existing {
@@ -358,6 +361,19 @@ fn VisitTypeForm(row: Option<VisitTypeRow>) -> impl IntoView {
                     <option value="in_person" selected=!r.video>{td_string!(l, su_in_person)}</option>
                     <option value="video" selected=r.video>{td_string!(l, sc_video_visit)}</option>
                 </select>
+            </div>
+            <div class="field"><label for=id("code")>{td_string!(l, su_billing_code)}</label>
+                <input id=id("code") type="text" name="billing_code" value=r.billing_code.clone() maxlength="5"
+                    autocomplete="off" pattern="[A-Za-z0-9]{5}" aria-describedby=id("code-hint") />
+                <p class="field__hint muted" id=id("code-hint")>{
+                    if r.billing_code.is_empty() {
+                        td_string!(l, su_billing_code_hint)
+                    } else if r.billing_listed {
+                        td_string!(l, su_billing_code_listed)
+                    } else {
+                        td_string!(l, su_billing_code_unlisted)
+                    }
+                }</p>
             </div>
             <label class="choice"><input type="checkbox" name="new_patients" value="1" checked=r.new_patients /> {td_string!(l, su_for_new)}</label>
             <label class="choice"><input type="checkbox" name="established_patients" value="1" checked=r.established_patients /> {td_string!(l, su_for_established)}</label>
