@@ -345,6 +345,38 @@ async fn a_correction_request_is_one_billing_conversation_at_a_time(pool: PgPool
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_staff_form_keeps_offering_the_plan_on_file_after_its_rates_are_gone(pool: PgPool) {
+    let w = world(&pool).await;
+    assert!(save_ppo(&w, "400").await.status().is_success());
+    // A new catalogue without any rate of this plan (plans themselves are never deleted).
+    sqlx::query("delete from price_rate where price_plan_id = $1")
+        .bind(w.ppo)
+        .execute(&pool)
+        .await
+        .expect("rates gone");
+    let ana = w.ana.to_string();
+    let view: CoverageView = json(
+        call(
+            &w.app,
+            <PatientCoverage as ServerFn>::PATH,
+            &[("patient_id", &ana)],
+            &w.staff_cookie,
+        )
+        .await,
+    )
+    .await;
+    let ppo = w.ppo.to_string();
+    assert_eq!(
+        view.plan.as_ref().map(|p| p.id.as_str()),
+        Some(ppo.as_str())
+    );
+    assert!(view.plans.iter().any(|p| p.id == ppo), "{:?}", view.plans);
+    let mut sorted = view.plans.clone();
+    sorted.sort_by(|a, b| (&a.payer, &a.plan).cmp(&(&b.payer, &b.plan)));
+    assert_eq!(view.plans, sorted);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_visit_type_is_estimated_as_the_item_it_is_billed_as(pool: PgPool) {
     let w = world(&pool).await;
     assert!(save_ppo(&w, "1500").await.status().is_success());
@@ -381,6 +413,67 @@ async fn a_visit_type_is_estimated_as_the_item_it_is_billed_as(pool: PgPool) {
     )
     .await;
     assert!(none.is_none());
+
+    // A visit type an administrator adds is estimated once it has a billing code.
+    use app::scheduling::{SaveVisitType, VisitTypeRow, VisitTypesAdmin};
+    let admin = seed_account(&pool, "admin@example.org", &[Role::Administrator], PASSWORD).await;
+    with_authenticator(&pool, admin, SECRET).await;
+    let admin = signed_in(&w.app, "admin@example.org", PASSWORD, Some(SECRET)).await;
+    let save = |code: &'static str| {
+        let (app, admin) = (w.app.clone(), admin.clone());
+        async move {
+            let form = [
+                ("slug", "nurse-visit"),
+                ("name_en", "Nurse visit"),
+                ("name_es", "Visita de enfermería"),
+                ("minutes", "15"),
+                ("mode", "in_person"),
+                ("established_patients", "1"),
+                ("billing_code", code),
+            ];
+            call(&app, <SaveVisitType as ServerFn>::PATH, &form, &admin).await
+        }
+    };
+    let refused = save("99-13").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(refused).await.contains("billing_code"));
+    assert!(save(" 99213 ").await.status().is_success());
+    let estimate: Option<PersonalEstimate> = json(
+        call(
+            &w.app,
+            <EstimateVisit as ServerFn>::PATH,
+            &[("patient_id", &ana), ("visit_type", "nurse-visit")],
+            &w.ana_cookie,
+        )
+        .await,
+    )
+    .await;
+    assert!(estimate
+        .expect("billed as 99213")
+        .codes
+        .contains("CPT 99213"));
+    let types: Vec<VisitTypeRow> =
+        json(call(&w.app, <VisitTypesAdmin as ServerFn>::PATH, &[], &admin).await).await;
+    let nurse = types
+        .iter()
+        .find(|t| t.slug == "nurse-visit")
+        .expect("saved");
+    assert_eq!(
+        (nurse.billing_code.as_str(), nurse.billing_listed),
+        ("99213", true)
+    );
+    // A code the catalogue does not list is kept, and said to be unlisted.
+    assert!(save("G9999").await.status().is_success());
+    let types: Vec<VisitTypeRow> =
+        json(call(&w.app, <VisitTypesAdmin as ServerFn>::PATH, &[], &admin).await).await;
+    let nurse = types
+        .iter()
+        .find(|t| t.slug == "nurse-visit")
+        .expect("saved");
+    assert_eq!(
+        (nurse.billing_code.as_str(), nurse.billing_listed),
+        ("G9999", false)
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

@@ -154,17 +154,7 @@ pub fn check_coverage(
     }
     if self_pay {
         return if problems.is_empty() {
-            Ok((
-                member_id,
-                CostShare {
-                    deductible: 0,
-                    deductible_met: 0,
-                    coinsurance_bp: 0,
-                    copay: 0,
-                    oop_max: 0,
-                    oop_met: 0,
-                },
-            ))
+            Ok((member_id, CostShare::default()))
         } else {
             Err(problems)
         };
@@ -295,8 +285,16 @@ pub mod server {
                 r.share,
                 crate::records::server::day(language, Some(r.updated_at)),
             ),
-            None => (None, String::new(), empty_share(), String::new()),
+            None => (None, String::new(), Default::default(), String::new()),
         };
+        // The staff form lists plans that have rates; the plan on file stays offered even when
+        // an import has dropped all its rates, so saving the form never switches the patient to
+        // self-pay unasked.
+        let mut plans = plans;
+        if let Some(p) = plan.as_ref().filter(|p| staff && !plans.contains(p)) {
+            plans.push(p.clone());
+            plans.sort_by(|a, b| (&a.payer, &a.plan).cmp(&(&b.payer, &b.plan)));
+        }
         Ok(CoverageView {
             patient_id: patient.to_string(),
             patient_name: crate::records::server::name(&who),
@@ -310,17 +308,6 @@ pub mod server {
             correction,
             history,
         })
-    }
-
-    fn empty_share() -> super::super::estimate::CostShare {
-        super::super::estimate::CostShare {
-            deductible: 0,
-            deductible_met: 0,
-            coinsurance_bp: 0,
-            copay: 0,
-            oop_max: 0,
-            oop_met: 0,
-        }
     }
 
     fn keep(form: Option<&CoverageForm>) {
@@ -473,22 +460,39 @@ pub mod server {
         crate::auth::access::access_if_allowed(patient, Scope::Billing).await
     }
 
+    /// What both estimates start from: the patient's identity, the item, and its charges in
+    /// the order a clinic visit is priced (outpatient first).
+    async fn load_priced(
+        conn: &mut sqlx::PgConnection,
+        patient: Uuid,
+        item: Uuid,
+    ) -> Result<
+        (
+            crate::records::fhir::PatientIdentity,
+            db::ItemDetail,
+            Vec<ChargeView>,
+        ),
+        AppError,
+    > {
+        let who = crate::records::server::identity(conn, patient).await?;
+        let detail = db::select_item(conn, language(), item)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut charges = detail.charges.clone();
+        charges.sort_by_key(|c| setting_rank(&c.setting));
+        Ok((who, detail, charges))
+    }
+
     pub async fn estimate_for(
         access: &Access,
         item: Uuid,
         action: &'static str,
     ) -> Result<PersonalEstimate, AppError> {
         let patient = access.patient_id;
-        let language = language();
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let who = crate::records::server::identity(&mut conn, patient).await?;
-        let detail = db::select_item(&mut conn, language, item)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (who, detail, charges) = load_priced(&mut conn, patient, item).await?;
         let coverage = db::select_coverage(&mut *conn, patient).await?;
-        let mut charges = detail.charges.clone();
-        charges.sort_by_key(|c| setting_rank(&c.setting));
         let cash = charges.iter().find_map(|c| c.cash);
         let office = detail
             .codes
@@ -583,15 +587,10 @@ pub mod server {
         let language = language();
         let pool = crate::state::db()?;
         let mut conn = pool.acquire().await?;
-        let who = crate::records::server::identity(&mut conn, patient).await?;
-        let detail = db::select_item(&mut conn, language, item)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (who, detail, charges) = load_priced(&mut conn, patient, item).await?;
         let file = db::select_file(&mut *conn)
             .await?
             .ok_or(AppError::NotFound)?;
-        let mut charges = detail.charges.clone();
-        charges.sort_by_key(|c| setting_rank(&c.setting));
         let mut lines = vec![GoodFaithLine {
             name: detail.name.clone(),
             codes: detail.codes.clone(),

@@ -9,7 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Coverage figures the arithmetic needs, in cents (coinsurance in basis points: 20% = 2000).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The default, all zero, is self-pay's (nothing shared).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostShare {
     pub deductible: i64,
     pub deductible_met: i64,

@@ -339,7 +339,17 @@ pub mod server {
         rows: &[&ItemRow],
         learn: &HashMap<String, (String, String)>,
     ) -> Result<Vec<ItemView>, AppError> {
-        let wanted: Vec<String> = rows.iter().flat_map(|r| ndcs(&r.resource)).collect();
+        // Each row's NDCs, read once, without hyphens (the catalogue may write them either way).
+        let codes: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                ndcs(&r.resource)
+                    .iter()
+                    .map(|n| n.replace('-', ""))
+                    .collect()
+            })
+            .collect();
+        let wanted: Vec<String> = codes.concat();
         let prices = if wanted.is_empty() {
             Vec::new()
         } else {
@@ -347,12 +357,9 @@ pub mod server {
         };
         Ok(rows
             .iter()
-            .map(|r| {
+            .zip(&codes)
+            .map(|(r, codes)| {
                 let mut view = item_view(r, language, learn);
-                let codes: Vec<String> = ndcs(&r.resource)
-                    .iter()
-                    .map(|n| n.replace('-', ""))
-                    .collect();
                 let price = prices
                     .iter()
                     .find(|p| codes.contains(&p.ndc.replace('-', "")));
