@@ -376,21 +376,26 @@ async fn the_staff_form_keeps_offering_the_plan_on_file_after_its_rates_are_gone
     assert_eq!(view.plans, sorted);
 }
 
-#[sqlx::test(migrator = "app::db::MIGRATOR")]
-async fn a_visit_type_is_estimated_as_the_item_it_is_billed_as(pool: PgPool) {
-    let w = world(&pool).await;
-    assert!(save_ppo(&w, "1500").await.status().is_success());
+/// Ana's estimate for a booking of `visit_type`, as she asks for it.
+async fn visit_estimate(w: &World, visit_type: &str) -> Option<PersonalEstimate> {
     let ana = w.ana.to_string();
-    let estimate: Option<PersonalEstimate> = json(
+    json(
         call(
             &w.app,
             <EstimateVisit as ServerFn>::PATH,
-            &[("patient_id", &ana), ("visit_type", "follow-up")],
+            &[("patient_id", &ana), ("visit_type", visit_type)],
             &w.ana_cookie,
         )
         .await,
     )
-    .await;
+    .await
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_visit_type_is_estimated_as_the_item_it_is_billed_as(pool: PgPool) {
+    let w = world(&pool).await;
+    assert!(save_ppo(&w, "1500").await.status().is_success());
+    let estimate = visit_estimate(&w, "follow-up").await;
     let estimate = estimate.expect("follow-up visits are billed as 99213");
     assert!(estimate.codes.contains("CPT 99213"), "{}", estimate.codes);
     // Deductible met: an office visit costs the copay.
@@ -402,16 +407,7 @@ async fn a_visit_type_is_estimated_as_the_item_it_is_billed_as(pool: PgPool) {
         (split.deductible, split.copay, split.patient),
         (0, 3_000, 3_000)
     );
-    let none: Option<PersonalEstimate> = json(
-        call(
-            &w.app,
-            <EstimateVisit as ServerFn>::PATH,
-            &[("patient_id", &ana), ("visit_type", "no-such-visit")],
-            &w.ana_cookie,
-        )
-        .await,
-    )
-    .await;
+    let none = visit_estimate(&w, "no-such-visit").await;
     assert!(none.is_none());
 
     // A visit type an administrator adds is estimated once it has a billing code.
@@ -438,16 +434,7 @@ async fn a_visit_type_is_estimated_as_the_item_it_is_billed_as(pool: PgPool) {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(refused).await.contains("billing_code"));
     assert!(save(" 99213 ").await.status().is_success());
-    let estimate: Option<PersonalEstimate> = json(
-        call(
-            &w.app,
-            <EstimateVisit as ServerFn>::PATH,
-            &[("patient_id", &ana), ("visit_type", "nurse-visit")],
-            &w.ana_cookie,
-        )
-        .await,
-    )
-    .await;
+    let estimate = visit_estimate(&w, "nurse-visit").await;
     assert!(estimate
         .expect("billed as 99213")
         .codes

@@ -262,17 +262,24 @@ pub mod server {
         Ok(())
     }
 
-    pub async fn save_charge(item_id: String, form: FigureForm) -> Result<(), AppError> {
+    type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+
+    /// Who edits (an administrator's account), the item, the charge or rate the form names, and
+    /// a transaction holding the item's lock: two edits, or an edit and an import, take turns.
+    async fn begin(item_id: &str, form: &FigureForm) -> Result<(Uuid, Uuid, Uuid, Tx), AppError> {
         let caller = crate::auth::server::require_role(Role::Administrator).await?;
-        let item = id(&item_id)?;
-        let charge = id(&form.id).map_err(|_| gone())?;
-        let account = caller.account.account_id;
+        let item = id(item_id)?;
+        let target = id(&form.id).map_err(|_| gone())?;
         let mut tx = crate::state::db()?.begin().await?;
         if !db::lock_item(&mut *tx, item).await? {
             return Err(AppError::NotFound);
         }
+        Ok((caller.account.account_id, item, target, tx))
+    }
+
+    pub async fn save_charge(item_id: String, form: FigureForm) -> Result<(), AppError> {
+        let (account, item, charge, mut tx) = begin(&item_id, &form).await?;
         let Some(before) = db::lock_charge(&mut tx, item, charge).await? else {
-            keep(item, Some(&form));
             return Err(gone());
         };
         let field = |k: &str| form.get(k).unwrap_or_default();
@@ -324,16 +331,8 @@ pub mod server {
     }
 
     pub async fn save_rate(item_id: String, form: FigureForm) -> Result<(), AppError> {
-        let caller = crate::auth::server::require_role(Role::Administrator).await?;
-        let item = id(&item_id)?;
-        let rate = id(&form.id).map_err(|_| gone())?;
-        let account = caller.account.account_id;
-        let mut tx = crate::state::db()?.begin().await?;
-        if !db::lock_item(&mut *tx, item).await? {
-            return Err(AppError::NotFound);
-        }
+        let (account, item, rate, mut tx) = begin(&item_id, &form).await?;
         let Some(before) = db::lock_rate(&mut tx, item, rate).await? else {
-            keep(item, Some(&form));
             return Err(gone());
         };
         let field = |k: &str| form.get(k).unwrap_or_default();
