@@ -59,7 +59,8 @@ export async function codeIn(to: string, since: number, timeoutMs = 15_000): Pro
   while (Date.now() < deadline) {
     const codes = messages(since)
       .filter((m) => new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}$`, 'mi').test(m))
-      .map((m) => unfold(m).match(/\b([A-Z2-9]{4}-[A-Z2-9]{4})\b/)?.[1])
+      // The body only: a header's Message-ID (a UUID) can hold "8547-4877" too.
+      .map((m) => unfold(m).split(/\r?\n\r?\n/).slice(1).join('\n\n').match(/\b([A-Z2-9]{4}-[A-Z2-9]{4})\b/)?.[1])
       .filter((c): c is string => c !== undefined);
     if (codes.length > 0) return codes[codes.length - 1];
     await new Promise((r) => setTimeout(r, 200));

@@ -1131,6 +1131,22 @@ async fn load_maria_extras(pool: &PgPool) -> anyhow::Result<u64> {
 
 /// A benchmark patient's record: about `observations` lab results over ten years (panels of
 /// one to four tests, each in its report) plus a few conditions and medications.
+/// A demo patient's whole record with every kind of item the portal keeps (the first of the
+/// generated records that has them all), for tests that need one.
+pub fn sample_record(patient: Uuid, birth: NaiveDate, now: DateTime<Utc>) -> Vec<Item> {
+    let has_all = |items: &[Item]| {
+        app::records::fhir::KEPT.iter().all(|kind| {
+            items
+                .iter()
+                .any(|i| i.resource.get("resourceType").and_then(|t| t.as_str()) == Some(kind))
+        })
+    };
+    (0..200)
+        .map(|stream| record(patient, birth, stream, None, now))
+        .find(|items| has_all(items))
+        .unwrap_or_else(|| record(patient, birth, 0, None, now))
+}
+
 pub fn bench_record(patient: Uuid, observations: usize, now: DateTime<Utc>) -> Vec<Item> {
     let mut b = Builder {
         patient,

@@ -539,6 +539,69 @@ async fn another_patient_and_a_proxy_without_the_records_scope_get_nothing(pool:
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// A bundle's clinical resources (not the patient, the organisation or provenance), without
+/// ids and references, sorted: what must survive an export and re-import unchanged.
+fn clinical_resources(b: &Value) -> Vec<String> {
+    let mut resources: Vec<String> = b["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| {
+            !matches!(
+                r["resourceType"].as_str(),
+                Some("Patient" | "Organization" | "Provenance")
+            )
+        })
+        .map(|r| app::records::fhir::comparable(r).to_string())
+        .collect();
+    resources.sort();
+    resources
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_whole_clinic_record_exports_imports_and_exports_the_same(pool: PgPool) {
+    let c = clinic(&pool).await;
+    let born = chrono::NaiveDate::from_ymd_opt(1979, 3, 14).expect("date");
+    let record = server::demo_records::sample_record(c.maria, born, chrono::Utc::now());
+    let mut conn = pool.acquire().await.expect("connection");
+    app::records::db::insert_items(&mut conn, c.maria, &record, None, None)
+        .await
+        .expect("record");
+    drop(conn);
+    let first: Value =
+        serde_json::from_str(&text(export(&c, c.maria, &c.maria_cookie).await).await)
+            .expect("bundle");
+    let kinds: std::collections::BTreeSet<String> = first["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["resource"]["resourceType"].as_str().map(String::from))
+        .collect();
+    // Every kind of item the portal keeps is in this record (CareTeam was once dropped on
+    // import without a word).
+    for kind in app::records::fhir::KEPT {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
+
+    let twin = patient(&pool, "Maria", "Garcia", "1979-03-14", "female").await;
+    let account = seed_account(&pool, "maria2@example.org", &[], PASSWORD).await;
+    grant(&pool, account, twin, "self", "{}").await;
+    let cookie = signed_in(&c.app, "maria2@example.org", PASSWORD, None).await;
+    let r = import(&c, twin, first.to_string().as_bytes(), &cookie).await;
+    let clinical = clinical_resources(&first);
+    assert!(
+        location(&r).contains(&format!("added={}", clinical.len())),
+        "{} {} of {}",
+        r.status(),
+        location(&r),
+        clinical.len()
+    );
+    let second: Value =
+        serde_json::from_str(&text(export(&c, twin, &cookie).await).await).expect("bundle");
+    assert_eq!(clinical, clinical_resources(&second));
+}
+
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn an_export_imported_into_a_fresh_patient_exports_the_same_resources(pool: PgPool) {
     let c = clinic(&pool).await;
@@ -574,23 +637,7 @@ async fn an_export_imported_into_a_fresh_patient_exports_the_same_resources(pool
     );
     let second: Value =
         serde_json::from_str(&text(export(&c, twin, &cookie).await).await).expect("bundle");
-    let clinical = |b: &Value| {
-        let mut resources: Vec<String> = b["entry"]
-            .as_array()
-            .expect("entries")
-            .iter()
-            .map(|e| &e["resource"])
-            .filter(|r| {
-                !matches!(
-                    r["resourceType"].as_str(),
-                    Some("Patient" | "Organization" | "Provenance")
-                )
-            })
-            .map(|r| app::records::fhir::comparable(r).to_string())
-            .collect();
-        resources.sort();
-        resources
-    };
+    let clinical = clinical_resources;
     assert_eq!(clinical(&first).len(), 7);
     assert_eq!(clinical(&first), clinical(&second));
     // All seven came from one outside record (the first portal's export), and say so.
@@ -626,11 +673,20 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
             "resourceType": "Patient", "name": [{ "family": "Garcia" }], "birthDate": born } },
         { "resource": { "resourceType": "Condition", "code": { "text": "Asthma" }, "subject": subject } },
         { "resource": { "resourceType": "Condition", "code": { "text": "Anxiety" }, "subject": subject,
-            "meta": { "security": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R" }] } } }
+            "meta": { "security": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R" }] } } },
+        { "resource": { "resourceType": "Observation", "status": "final",
+            "category": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory" }] }],
+            "code": { "text": "Chlamydia test" }, "subject": subject, "effectiveDateTime": "2026-10-01",
+            "valueString": "Negative",
+            "meta": { "security": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R" }] } } },
+        { "resource": { "resourceType": "Observation", "status": "final",
+            "category": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory" }] }],
+            "code": { "text": "Hemoglobin" }, "subject": subject, "effectiveDateTime": "2026-10-01",
+            "valueQuantity": { "value": 13.1, "unit": "g/dL" } } }
     ] });
     let r = import(&c, sofia, bundle.to_string().as_bytes(), &teen_cookie).await;
     assert!(
-        location(&r).contains("added=2"),
+        location(&r).contains("added=4"),
         "{} {}",
         r.status(),
         location(&r)
@@ -649,6 +705,63 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
     assert!(parents.hidden_confidential);
     let exported = text(export(&c, sofia, &parent_cookie).await).await;
     assert!(exported.contains("Asthma") && !exported.contains("Anxiety"));
+    assert!(exported.contains("Hemoglobin") && !exported.contains("Chlamydia"));
+
+    // The same on every other way the record is read: results, the patient summary, the PDF.
+    let results = |cookie: String| {
+        let sofia = sofia.to_string();
+        let c = &c;
+        async move {
+            let r: ResultsView = json_of(
+                call(
+                    c,
+                    <RecordsResults as ServerFn>::PATH,
+                    &[("patient_id", &sofia)],
+                    &cookie,
+                )
+                .await,
+            )
+            .await;
+            serde_json::to_string(&r).expect("json")
+        }
+    };
+    let own = results(teen_cookie.clone()).await;
+    assert!(own.contains("Chlamydia test") && own.contains("Hemoglobin"));
+    let parents = results(parent_cookie.clone()).await;
+    assert!(parents.contains("Hemoglobin") && !parents.contains("Chlamydia"));
+    let read = |path: String, cookie: String| {
+        let c = &c;
+        async move {
+            let r = download(c, &path, Some(&cookie)).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            axum::body::to_bytes(r.into_body(), 1 << 22)
+                .await
+                .expect("body")
+        }
+    };
+    let ips = format!("/records/patient-summary.json?patient={sofia}");
+    let own =
+        String::from_utf8(read(ips.clone(), teen_cookie.clone()).await.to_vec()).expect("utf-8");
+    assert!(own.contains("Anxiety") && own.contains("Chlamydia"));
+    let parents =
+        String::from_utf8(read(ips, parent_cookie.clone()).await.to_vec()).expect("utf-8");
+    assert!(
+        parents.contains("Asthma")
+            && !parents.contains("Anxiety")
+            && !parents.contains("Chlamydia")
+    );
+    let pdf_text = |bytes: axum::body::Bytes| {
+        let doc = lopdf::Document::load_mem(&bytes).expect("a PDF");
+        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        doc.extract_text(&pages).expect("text")
+    };
+    let pdf = format!("/records/summary.pdf?patient={sofia}");
+    assert!(pdf_text(read(pdf.clone(), teen_cookie).await).contains("Anxiety"));
+    let parents = pdf_text(read(pdf, parent_cookie).await);
+    assert!(
+        parents.contains("Asthma") && !parents.contains("Anxiety"),
+        "{parents}"
+    );
 }
 
 /// Items written here (not imported) into `patient`'s record, each with its own id.

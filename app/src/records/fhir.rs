@@ -28,7 +28,7 @@ pub const KEPT: [&str; 11] = [
 
 /// Resources read for what they say about the kept ones (who, from where, which drug) but not
 /// stored themselves.
-const CONTEXT: [&str; 10] = [
+const CONTEXT: [&str; 9] = [
     "Patient",
     "Practitioner",
     "PractitionerRole",
@@ -38,7 +38,6 @@ const CONTEXT: [&str; 10] = [
     "Provenance",
     "Composition",
     "Device",
-    "CareTeam",
 ];
 
 pub use super::domain::MAX_BUNDLE_BYTES;
@@ -88,6 +87,9 @@ pub enum ProblemKind {
     OtherPatient,
     /// More than one Patient: the bundle mixes people.
     SeveralPatients,
+    /// Entries refer to a patient the bundle does not carry (only a searchset may leave its
+    /// Patient out), so whose record it is cannot be checked.
+    NoPatient,
 }
 
 impl ProblemKind {
@@ -105,6 +107,7 @@ impl ProblemKind {
             Self::UnknownReference => "unknown_reference",
             Self::OtherPatient => "other_patient",
             Self::SeveralPatients => "several_patients",
+            Self::NoPatient => "no_patient",
         }
     }
 }
@@ -747,6 +750,11 @@ pub fn read_bundle(bytes: &[u8], who: &PatientIdentity) -> Reading {
     }
     let mut bad_entries = std::collections::BTreeSet::new();
     let mut report_of: HashMap<String, Uuid> = HashMap::new();
+    // Without a Patient, only a searchset is read (search results often leave it out), and
+    // only when every entry refers to the same one.
+    let searchset = kind == Some("searchset");
+    let mut searched_patient: Option<String> = None;
+    let mut without_patient = false;
     for (i, entry) in entries.iter().enumerate() {
         let n = i + 1;
         let Some(resource) = entry.get("resource").filter(|r| r.is_object()) else {
@@ -782,9 +790,18 @@ pub fn read_bundle(bytes: &[u8], who: &PatientIdentity) -> Reading {
             let points_to_patient = reference.starts_with("Patient/") || subject;
             match known.get(reference) {
                 Some(_) => {}
-                // A searchset often leaves the Patient out: its references are accepted then,
-                // and the bundle's own Patient (when there is one) was checked above.
-                None if points_to_patient && patients.is_empty() => {}
+                None if points_to_patient && patients.is_empty() && !searchset => {
+                    without_patient = true;
+                }
+                None if points_to_patient && patients.is_empty() => match &searched_patient {
+                    None => searched_patient = Some(reference.clone()),
+                    Some(first) if first != reference => {
+                        reading
+                            .problems
+                            .push(problem(n, rt, path, ProblemKind::SeveralPatients))
+                    }
+                    Some(_) => {}
+                },
                 None => reading
                     .problems
                     .push(problem(n, rt, path, ProblemKind::UnknownReference)),
@@ -851,11 +868,16 @@ pub fn read_bundle(bytes: &[u8], who: &PatientIdentity) -> Reading {
             item.report_id = None;
         }
     }
-    // About someone else (or several people): nothing in it may be kept, valid or not.
+    if without_patient {
+        reading
+            .problems
+            .push(problem(0, "Bundle", "entry", ProblemKind::NoPatient));
+    }
+    // About someone else, several people or nobody known: nothing in it may be kept.
     if reading.problems.iter().any(|p| {
         matches!(
             p.kind,
-            ProblemKind::OtherPatient | ProblemKind::SeveralPatients
+            ProblemKind::OtherPatient | ProblemKind::SeveralPatients | ProblemKind::NoPatient
         )
     }) {
         reading.items.clear();
@@ -1653,6 +1675,59 @@ mod tests {
                 .map(|i| i.resource["subject"]["reference"].clone()),
             Some(json!(format!("urn:uuid:{}", maria().patient_id)))
         );
+    }
+
+    #[test]
+    fn transaction_batch_and_document_bundles_are_read_like_a_collection() {
+        for kind in ["transaction", "batch", "document"] {
+            let mut entries = vec![patient_entry(), a1c("o1", json!(6.1))];
+            if kind == "document" {
+                entries.insert(
+                    0,
+                    json!({ "fullUrl": "urn:uuid:c1", "resource": {
+                    "resourceType": "Composition", "status": "final", "type": { "text": "Summary" },
+                    "subject": { "reference": "urn:uuid:p1" }, "date": "2026-01-01",
+                    "author": [{ "display": "Lakeside Clinic" }], "title": "Summary" } }),
+                );
+            } else {
+                for e in &mut entries {
+                    let url = e["resource"]["resourceType"].clone();
+                    e["request"] = json!({ "method": "POST", "url": url });
+                }
+            }
+            let bytes =
+                json!({ "resourceType": "Bundle", "type": kind, "entry": entries }).to_string();
+            let r = read_bundle(bytes.as_bytes(), &maria());
+            assert!(r.problems.is_empty(), "{kind}: {:?}", r.problems);
+            assert_eq!(r.items.len(), 1, "{kind}");
+        }
+        // More entries than the limit is refused before any is read.
+        let many = vec![json!({}); MAX_ENTRIES + 1];
+        let r = read_bundle(&bundle(many), &maria());
+        assert_eq!(kinds(&r), [(0, "entry", ProblemKind::TooManyEntries)]);
+    }
+
+    #[test]
+    fn only_a_searchset_may_leave_its_patient_out_and_then_only_for_one_patient() {
+        let mut obs = a1c("o1", json!(6.1));
+        obs["resource"]["subject"]["reference"] = json!("Patient/999");
+        for kind in ["collection", "transaction", "document"] {
+            let bytes =
+                json!({ "resourceType": "Bundle", "type": kind, "entry": [obs] }).to_string();
+            let r = read_bundle(bytes.as_bytes(), &maria());
+            assert_eq!(kinds(&r), [(0, "entry", ProblemKind::NoPatient)], "{kind}");
+            assert!(r.items.is_empty());
+        }
+        let mut other = a1c("o2", json!(6.3));
+        other["resource"]["subject"]["reference"] = json!("Patient/1000");
+        let bytes = json!({ "resourceType": "Bundle", "type": "searchset", "entry": [obs, other] })
+            .to_string();
+        let r = read_bundle(bytes.as_bytes(), &maria());
+        assert_eq!(
+            kinds(&r),
+            [(2, "subject.reference", ProblemKind::SeveralPatients)]
+        );
+        assert!(r.items.is_empty());
     }
 
     #[test]

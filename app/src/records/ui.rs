@@ -703,6 +703,7 @@ fn problem_words(l: Locale, kind: &str) -> &'static str {
         "unknown_reference" => td_string!(l, rec_problem_reference),
         "other_patient" => td_string!(l, rec_problem_other_patient),
         "several_patients" => td_string!(l, rec_problem_several_patients),
+        "no_patient" => td_string!(l, rec_problem_no_patient),
         _ => td_string!(l, rec_problem_other),
     }
 }
