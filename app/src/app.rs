@@ -127,6 +127,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
                     <Route path=path!("/staff/schedule/setup") view=ScheduleSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/visit-types") view=VisitTypesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/records/release") view=crate::records::ReleaseRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/canned-replies") view=CannedRepliesPage ssr=SsrMode::Async />
                     <Route path=path!("/records") view=RecordsPage ssr=SsrMode::Async />
                     <Route path=path!("/records/results") view=ResultsPage ssr=SsrMode::Async />

@@ -53,6 +53,8 @@ test('axe finds no violations on the administrators\' price page with a report, 
     await check(page, report, width);
     await check(page, editor, width);
     await check(page, rate!, width);
+    // Another administrators' settings page, with a refused delay.
+    await check(page, '/admin/records/release', width);
   }
 });
 

@@ -49,8 +49,8 @@ use app::records::{
     WriteVisitSummary,
 };
 use app::records::{
-    MarkEnteredInError, RecordEntry, ReleaseResult, RemoveRecordPart, SaveRecordEntry,
-    SetPrimaryContact, UploadRecordDocument,
+    MarkEnteredInError, RecordEntry, ReleaseResult, ReleaseRules, RemoveRecordPart,
+    SaveRecordEntry, SaveReleaseRule, SetPrimaryContact, UploadRecordDocument,
 };
 use app::scheduling::{
     AcceptOffer, AddBlock, AddException, AddHoliday, AddHours, BookAppointment, CancelAppointment,
@@ -489,6 +489,17 @@ fn matrix(patient: &str, appointment: &str, offer: &str, conversation: &str) -> 
             <ReleaseResult as ServerFn>::PATH,
             vec![p(), ("item", Uuid::new_v4().to_string())],
             Rule::StaffOnly,
+        ),
+        (
+            <ReleaseRules as ServerFn>::PATH,
+            vec![],
+            Rule::AdministratorOnly,
+        ),
+        // Administrators get past the check to a refused delay (422); nothing changes.
+        (
+            <SaveReleaseRule as ServerFn>::PATH,
+            vec![("category", "imaging".into()), ("delay_hours", "-1".into())],
+            Rule::AdministratorOnly,
         ),
         // Staff get past the check to "no such plan" (404) and "not a navigator" (422).
         (

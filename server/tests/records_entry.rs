@@ -592,6 +592,127 @@ async fn a_held_result_reaches_the_patient_when_its_rule_or_staff_release_it(poo
     assert_eq!(a1c_row.1, "Normal");
 }
 
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_kinds_delay_counts_from_when_it_was_taken_and_a_new_delay_applies_to_what_waits(
+    pool: PgPool,
+) {
+    use app::auth::account::Role;
+    use app::records::{ReleaseRule, ReleaseRules, SaveReleaseRule};
+    let c = clinic(&pool).await;
+    let admin = seed_account(&pool, "admin@example.org", &[Role::Administrator], PASSWORD).await;
+    common::with_authenticator(&pool, admin, TOTP).await;
+    let admin = signed_in(&c.app, "admin@example.org", PASSWORD, Some(TOTP)).await;
+    let day = |days_ago: i64| {
+        (chrono::Utc::now().date_naive() - chrono::Duration::days(days_ago)).to_string()
+    };
+    let lab = |name: &'static str, date: String, category: &'static str| {
+        let c = &c;
+        async move {
+            saved_id(
+                &save(
+                    c,
+                    c.maria,
+                    &[
+                        ("kind", "result"),
+                        ("name", name),
+                        ("date", &date),
+                        ("status", "final"),
+                        ("value", "1"),
+                        ("category", category),
+                    ],
+                    &c.staff_cookie,
+                )
+                .await,
+            )
+        }
+    };
+    /// What Maria sees among her results, by name.
+    async fn seen(c: &Clinic) -> Vec<String> {
+        let mut names: Vec<String> = results(c, &c.maria_cookie)
+            .await
+            .reports
+            .iter()
+            .flat_map(|r| r.rows.iter())
+            .map(|row| row.display.clone())
+            .collect();
+        names.sort();
+        names
+    }
+    // Imaging waits 72 hours from when it was taken: four days ago is out, today waits.
+    lab("Old knee X-ray", day(4), "imaging").await;
+    lab("New knee X-ray", day(0), "imaging").await;
+    assert_eq!(seen(&c).await, ["Old knee X-ray"]);
+
+    let set = |cookie: String, category: &'static str, hours: &'static str| {
+        let app = c.app.clone();
+        async move {
+            app.oneshot(post(
+                <SaveReleaseRule as ServerFn>::PATH,
+                &[("category", category), ("delay_hours", hours)],
+                Some(&cookie),
+            ))
+            .await
+            .expect("response")
+        }
+    };
+    // Only administrators set rules, and only hours from 0 to a year.
+    assert_eq!(
+        set(c.staff_cookie.clone(), "imaging", "0").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let refused = set(admin.clone(), "imaging", "9000").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(refused).await.contains("range"));
+    assert_eq!(
+        set(admin.clone(), "x-rays", "1").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(seen(&c).await, ["Old knee X-ray"]);
+
+    // Laboratory results now wait a day: yesterday's is out, today's waits.
+    assert_eq!(
+        set(admin.clone(), "laboratory", "24").await.status(),
+        StatusCode::OK
+    );
+    lab("Potassium", day(2), "laboratory").await;
+    lab("Sodium", day(0), "laboratory").await;
+    assert_eq!(seen(&c).await, ["Old knee X-ray", "Potassium"]);
+    // Imaging at once: what was waiting is released now.
+    assert_eq!(
+        set(admin.clone(), "imaging", "0").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        seen(&c).await,
+        ["New knee X-ray", "Old knee X-ray", "Potassium"]
+    );
+    let rules: Vec<ReleaseRule> = serde_json::from_str(
+        &text(
+            c.app
+                .clone()
+                .oneshot(post(<ReleaseRules as ServerFn>::PATH, &[], Some(&admin)))
+                .await
+                .expect("response"),
+        )
+        .await,
+    )
+    .expect("rules");
+    let rules: Vec<(&str, i32, i64)> = rules
+        .iter()
+        .map(|r| (r.category.as_str(), r.delay_hours, r.waiting))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("laboratory", 24, 1),
+            ("vital-signs", 0, 0),
+            ("imaging", 0, 0),
+            ("pathology", 72, 0)
+        ]
+    );
+    assert_eq!(audits(&pool, "records.release_rule").await, 2);
+}
+
 async fn upload(c: &Clinic, fields: &[(&str, &str)], file: &[u8], cookie: &str) -> Response {
     let patient = c.maria.to_string();
     let mut all = vec![("patient_id", patient.as_str())];

@@ -26,6 +26,8 @@ pub mod ips;
 pub mod pdf;
 pub mod readings;
 mod readings_ui;
+pub mod release;
+mod release_ui;
 pub mod renewal;
 mod renewal_ui;
 mod trend_island;
@@ -41,6 +43,8 @@ pub use entry::{
 pub use entry_ui::EntryPage;
 pub use readings::{AddReading, RecordsReadings, RemoveReading};
 pub use readings_ui::ReadingsPage;
+pub use release::{release_rules, save_release_rule, ReleaseRule, ReleaseRules, SaveReleaseRule};
+pub use release_ui::ReleaseRulesPage;
 pub use renewal::{RenewalForm, RequestRenewal};
 pub use renewal_ui::RenewalPage;
 pub use ui::{

@@ -139,6 +139,7 @@ pub fn SiteHeader() -> impl IntoView {
                                     links.push(("/admin/directory", td_string!(l, nav_directory)));
                                     links.push(("/admin/visit-types", td_string!(l, nav_visit_types)));
                                     links.push(("/admin/prices", td_string!(l, nav_prices_admin)));
+                                    links.push(("/admin/records/release", td_string!(l, nav_release_rules)));
                                     links.push(("/admin/canned-replies", td_string!(l, nav_canned_replies)));
                                     links.push(("/admin/audit", td_string!(l, nav_audit)));
                                     links.push(("/admin/emails", td_string!(l, nav_emails)));
