@@ -38,6 +38,10 @@ test('the summary, results and a trend read clearly, and the exported record is 
   const a1c = page.getByRole('region', { name: 'Hemoglobin A1c' }).first();
   await expect(a1c.getByRole('cell', { name: /%/ }).first()).toBeVisible();
   await expect(a1c.getByText('Higher than the usual range')).toBeVisible();
+  // Beside an abnormal value, the library's article on what it can mean.
+  const learn = a1c.getByRole('link', { name: /^Learn about this: / }).first();
+  await expect(learn).toBeVisible();
+  expect(await learn.getAttribute('href')).toMatch(/^\/library\/[a-z0-9-]+$/);
   await a1c.getByRole('link', { name: 'See how it has changed: Hemoglobin A1c' }).click();
 
   await expect(page.getByRole('heading', { level: 1, name: 'Hemoglobin A1c' })).toBeVisible();
