@@ -674,6 +674,9 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
         { "resource": { "resourceType": "Condition", "code": { "text": "Asthma" }, "subject": subject } },
         { "resource": { "resourceType": "Condition", "code": { "text": "Anxiety" }, "subject": subject,
             "meta": { "security": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R" }] } } },
+        // No label, but its code is in a confidential category (mental health).
+        { "resource": { "resourceType": "Condition", "subject": subject, "code": { "coding": [{
+            "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F32.A", "display": "Depression" }] } } },
         { "resource": { "resourceType": "Observation", "status": "final",
             "category": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory" }] }],
             "code": { "text": "Chlamydia test" }, "subject": subject, "effectiveDateTime": "2026-10-01",
@@ -686,7 +689,7 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
     ] });
     let r = import(&c, sofia, bundle.to_string().as_bytes(), &teen_cookie).await;
     assert!(
-        location(&r).contains("added=4"),
+        location(&r).contains("added=5"),
         "{} {}",
         r.status(),
         location(&r)
@@ -698,13 +701,16 @@ async fn a_parent_does_not_see_what_is_confidential_to_a_teen(pool: PgPool) {
             .collect::<Vec<_>>()
     };
     let own: SummaryView = json_of(summary(&c, sofia, &teen_cookie).await).await;
-    assert_eq!(names(&own), ["Anxiety", "Asthma"]);
+    let mut own_names = names(&own);
+    own_names.sort();
+    assert_eq!(own_names, ["Anxiety", "Asthma", "Depression"]);
     assert!(!own.hidden_confidential);
     let parents: SummaryView = json_of(summary(&c, sofia, &parent_cookie).await).await;
     assert_eq!(names(&parents), ["Asthma"]);
     assert!(parents.hidden_confidential);
     let exported = text(export(&c, sofia, &parent_cookie).await).await;
     assert!(exported.contains("Asthma") && !exported.contains("Anxiety"));
+    assert!(!exported.contains("Depression"));
     assert!(exported.contains("Hemoglobin") && !exported.contains("Chlamydia"));
 
     // The same on every other way the record is read: results, the patient summary, the PDF.

@@ -452,7 +452,40 @@ pub fn extract(
         fields.code = c.map(|s| s.chars().take(100).collect());
         fields.display = words;
     }
+    fields.confidential |= sensitive(fields.code_system.as_deref(), fields.code.as_deref());
     (problems.len() == before).then_some(fields)
+}
+
+/// ICD-10-CM code prefixes of the confidential categories: mental and behavioural health (F),
+/// pregnancy and childbirth (O), contraception, pregnancy and reproduction (Z30–Z39), sexually
+/// transmitted infections (A50–A64) and HIV (B20, Z21).
+const SENSITIVE_ICD10: [&str; 17] = [
+    "F", "O", "Z30", "Z31", "Z32", "Z33", "Z34", "Z35", "Z36", "Z37", "Z39", "A5", "A60", "A63",
+    "A64", "B20", "Z21",
+];
+
+/// LOINC tests of the same categories: HIV, chlamydia, gonorrhoea and syphilis tests, and
+/// pregnancy (hCG) tests.
+const SENSITIVE_LOINC: [&str; 14] = [
+    "75622-1", "7917-8", "5221-7", "56888-1", "68961-2", "21613-5", "43304-5", "24111-7",
+    "43305-2", "20507-0", "22587-0", "2106-3", "2118-8", "19080-1",
+];
+
+/// Whether a code puts an item in a confidential category: hidden from the parent or proxy of
+/// a 12–17-year-old (unless the teen shares it) whatever its label says, as US states let
+/// minors consent to this care on their own.
+pub fn sensitive(system: Option<&str>, code: Option<&str>) -> bool {
+    let Some(code) = code.map(str::trim) else {
+        return false;
+    };
+    match system {
+        Some(ICD10) => {
+            let code = code.to_ascii_uppercase();
+            SENSITIVE_ICD10.iter().any(|p| code.starts_with(p))
+        }
+        Some(LOINC) => SENSITIVE_LOINC.contains(&code),
+        _ => false,
+    }
 }
 
 fn number(
@@ -1728,6 +1761,26 @@ mod tests {
             [(2, "subject.reference", ProblemKind::SeveralPatients)]
         );
         assert!(r.items.is_empty());
+    }
+
+    #[test]
+    fn sensitive_categories_are_confidential_by_their_code() {
+        assert!(sensitive(Some(ICD10), Some("F41.1")));
+        assert!(sensitive(Some(ICD10), Some("z34.90")));
+        assert!(sensitive(Some(ICD10), Some("A56.01")));
+        assert!(sensitive(Some(ICD10), Some("B20")));
+        assert!(sensitive(Some(LOINC), Some("21613-5")));
+        assert!(!sensitive(Some(ICD10), Some("J45.909")));
+        assert!(!sensitive(Some(ICD10), Some("Z23")));
+        assert!(!sensitive(Some(LOINC), Some("4548-4")));
+        assert!(!sensitive(Some(SNOMED), Some("F41.1")));
+        assert!(!sensitive(None, Some("F41.1")));
+        // Read from a bundle: an anxiety diagnosis without any label is confidential.
+        let anxiety = json!({ "resource": { "resourceType": "Condition",
+            "code": { "coding": [{ "system": ICD10, "code": "F41.1", "display": "Generalized anxiety disorder" }] },
+            "subject": { "reference": "urn:uuid:p1" } } });
+        let r = read_bundle(&bundle(vec![patient_entry(), anxiety]), &maria());
+        assert!(r.items.first().is_some_and(|i| i.fields.confidential));
     }
 
     #[test]
